@@ -1,0 +1,110 @@
+"""Headline figures for the Overview: referrals, people referred and seen, rate per 1,000.
+
+For the latest financial year in the store, rehab team types, live batches only.
+"People seen" are people with at least one referral in the year that had an attended
+contact (a first contact date, or attended contacts counted). The denominator is the
+store's population for the newest year on or before the financial year's start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from rehabdash.queries.frames import referral_frame
+from rehabdash.queries.live import live_referrals, rehab_teams
+from rehabdash.queries.periods import Period, financial_year
+from rehabdash.store.schema import import_batch, population, referral
+
+__all__ = ["Headline", "Overview", "latest_period", "overview"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    period: Period
+    referrals: int
+    people_referred: int
+    people_seen: int
+    population: float | None
+    population_year: int | None
+
+    @property
+    def seen_per_1000(self) -> float | None:
+        if not self.population:
+            return None
+        return self.people_seen / self.population * 1000
+
+
+_COLUMNS = ("person_key", "referral_date", "first_contact_date", "contacts_attended")
+
+
+def latest_period(engine: Engine) -> Period | None:
+    with engine.connect() as conn:
+        # Walks the referral_date index from the newest end: fast however large the store.
+        newest = conn.execute(
+            select(referral.c.referral_date)
+            .where(live_referrals(), rehab_teams())
+            .order_by(referral.c.referral_date.desc())
+            .limit(1)
+        ).scalar()
+    if newest is None:
+        return None
+    if isinstance(newest, str):  # SQLite returns aggregate dates as text
+        newest = date.fromisoformat(newest)
+    return financial_year(newest)
+
+
+def _population(engine: Engine, period: Period) -> tuple[float | None, int | None]:
+    live = select(import_batch.c.id).where(import_batch.c.status == "committed").scalar_subquery()
+    with engine.connect() as conn:
+        year = conn.execute(
+            select(func.max(population.c.year)).where(
+                population.c.batch_id.in_(live), population.c.year <= period.start.year
+            )
+        ).scalar()
+        if year is None:
+            return None, None
+        total = conn.execute(
+            select(func.sum(population.c.count)).where(
+                population.c.batch_id.in_(live), population.c.year == year
+            )
+        ).scalar()
+    return (float(total) if total is not None else None), int(year)
+
+
+def _seen_flag() -> pl.Expr:
+    return pl.col("first_contact_date").is_not_null() | (
+        pl.col("contacts_attended").fill_null(0) > 0
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    headline: Headline
+    monthly: pl.DataFrame  # month (date), referrals, seen
+
+
+def overview(engine: Engine, period: Period | None = None) -> Overview | None:
+    """Headline counts and the monthly series for ``period`` (default: the latest
+    financial year), from one pass over the rows; None if the store has no activity."""
+    period = period or latest_period(engine)
+    if period is None:
+        return None
+    rows = referral_frame(engine, _COLUMNS, period).with_columns(_seen_flag().alias("seen"))
+    counts = rows.select(
+        pl.len().alias("referrals"),
+        pl.col("person_key").n_unique().alias("people"),
+        pl.col("person_key").filter(pl.col("seen")).n_unique().alias("seen"),
+    ).row(0)
+    monthly = (
+        rows.group_by(pl.col("referral_date").dt.truncate("1mo").alias("month"))
+        .agg(pl.len().alias("referrals"), pl.col("seen").sum())
+        .sort("month")
+    )
+    pop, year = _population(engine, period)
+    head = Headline(period, int(counts[0]), int(counts[1]), int(counts[2]), pop, year)
+    return Overview(head, monthly)

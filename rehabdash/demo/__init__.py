@@ -1,0 +1,68 @@
+"""A synthetic but realistic ICB for trying rehabdash, testing it and benchmarking it.
+
+The demo stands on real geography: by default NHS West Yorkshire ICB (QWO, 1,417 LSOAs
+of 2011, about 2.4 million people at mid-2020), with each LSOA's real IMD 2019 decile
+and ONS population. Only the activity is synthetic: referral-level community rehab
+episodes with every field of DESIGN 4.1, over the financial years 2023-24 and 2024-25,
+seeded and deterministic (same --seed and --rows, same data).
+
+Ground truth (the numbers live in rehabdash.demo.truth; tests check the analysis finds them):
+
+1. Deprivation gradient: age-sex adjusted referral rate in IMD decile 1 is 0.70 times
+   decile 10, linear across deciles (access factor 0.70 + 0.30 (d - 1) / 9).
+2. Ethnic under-referral: Pakistani people (NHS code J) are referred at 0.60 times the
+   rate of others of the same age, sex and area deprivation.
+3. Longer waits: people with any disability recorded wait 1.5 times as long (median)
+   from referral to first contact; the median for others is 28 days (longer for MSK and
+   physiotherapy, days for urgent response and reablement).
+4. A worsening trend: in January-March 2025 referrals from IMD deciles 1-2 fall by a
+   further 20% (factor 0.80), widening the gap in the last quarter.
+5. Need rises with age (BASE_RATE_PER_1000, 8 per 1,000 a year at 5-14 to 210 at 90+);
+   women are referred 10% more often than men of the same age.
+6. Recording: ethnicity is valid for 74% (Kirklees provider NLO, below the 80% CSDS
+   threshold) to 90% of people by provider, the rest split between Z (not stated),
+   99 (not known), blank and a few invalid values; likewise sex, disability, religion,
+   sexual orientation, marital status, gender identity, with a few invalid values.
+
+Assumptions, stated: LSOA population is split by sex with England-like male shares by
+age band (truth.MALE_SHARE); each LSOA's ethnic mix is interpolated by IMD decile between
+two West Yorkshire-shaped profiles (truth.ETHNIC_MIX_*); ethnicity is independent of age.
+NHS numbers are from the 999 test range, never issued to patients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from rehabdash.demo.build import store_demo
+from rehabdash.demo.generate import DemoData, generate
+from rehabdash.store.bulk import Progress
+from rehabdash.store.schema import referral
+
+__all__ = ["DemoData", "build_demo", "generate", "store_demo", "store_has_activity"]
+
+
+def store_has_activity(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(referral.c.id).limit(1)).first() is not None
+
+
+def build_demo(
+    engine: Engine,
+    *,
+    icb: str = "QWO",
+    rows: int = 200_000,
+    seed: int = 2025,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> DemoData:
+    """Generate the demo ICB and write it into the store at ``engine``."""
+    report = progress or (lambda _f, _m: None)
+    report(0.05, f"Generating {rows:,} synthetic referrals…")
+    data = generate(icb=icb, rows=rows, seed=seed)
+    report(0.35, "Writing the demo store…")
+    store_demo(engine, data, progress=lambda f, m: report(0.35 + 0.6 * f, m), cancel=cancel)
+    return data

@@ -1,0 +1,109 @@
+"""Who gets referred, when, and by whom: the demo's referral events, drawn in one pass.
+
+Each referral is drawn from LSOA x sex x age band x ethnic group cells with probability
+proportional to population x age-sex rate x deprivation access x ethnic under-referral
+x time (truth.py). Numpy throughout: a million rows take a few seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from rehabdash.demo import truth
+from rehabdash.refdata import AGE_BANDS
+
+__all__ = ["draw_referrals", "month_starts"]
+
+ETHNIC_CODES = tuple(truth.ETHNIC_MIX_LEAST_DEPRIVED)
+
+
+def month_starts() -> list[date]:
+    months, d = [], truth.START
+    while d <= truth.END:
+        months.append(d)
+        d = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return months
+
+
+def _ethnic_mix(decile: np.ndarray) -> np.ndarray:
+    """(cells, 16) population shares by ethnic group for each cell's IMD decile."""
+    least = np.array([truth.ETHNIC_MIX_LEAST_DEPRIVED[c] for c in ETHNIC_CODES])
+    most = np.array([truth.ETHNIC_MIX_MOST_DEPRIVED[c] for c in ETHNIC_CODES])
+    t = ((decile - 1) / 9.0)[:, None]
+    mix = most * (1 - t) + least * t
+    return mix / mix.sum(axis=1, keepdims=True)
+
+
+def _month_weights(shocked: bool) -> np.ndarray:
+    starts = month_starts()
+    w = np.ones(len(starts))
+    if shocked:
+        w[[i for i, m in enumerate(starts) if m >= truth.SHOCK_QUARTER_START]] = truth.SHOCK_FACTOR
+    return w
+
+
+def draw_referrals(cells: pl.DataFrame, rows: int, rng: np.random.Generator) -> pl.DataFrame:
+    """Draw ``rows`` referrals from population cells (lsoa, sex, age_band, count, imd_decile).
+
+    Returns one row per referral with lsoa, sex, age_band, imd_decile, true_ethnicity,
+    referral_date and person_seq (repeat referrals of one person share it).
+    """
+    pop = cells["count"].to_numpy().astype(float)
+    decile = cells["imd_decile"].fill_null(5).to_numpy().astype(int)
+    band = cells["age_band"].replace_strict({b: i for i, b in enumerate(AGE_BANDS)}).to_numpy()
+    female = (cells["sex"] == "2").to_numpy()
+
+    rate = np.asarray(truth.BASE_RATE_PER_1000)[band] * np.where(female, truth.FEMALE_FACTOR, 1.0)
+    access = truth.access_factor(decile.astype(float))
+    shocked = np.isin(decile, truth.SHOCK_DECILES)
+    w_plain, w_shock = _month_weights(False), _month_weights(True)
+    time = np.where(shocked, w_shock.mean(), w_plain.mean())
+    ethnic_factor = np.array(
+        [
+            truth.UNDER_REFERRAL_FACTOR if c == truth.UNDER_REFERRED_ETHNICITY else 1.0
+            for c in ETHNIC_CODES
+        ]
+    )
+    weight = (pop * rate * access * time)[:, None] * _ethnic_mix(decile) * ethnic_factor
+    flat = weight.ravel()
+    counts = rng.multinomial(rows, flat / flat.sum())
+    pick = np.repeat(np.arange(flat.size), counts)
+    cell, eth = np.divmod(pick, len(ETHNIC_CODES))
+
+    # Month: conditional on whether the cell's decile takes the last-quarter shock.
+    n_months = len(w_plain)
+    month = np.where(
+        shocked[cell],
+        rng.choice(n_months, size=rows, p=w_shock / w_shock.sum()),
+        rng.choice(n_months, size=rows, p=w_plain / w_plain.sum()),
+    )
+    starts = np.array(month_starts(), dtype="datetime64[D]")
+    month_len = np.append(starts[1:], np.datetime64(truth.END + timedelta(days=1))) - starts
+    day = (rng.random(rows) * month_len[month].astype(int)).astype(int)
+    referral_date = starts[month] + day.astype("timedelta64[D]")
+
+    # About 15% of referrals are a further referral of someone already referred from the
+    # same cell (pick is sorted by cell, so earlier rows of a cell are earlier people).
+    first_in_cell = np.r_[True, pick[1:] != pick[:-1]]
+    new_person = first_in_cell | (rng.random(rows) >= 0.15)
+    person_seq = np.cumsum(new_person) - 1
+
+    frame = pl.DataFrame(
+        {
+            "cell": cell,
+            "true_ethnicity": np.asarray(ETHNIC_CODES)[eth],
+            "referral_date": referral_date,
+            "person_seq": person_seq,
+        }
+    )
+    attrs = cells.select("lsoa", "sex", "age_band", "imd_decile").with_row_index("cell")
+    joined = frame.join(
+        attrs.with_columns(pl.col("cell").cast(pl.Int64)),
+        on="cell",
+        how="left",
+        maintain_order="left",
+    )
+    return joined.drop("cell").with_columns(pl.col("referral_date").cast(pl.Date))

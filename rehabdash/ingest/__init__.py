@@ -1,0 +1,1 @@
+"""Reading and checking extracts before they reach the store (the import pipeline)."""

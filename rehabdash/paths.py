@@ -1,0 +1,41 @@
+"""Where rehabdash keeps its data and configuration, and which store it opens by default.
+
+REHABDASH_HOME overrides both folders (tests and portable installs); otherwise the
+platform's user data and config folders are used (platformdirs).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+__all__ = ["config_dir", "data_dir", "default_db_url", "resolve_db_url"]
+
+APP = "rehabdash"
+
+
+def _home() -> Path | None:
+    home = os.environ.get("REHABDASH_HOME")
+    return Path(home) if home else None
+
+
+def data_dir() -> Path:
+    home = _home()
+    return home / "data" if home else Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    home = _home()
+    return home / "config" if home else Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def default_db_url() -> str:
+    """The single-user default store: a SQLite file in the user's data folder."""
+    return f"sqlite:///{data_dir() / 'rehabdash.db'}"
+
+
+def resolve_db_url(explicit: str | None) -> str:
+    """--db wins, then REHABDASH_DB, then the default SQLite file."""
+    return explicit or os.environ.get("REHABDASH_DB") or default_db_url()

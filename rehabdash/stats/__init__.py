@@ -1,0 +1,33 @@
+"""rehabdash.stats: the statistics engine (Qt-free, database-free, no global state).
+
+Every function takes a polars DataFrame and the names of its columns and
+returns a polars DataFrame; methods follow DESIGN section 7 and match PHE/OHID
+Fingertips (PHEindicatormethods), WHO HEAT and NHS Making Data Count.
+"""
+
+from __future__ import annotations
+
+from rehabdash.stats.dsr import dsr
+from rehabdash.stats.funnel import funnel_limits
+from rehabdash.stats.heat import heat
+from rehabdash.stats.isr import isr_rate, isr_ratio
+from rehabdash.stats.mean import mean
+from rehabdash.stats.proportion import proportion
+from rehabdash.stats.rate import rate
+from rehabdash.stats.sii import sii
+from rehabdash.stats.spc import spc
+from rehabdash.stats.standard_population import esp2013
+
+__all__ = [
+    "dsr",
+    "esp2013",
+    "funnel_limits",
+    "heat",
+    "isr_rate",
+    "isr_ratio",
+    "mean",
+    "proportion",
+    "rate",
+    "sii",
+    "spc",
+]

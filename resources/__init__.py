@@ -1,0 +1,1 @@
+"""Shipped data files, loaded by name through rehabdash.resources_access."""

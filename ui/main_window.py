@@ -1,0 +1,134 @@
+"""The main window: left navigation, one page per dashboard view, the store in the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+from sqlalchemy.engine import Engine
+
+from rehabdash import __version__
+from rehabdash.refdata import ATTRIBUTION
+from rehabdash.store import describe_url
+from rehabdash.ui.errors import report
+from rehabdash.ui.pages.overview import OverviewPage
+from rehabdash.ui.settings import Settings
+from rehabdash.ui.startup import open_and_summarise
+from rehabdash.ui.tasks import TaskContext, TaskRunner
+from rehabdash.ui.theme import STYLE
+
+__all__ = ["MainWindow"]
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, db_url: str, build_demo_if_empty: bool = False, runner: TaskRunner | None = None
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("rehabdash — community rehabilitation access")
+        self.setStyleSheet(STYLE)
+        self.db_url = db_url
+        self.engine: Engine | None = None
+        self.runner = runner or TaskRunner(self)
+        self.runner.error.connect(lambda _kind, exc: self._failed(exc))
+        self.settings = Settings()
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName("Pages")
+        self.nav.setFixedWidth(180)
+        self.pages = QStackedWidget()
+        self.overview = OverviewPage()
+        self._add_page("Overview", self.overview)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(min(self.settings.last_page(), self.nav.count() - 1))
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setRange(0, 1000)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(lambda: self.runner.cancel("open"))
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+        self.statusBar().showMessage(f"Store: {describe_url(db_url)}")
+        self._menus()
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1200, 760)
+        self._build_demo = build_demo_if_empty
+
+    def _add_page(self, name: str, page: QWidget) -> None:
+        self.nav.addItem(name)
+        self.pages.addWidget(page)
+
+    def _menus(self) -> None:
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.menuBar().addMenu("&File").addAction(quit_action)
+        about = QAction("&About rehabdash", self)
+        about.triggered.connect(self._about)
+        self.menuBar().addMenu("&Help").addAction(about)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About rehabdash",
+            f"<b>rehabdash {__version__}</b><p>Who is and isn't accessing community "
+            f"rehabilitation, against need.</p><p style='font-size:small'>{ATTRIBUTION}</p>",
+        )
+
+    def load(self) -> None:
+        """Open the store (building the demo on first run) and show the overview.
+
+        Runs on the task runner, off the GUI thread.
+        """
+        url, demo = self.db_url, self._build_demo
+
+        def work(ctx: TaskContext) -> Any:
+            return open_and_summarise(url, demo, ctx.report, ctx.cancelled)
+
+        self.progress.show()
+        self.cancel_button.show()
+        self.runner.start("open", work, self._opened, self._on_progress)
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.overview.show_message(message)
+
+    def _opened(self, result: Any) -> None:
+        self.engine, data = result
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.overview.show_overview(data)
+
+    def _failed(self, exc: object) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.overview.show_message(f"Could not open the store: {exc}")
+        report(self, exc)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.cancel("open")
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_last_page(self.nav.currentRow())
+        self.settings.sync()
+        super().closeEvent(event)

@@ -1,0 +1,40 @@
+"""Window layout and last choices, behind typed accessors (DESIGN 2).
+
+Stored as an INI file in rehabdash's config folder (REHABDASH_HOME in tests), with a
+version number so a future layout change can reset stale values cleanly.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from rehabdash.paths import config_dir
+
+__all__ = ["Settings"]
+
+VERSION = 1
+
+
+class Settings:
+    def __init__(self) -> None:
+        path = config_dir() / "settings.ini"
+        self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+        if self._qs.value("version", 0, int) != VERSION:
+            self._qs.clear()
+            self._qs.setValue("version", VERSION)
+
+    def geometry(self) -> QByteArray | None:
+        value = self._qs.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def set_geometry(self, value: QByteArray) -> None:
+        self._qs.setValue("window/geometry", value)
+
+    def last_page(self) -> int:
+        return int(self._qs.value("window/page", 0, int))
+
+    def set_last_page(self, index: int) -> None:
+        self._qs.setValue("window/page", index)
+
+    def sync(self) -> None:
+        self._qs.sync()

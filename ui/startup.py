@@ -1,0 +1,33 @@
+"""What the window does before it can show data: open the store, build the demo on first run.
+
+Runs on the task runner's lane, never on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.engine import Engine
+
+from rehabdash.demo import build_demo, store_has_activity
+from rehabdash.queries.overview import Overview, overview
+from rehabdash.store import open_store
+
+__all__ = ["DEMO_ROWS", "open_and_summarise"]
+
+DEMO_ROWS = 200_000
+
+
+def open_and_summarise(
+    url: str,
+    build_demo_if_empty: bool,
+    progress: Callable[[float, str], None],
+    cancelled: Callable[[], bool],
+) -> tuple[Engine, Overview | None]:
+    progress(0.0, "Opening the store…")
+    engine = open_store(url)
+    if build_demo_if_empty and not store_has_activity(engine):
+        progress(0.02, "First run: building the demo West Yorkshire store…")
+        build_demo(engine, rows=DEMO_ROWS, progress=progress, cancel=cancelled)
+    progress(0.95, "Computing the overview…")
+    return engine, overview(engine)

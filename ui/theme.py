@@ -1,0 +1,22 @@
+"""Colours and pens shared by every chart: the Analysis Function palette (DESIGN 10)."""
+
+from __future__ import annotations
+
+__all__ = ["DARK_BLUE", "DARK_PINK", "GREY", "ORANGE", "STYLE", "TURQUOISE"]
+
+DARK_BLUE = "#12436D"
+TURQUOISE = "#28A197"
+DARK_PINK = "#801650"
+ORANGE = "#F46A25"
+GREY = "#3D3D3D"
+
+STYLE = """
+QListWidget#nav { background: #12436D; color: white; border: none; font-size: 14px; }
+QListWidget#nav::item { padding: 10px 14px; }
+QListWidget#nav::item:selected { background: #28A197; color: white; }
+QFrame#tile { background: white; border: 1px solid #d0d7de; border-radius: 6px; }
+QLabel#tileValue { font-size: 26px; font-weight: 600; color: #12436D; }
+QLabel#tileTitle { font-size: 12px; color: #3D3D3D; }
+QLabel#tileNote { font-size: 11px; color: #555555; }
+QLabel#pageTitle { font-size: 20px; font-weight: 600; color: #12436D; }
+"""
