@@ -8,7 +8,6 @@ store's population for the newest year on or before the financial year's start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -18,25 +17,10 @@ from sqlalchemy.engine import Engine
 from rehabdash.queries.frames import referral_frame
 from rehabdash.queries.live import live_referrals, rehab_teams
 from rehabdash.queries.periods import Period, financial_year
+from rehabdash.queries.summaries import Headline, Monthly, Overview
 from rehabdash.store.schema import import_batch, population, referral
 
 __all__ = ["Headline", "Overview", "latest_period", "overview"]
-
-
-@dataclass(frozen=True)
-class Headline:
-    period: Period
-    referrals: int
-    people_referred: int
-    people_seen: int
-    population: float | None
-    population_year: int | None
-
-    @property
-    def seen_per_1000(self) -> float | None:
-        if not self.population:
-            return None
-        return self.people_seen / self.population * 1000
 
 
 _COLUMNS = ("person_key", "referral_date", "first_contact_date", "contacts_attended")
@@ -82,12 +66,6 @@ def _seen_flag() -> pl.Expr:
     )
 
 
-@dataclass(frozen=True)
-class Overview:
-    headline: Headline
-    monthly: pl.DataFrame  # month (date), referrals, seen
-
-
 def overview(engine: Engine, period: Period | None = None) -> Overview | None:
     """Headline counts and the monthly series for ``period`` (default: the latest
     financial year), from one pass over the rows; None if the store has no activity."""
@@ -107,4 +85,7 @@ def overview(engine: Engine, period: Period | None = None) -> Overview | None:
     )
     pop, year = _population(engine, period)
     head = Headline(period, int(counts[0]), int(counts[1]), int(counts[2]), pop, year)
-    return Overview(head, monthly)
+    series = Monthly(
+        monthly["month"].to_list(), monthly["referrals"].to_list(), monthly["seen"].to_list()
+    )
+    return Overview(head, series)

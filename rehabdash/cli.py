@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rehabdash import __version__
+from rehabdash.errors import StoreError
 from rehabdash.logfile import install_file_logging
 from rehabdash.paths import default_db_url, resolve_db_url
-from rehabdash.store.errors import StoreError
 
 __all__ = ["build_parser", "main"]
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
-__all__ = ["config_dir", "data_dir", "default_db_url", "resolve_db_url"]
+__all__ = ["config_dir", "data_dir", "default_db_url", "hide_password", "resolve_db_url"]
 
 APP = "rehabdash"
 
@@ -39,3 +40,15 @@ def default_db_url() -> str:
 def resolve_db_url(explicit: str | None) -> str:
     """--db wins, then REHABDASH_DB, then the default SQLite file."""
     return explicit or os.environ.get("REHABDASH_DB") or default_db_url()
+
+
+def hide_password(url: str) -> str:
+    """The URL with any password replaced by ***, safe to show or log."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return url

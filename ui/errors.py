@@ -8,7 +8,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from rehabdash.store.errors import StoreError
+from rehabdash.errors import StoreError
 
 __all__ = ["install_excepthook", "report", "short_message"]
 

@@ -15,15 +15,13 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QWidget,
 )
-from sqlalchemy.engine import Engine
 
-from rehabdash import __version__
-from rehabdash.refdata import ATTRIBUTION
-from rehabdash.store import describe_url
+from rehabdash import __version__, snapshot
+from rehabdash.paths import hide_password
+from rehabdash.queries.summaries import Overview
 from rehabdash.ui.errors import report
 from rehabdash.ui.pages.overview import OverviewPage
 from rehabdash.ui.settings import Settings
-from rehabdash.ui.startup import open_and_summarise
 from rehabdash.ui.tasks import TaskContext, TaskRunner
 from rehabdash.ui.theme import STYLE
 
@@ -38,7 +36,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("rehabdash — community rehabilitation access")
         self.setStyleSheet(STYLE)
         self.db_url = db_url
-        self.engine: Engine | None = None
+        self.engine: Any = None  # a SQLAlchemy Engine once the store is open
         self.runner = runner or TaskRunner(self)
         self.runner.error.connect(lambda _kind, exc: self._failed(exc))
         self.settings = Settings()
@@ -69,7 +67,7 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(lambda: self.runner.cancel("open"))
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
-        self.statusBar().showMessage(f"Store: {describe_url(db_url)}")
+        self.statusBar().showMessage(f"Store: {hide_password(db_url)}")
         self._menus()
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -89,6 +87,8 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&Help").addAction(about)
 
     def _about(self) -> None:
+        from rehabdash.refdata import ATTRIBUTION
+
         QMessageBox.about(
             self,
             "About rehabdash",
@@ -103,12 +103,23 @@ class MainWindow(QMainWindow):
         """
         url, demo = self.db_url, self._build_demo
 
+        def cached(_ctx: TaskContext) -> Any:
+            return snapshot.load(url, "overview")
+
         def work(ctx: TaskContext) -> Any:
+            # Imported here, on the worker: polars and SQLAlchemy load after the window is up.
+            from rehabdash.ui.startup import open_and_summarise
+
             return open_and_summarise(url, demo, ctx.report, ctx.cancelled)
 
         self.progress.show()
         self.cancel_button.show()
+        self.runner.start("snapshot", cached, self._show_snapshot)
         self.runner.start("open", work, self._opened, self._on_progress)
+
+    def _show_snapshot(self, payload: Any) -> None:
+        if payload is not None and self.engine is None:
+            self.overview.show_overview(Overview.from_json(payload))
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))

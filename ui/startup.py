@@ -1,6 +1,7 @@
 """What the window does before it can show data: open the store, build the demo on first run.
 
-Runs on the task runner's lane, never on the GUI thread.
+Runs on the task runner's lane, never on the GUI thread. This module (and with it polars
+and SQLAlchemy) is imported there too, after the window is up.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
+from rehabdash import snapshot
 from rehabdash.demo import build_demo, store_has_activity
 from rehabdash.queries.overview import Overview, overview
 from rehabdash.store import open_store
@@ -30,4 +32,8 @@ def open_and_summarise(
         progress(0.02, "First run: building the demo West Yorkshire store…")
         build_demo(engine, rows=DEMO_ROWS, progress=progress, cancel=cancelled)
     progress(0.95, "Computing the overview…")
-    return engine, overview(engine)
+    taken_at = snapshot.fingerprint(url)
+    result = overview(engine)
+    if result is not None:
+        snapshot.save(url, "overview", result.to_json(), taken_at)
+    return engine, result

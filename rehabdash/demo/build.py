@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 
 from rehabdash.demo.generate import DemoData
 from rehabdash.demo.population import POPULATION_YEAR
+from rehabdash.errors import StoreError
 from rehabdash.store.batches import BatchInfo, record_batch
 from rehabdash.store.bulk import Progress, bulk_insert
-from rehabdash.store.errors import StoreError
 from rehabdash.store.keys import pseudonym_key
 from rehabdash.store.schema import REFERRAL_COLUMNS, area_lookup, population, referral
 

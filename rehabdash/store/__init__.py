@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from rehabdash.errors import StoreError
 from rehabdash.store.engine import describe_url, open_engine
-from rehabdash.store.errors import StoreError
 from rehabdash.store.migrate import upgrade
 
 __all__ = ["StoreError", "describe_url", "open_store"]

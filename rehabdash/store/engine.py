@@ -16,17 +16,17 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from rehabdash.store.errors import StoreError
+from rehabdash.errors import StoreError
+from rehabdash.paths import hide_password
 
 __all__ = ["describe_url", "open_engine", "sqlite_path"]
 
 
 def describe_url(url: str | URL) -> str:
     """The URL as safe to show: any password hidden."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return str(url)
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    return hide_password(url)
 
 
 def sqlite_path(url: URL) -> Path | None:

@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
+from rehabdash.errors import StoreError
 from rehabdash.paths import config_dir
 from rehabdash.store.engine import sqlite_path
-from rehabdash.store.errors import StoreError
 from rehabdash.store.schema import store_secret
 
 __all__ = ["pseudonym_key"]

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from rehabdash.store.errors import StoreError
+from rehabdash.errors import StoreError
 
 __all__ = ["HEAD_REVISION", "current_revision", "upgrade"]
 

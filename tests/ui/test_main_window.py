@@ -41,8 +41,8 @@ def test_overview_tiles_show_store_figures(qtbot: QtBot, tmp_path: Path) -> None
     window.overview.toggle.click()
     assert window.overview.views.currentIndex() == 1
     table = window.overview.table
-    assert table.rowCount() == expected.monthly.height
-    assert table.item(0, 1).text() == f"{expected.monthly['referrals'][0]:,}"
+    assert table.rowCount() == len(expected.monthly.months)
+    assert table.item(0, 1).text() == f"{expected.monthly.referrals[0]:,}"
 
 
 def test_first_run_builds_the_demo(qtbot: QtBot, tmp_path: Path) -> None:

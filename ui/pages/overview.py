@@ -7,7 +7,6 @@ referrals and referrals seen by month, with a table view of the same numbers.
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rehabdash.queries.overview import Overview
+from rehabdash.queries.summaries import Monthly, Overview
 from rehabdash.ui.theme import DARK_BLUE, GREY, TURQUOISE
 from rehabdash.ui.widgets import Tile
 
@@ -130,21 +129,19 @@ class OverviewPage(QWidget):
         self._draw(data.monthly)
         self.shown_with_data.emit()
 
-    def _draw(self, monthly: pl.DataFrame) -> None:
-        x = np.arange(monthly.height, dtype=float)
-        self._bars_ref.setOpts(x=x - 0.2, height=monthly["referrals"].to_numpy())
-        self._bars_seen.setOpts(x=x + 0.2, height=monthly["seen"].to_numpy())
-        labels = [d.strftime("%b %y") for d in monthly["month"].to_list()]
+    def _draw(self, monthly: Monthly) -> None:
+        x = np.arange(len(monthly.months), dtype=float)
+        self._bars_ref.setOpts(x=x - 0.2, height=np.asarray(monthly.referrals, dtype=float))
+        self._bars_seen.setOpts(x=x + 0.2, height=np.asarray(monthly.seen, dtype=float))
+        labels = [d.strftime("%b %y") for d in monthly.months]
         self.plot.getAxis("bottom").setTicks([list(zip(x.tolist(), labels, strict=True))])
         self.plot.setLabel("left", "Referrals")
-        self.table.setRowCount(monthly.height)
-        for row, (label, refs, seen) in enumerate(
-            zip(labels, monthly["referrals"], monthly["seen"], strict=True)
-        ):
+        self.table.setRowCount(len(labels))
+        rows = zip(labels, monthly.referrals, monthly.seen, strict=True)
+        for row, (label, refs, seen) in enumerate(rows):
             for col, value in enumerate((label, _n(refs), _n(seen))):
                 item = QTableWidgetItem(value)
                 if col:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
+                    align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    item.setTextAlignment(align)
                 self.table.setItem(row, col, item)

@@ -1,4 +1,5 @@
-"""The one exception type the store raises for problems a user can act on."""
+"""Exceptions for problems a user can act on (kept free of heavy imports: the CLI and the
+window load this before anything else)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,189 @@
+"""Turn the mapped text columns of an activity extract into canonical values.
+
+Each canonical field gets two columns in the working frame: ``<field>__raw`` (the
+trimmed source text, kept for the failure table) and ``<field>`` (the parsed value:
+a Date, a number, an NHS code, null for blank, or ``INVALID``). Nothing is rejected
+here; :mod:`rehabdash.ingest.activity_schema` decides that from both columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import polars as pl
+
+from rehabdash.codes import INVALID, NORMALISERS
+from rehabdash.ingest.dates import parse_date_series
+from rehabdash.ingest.pseudonymise import clean_nhs_number, nhs_number_valid
+from rehabdash.ingest.readers import ROW
+
+__all__ = ["AGE_BANDS", "age_band", "normalise_activity", "normalise_postcode", "raw"]
+
+AGE_BANDS = tuple([f"{lo}-{lo + 4}" for lo in range(0, 90, 5)] + ["90+"])
+# Free text: whitespace runs collapse. Identifiers (person_id, referral_id) are used
+# as trimmed, without a per-value transform: they are nearly all distinct.
+_TEXT_FIELDS = (
+    "service_name",
+    "source_of_referral",
+    "closure_reason",
+    "rejection_reason",
+    "outcome_tool",
+)
+_COUNT_FIELDS = ("contacts_attended", "contacts_dna", "contacts_cancelled")
+_SCORE_FIELDS = ("outcome_start", "outcome_end")
+_DATES = ("referral_date", "first_contact_date", "discharge_date", "rejection_date")
+
+
+def raw(field: str) -> str:
+    """Name of the column holding a field's trimmed source text."""
+    return f"{field}__raw"
+
+
+def age_band(age: pl.Expr) -> pl.Expr:
+    """ESP 2013 five-year band ("0-4" ... "85-89", "90+") of a whole-year age."""
+    bands = {a: AGE_BANDS[min(a // 5, 18)] for a in range(0, 121)}
+    return age.replace_strict(bands, default=None, return_dtype=pl.Utf8)
+
+
+def normalise_postcode(expr: pl.Expr) -> pl.Expr:
+    """Upper case without spaces, so "ls1 4ap" and "LS14AP" meet in a lookup."""
+    return expr.cast(pl.Utf8).str.to_uppercase().str.replace_all(r"\s+", "")
+
+
+def _number(expr: pl.Expr) -> pl.Expr:
+    return expr.str.replace_all(r"[,\s]", "").cast(pl.Float64, strict=False)
+
+
+def _whole_years(start: pl.Expr, end: pl.Expr) -> pl.Expr:
+    """Completed years from ``start`` (birth) to ``end`` (referral)."""
+    before_birthday = (end.dt.month().cast(pl.Int32) * 100 + end.dt.day()) < (
+        start.dt.month().cast(pl.Int32) * 100 + start.dt.day()
+    )
+    return end.dt.year() - start.dt.year() - before_birthday.cast(pl.Int32)
+
+
+def on_uniques(values: pl.Series, fn: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """Apply ``fn`` to each distinct value once and map back by hash lookup.
+
+    Code columns hold a few dozen distinct values in a million rows, so the string
+    cleaning (regexes) runs on those few and the rows cost one lookup each.
+    """
+    uniques = values.drop_nulls().unique()
+    mapped = pl.DataFrame({"v": uniques}).select(fn(pl.col("v"))).to_series()
+    return values.replace_strict(uniques, mapped, default=None, return_dtype=mapped.dtype)
+
+
+def _field_transforms(
+    have: set[str], provider_code: str | None
+) -> dict[str, Callable[[pl.Expr], pl.Expr]]:
+    """Field -> function from its trimmed text to its canonical value."""
+    out: dict[str, Callable[[pl.Expr], pl.Expr]] = {}
+    for field in _TEXT_FIELDS:
+        out[field] = lambda e: e.str.replace_all(r"\s+", " ")
+    out["provider_code"] = lambda e: e.str.to_uppercase().str.replace_all(r"\s+", "")
+    out.update(NORMALISERS)
+    out["nhs_number"] = lambda e: pl.when(nhs_number_valid(clean_nhs_number(e))).then(
+        clean_nhs_number(e)
+    )
+    out["gp_practice"] = lambda e: (
+        pl.when(_compact(e).str.contains(r"^[A-Z][0-9]{5}$"))
+        .then(_compact(e))
+        .otherwise(pl.lit(INVALID))
+    )
+    out["lsoa"] = lambda e: (
+        pl.when(_compact(e).str.contains(r"^E01[0-9]{6}$"))
+        .then(_compact(e))
+        .when(e.is_not_null())
+        .then(pl.lit(INVALID))
+    )
+    out["imd_decile"] = lambda e: (
+        pl.when(_whole(e) & _number(e).is_between(1, 10)).then(_number(e)).cast(pl.Int8)
+    )
+    for field in _COUNT_FIELDS:
+        out[field] = lambda e: (
+            pl.when(_whole(e) & (_number(e) >= 0) & (_number(e) < 2**31))
+            .then(_number(e))
+            .cast(pl.Int32)
+        )
+    for field in _SCORE_FIELDS:
+        out[field] = _number
+    return {f: fn for f, fn in out.items() if f in have}
+
+
+def _compact(expr: pl.Expr) -> pl.Expr:
+    return expr.str.to_uppercase().str.replace_all(r"\s+", "")
+
+
+def _whole(expr: pl.Expr) -> pl.Expr:
+    return _number(expr) == _number(expr).floor()
+
+
+def normalise_activity(
+    frame: pl.DataFrame,
+    fields: dict[str, str],
+    *,
+    today: dt.date,
+    provider_code: str | None = None,
+    postcode_lookup: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Working frame: ``__row``, ``<field>__raw`` and parsed ``<field>`` columns."""
+    raws = [
+        pl.col(header).str.strip_chars().replace("", None).alias(raw(field))
+        for field, header in fields.items()
+    ]
+    work = frame.select(pl.col(ROW), *raws)
+    have = set(fields)
+    parsed: list[pl.Series | pl.Expr] = [
+        on_uniques(work[raw(f)], fn).alias(f)
+        for f, fn in _field_transforms(have, provider_code).items()
+    ]
+    parsed += [
+        parse_date_series(work[raw(f)], pivot=today if f == "date_of_birth" else None).alias(f)
+        for f in (*_DATES, "date_of_birth")
+        if f in have
+    ]
+    parsed += [pl.col(raw(f)).alias(f) for f in ("person_id", "referral_id") if f in have]
+    if "lsoa" in have:
+        wales = on_uniques(work[raw("lsoa")], lambda e: _compact(e).str.contains(r"^W01[0-9]{6}$"))
+        parsed.append(wales.fill_null(False).alias("__lsoa_wales"))
+    work = work.with_columns(parsed)
+    provider = pl.col("provider_code") if "provider_code" in have else pl.lit(None, pl.Utf8)
+    if provider_code:
+        provider = provider.fill_null(pl.lit(provider_code.strip().upper()))
+    work = work.with_columns(provider.alias("provider_code"), _age(have).alias("age"))
+    work = work.with_columns(
+        pl.when(pl.col("age").is_between(0, 120)).then(age_band(pl.col("age"))).alias("age_band")
+    )
+    if "postcode" in have and postcode_lookup is not None:
+        work = _lsoa_from_postcode(work, postcode_lookup)
+    return work
+
+
+def _age(have: set[str]) -> pl.Expr:
+    from_age = pl.lit(None, dtype=pl.Int64)
+    if "age" in have:
+        text = pl.col(raw("age")).str.replace(r"(?i)\s*(years?|yrs?|y)$", "")
+        from_age = _number(text).floor().cast(pl.Int64, strict=False)
+    if "date_of_birth" in have and "referral_date" in have:
+        from_dob = _whole_years(pl.col("date_of_birth"), pl.col("referral_date")).cast(pl.Int64)
+        return pl.coalesce(from_dob, from_age)
+    return from_age
+
+
+def _lsoa_from_postcode(work: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
+    """Fill LSOA from the postcode where the extract has none; flag unknown postcodes."""
+    cols = {c.lower(): c for c in lookup.columns}
+    if "postcode" not in cols or "lsoa" not in cols:
+        raise ValueError("postcode_lookup needs columns 'postcode' and 'lsoa'")
+    table = lookup.select(
+        normalise_postcode(pl.col(cols["postcode"])).alias("__pc"),
+        pl.col(cols["lsoa"]).cast(pl.Utf8).str.to_uppercase().alias("__pc_lsoa"),
+    ).unique("__pc", keep="first")
+    work = work.with_columns(normalise_postcode(pl.col(raw("postcode"))).alias("__pc"))
+    work = work.join(table, on="__pc", how="left", maintain_order="left")
+    lsoa = pl.col("lsoa") if "lsoa" in work.columns else pl.lit(None, dtype=pl.Utf8)
+    return work.with_columns(
+        pl.coalesce(lsoa, pl.col("__pc_lsoa")).alias("lsoa"),
+        (pl.col("__pc").is_not_null() & pl.col("__pc_lsoa").is_null()).alias("__pc_unknown"),
+    ).drop("__pc", "__pc_lsoa")

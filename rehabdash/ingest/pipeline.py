@@ -1,0 +1,204 @@
+"""prepare_activity: file in, canonical pseudonymised referrals and a failure report out.
+
+Read (any layout DESIGN 4.1 lists) -> map columns -> normalise to NHS codes ->
+validate (reject only the impossible; warn on invalid codes) -> pseudonymise ->
+canonical columns in a fixed order. No database and no Qt: the store wires this in
+and commits ``rows`` in one transaction. Population, IMD and need tables have
+their own ``prepare_*`` functions, re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from rehabdash.ingest.activity_schema import ActivitySchema
+from rehabdash.ingest.errors import ImportFileError
+from rehabdash.ingest.fields import (
+    ACTIVITY_OUTPUT_SCHEMA,
+    ACTIVITY_SYNONYMS,
+    INPUT_FIELDS,
+    REQUIRED_FIELDS,
+    vocabulary,
+)
+from rehabdash.ingest.imd import prepare_imd
+from rehabdash.ingest.mapping import ColumnMapping, suggest_mapping
+from rehabdash.ingest.need import prepare_need
+from rehabdash.ingest.normalise import normalise_activity
+from rehabdash.ingest.population import prepare_population
+from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps, read_bytes
+from rehabdash.ingest.pseudonymise import pseudonymise
+from rehabdash.ingest.readers import ROW, RawTable, read_table
+
+__all__ = [
+    "PreparedImport",
+    "prepare_activity",
+    "prepare_imd",
+    "prepare_need",
+    "prepare_population",
+    "resolve_mapping",
+]
+
+_VOCABULARY = vocabulary(ACTIVITY_SYNONYMS)
+
+
+def prepare_activity(
+    path: str | Path,
+    *,
+    key: bytes,
+    today: dt.date,
+    sheet: str | int | None = None,
+    mapping: ColumnMapping | None = None,
+    provider_code: str | None = None,
+    known_lsoas: set[str] | frozenset[str] | None = None,
+    postcode_lookup: pl.DataFrame | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> PreparedImport:
+    """Prepare one activity extract for the store (see the module docstring)."""
+    if not key:
+        raise ValueError("a non-empty pseudonymisation key is required")
+    path = Path(path)
+    step = Steps(progress, cancel)
+    step(0.0, "Reading the file")
+    data, sha = read_bytes(path)
+    table = read_table(path, data, sheet=sheet, vocabulary=_VOCABULARY)
+    del data
+    step(0.3, "Mapping columns")
+    used, notes = resolve_mapping(path, table, mapping, provider_code)
+    step(0.4, "Normalising values")
+    work = normalise_activity(
+        table.frame,
+        used.fields,
+        today=today,
+        provider_code=provider_code,
+        postcode_lookup=postcode_lookup,
+    )
+    notes += _privacy_notes(used.fields, work, postcode_lookup, known_lsoas)
+    step(0.6, "Validating rows")
+    headers = dict(used.fields)
+    headers.setdefault("provider_code", "provider code (default)")
+    schema = ActivitySchema(
+        today=today, known_lsoas=None if known_lsoas is None else frozenset(known_lsoas)
+    )
+    keep = [c for c in (*ACTIVITY_OUTPUT_SCHEMA, "person_id", "nhs_number") if c in work.columns]
+    result = schema.filter(work, headers, keep=keep)
+    step(0.8, "Pseudonymising identifiers")
+    rows = _canonical(result.valid, key)
+    rejected = table.frame.join(
+        result.rejected_rows, on=ROW, how="inner", maintain_order="left"
+    ).rename({ROW: "source_row"})
+    step(1.0, "Prepared")
+    return PreparedImport(
+        kind="activity",
+        rows=rows,
+        rejected_source=rejected,
+        failures=result.failures,
+        rule_counts=result.rule_counts,
+        rows_read=table.frame.height,
+        file_sha256=sha,
+        source_name=path.name,
+        header_row=table.header_row,
+        sheet=table.sheet,
+        footer_note=table.footer_note,
+        notes=table.notes + notes,
+        mapping=used,
+    )
+
+
+def resolve_mapping(
+    path: Path, table: RawTable, mapping: ColumnMapping | None, provider_code: str | None
+) -> tuple[ColumnMapping, list[str]]:
+    """The mapping to use (given or suggested); ImportFileError if a required field is unmapped."""
+    notes: list[str] = []
+    if mapping is not None:
+        missing = mapping.missing_headers(table.headers)
+        if missing:
+            raise ImportFileError(
+                path,
+                "the mapping names columns this file does not have: "
+                + ", ".join(repr(m) for m in missing),
+            )
+        unknown = sorted(set(mapping.fields) - set(INPUT_FIELDS))
+        if unknown:
+            raise ImportFileError(path, "the mapping names unknown fields: " + ", ".join(unknown))
+        used = ColumnMapping(
+            kind="activity",
+            fields=dict(mapping.fields),
+            header_signature=mapping.header_signature,
+            name=mapping.name,
+            version=mapping.version,
+        )
+        ambiguous: dict[str, list[str]] = {}
+    else:
+        suggestion = suggest_mapping(table.frame, table.headers)
+        used, ambiguous = suggestion.mapping, suggestion.ambiguous
+        for fld, header in suggestion.from_values.items():
+            notes.append(f"mapped {header!r} to {fld} from its values")
+    required = [f for f in REQUIRED_FIELDS if not (f == "provider_code" and provider_code)]
+    problems = []
+    for fld in required:
+        if fld in ambiguous:
+            names = ", ".join(map(repr, ambiguous[fld]))
+            problems.append(f"{fld} matches several columns ({names})")
+        elif fld not in used.fields:
+            problems.append(f"{fld} has no column")
+    if problems:
+        raise ImportFileError(
+            path,
+            "map the required fields before importing: "
+            + "; ".join(problems)
+            + ". Columns found: "
+            + ", ".join(repr(h) for h in table.headers),
+        )
+    for fld, headers in ambiguous.items():
+        if fld not in used.fields:
+            names = ", ".join(map(repr, headers))
+            notes.append(f"{fld} not mapped: several columns match ({names})")
+    mapped = set(used.fields.values())
+    dropped = [h for h in table.headers if h not in mapped]
+    if dropped:
+        notes.append(
+            f"dropped {len(dropped)} unmapped column(s): " + ", ".join(repr(h) for h in dropped)
+        )
+    return used, notes
+
+
+def _privacy_notes(
+    fields: dict[str, str],
+    work: pl.DataFrame,
+    lookup: pl.DataFrame | None,
+    known: set[str] | frozenset[str] | None,
+) -> list[str]:
+    notes = []
+    if "postcode" in fields:
+        with_pc = work.height - work["postcode__raw"].null_count()
+        if lookup is None:
+            notes.append(
+                f"warning: postcode column {fields['postcode']!r} dropped without use "
+                f"({with_pc:,} rows had a postcode): no postcode-to-LSOA lookup supplied"
+            )
+        else:
+            notes.append(
+                f"derived LSOA from postcode where needed; postcode column "
+                f"{fields['postcode']!r} dropped"
+            )
+    if "date_of_birth" in fields:
+        notes.append("date of birth reduced to age at referral and age band, then dropped")
+    if ("lsoa" in fields or ("postcode" in fields and lookup is not None)) and known is None:
+        notes.append("warning: LSOA codes were not checked against an area lookup (none supplied)")
+    return notes
+
+
+def _canonical(valid: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """Accepted rows in the canonical column order and dtypes, identifiers hashed."""
+    columns: list[pl.Series | pl.Expr] = [pseudonymise(valid["person_id"], key).alias("person_key")]
+    if "nhs_number" in valid.columns:
+        columns.append(pseudonymise(valid["nhs_number"], key).alias("nhs_number_key"))
+    frame = valid.with_columns(columns)
+    return frame.select(
+        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in ACTIVITY_OUTPUT_SCHEMA.items()
+    )

@@ -1,0 +1,171 @@
+"""One entry point that turns any supported file into a :class:`RawTable`.
+
+The file type is decided by content first (a zip or OLE signature means a
+workbook, whatever the suffix says), then by suffix. The result is all text, with
+unique header names and a ``__row`` column holding the row number as the user sees
+it in the file (1-based, title and header rows counted), so every later message
+can point at the exact row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from rehabdash.codes._normalise import clean_key
+from rehabdash.ingest.errors import ImportFileError
+from rehabdash.ingest.excel_reader import (
+    EXCEL_SUFFIXES,
+    column_letter,
+    open_workbook,
+    read_sheet_grid,
+)
+from rehabdash.ingest.header_detect import find_header_row, footer_kind, unique_headers
+from rehabdash.ingest.text_reader import decode_bytes, read_text_grid, sample_rows, sniff_delimiter
+
+__all__ = ["ROW", "RawTable", "read_table"]
+
+ROW = "__row"
+_PROBE_ROWS = 60
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+@dataclass
+class RawTable:
+    """A table as read: text cells under unique header names, plus ``__row``."""
+
+    frame: pl.DataFrame
+    headers: list[str]
+    header_row: int
+    sheet: str | None = None
+    footer_note: str | None = None
+    notes: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def read_table(
+    path: Path,
+    data: bytes,
+    *,
+    sheet: str | int | None = None,
+    vocabulary: Collection[str] = frozenset(),
+) -> RawTable:
+    """Read ``data`` (the bytes of ``path``) as a table; raise ImportFileError if it is not one."""
+    if not data[:65_536].strip() and not data.strip():
+        raise ImportFileError(path, "the file is empty")
+    if data.startswith(_WORKBOOK_MAGIC) or path.suffix.lower() in EXCEL_SUFFIXES:
+        return _read_workbook(path, data, sheet, vocabulary)
+    return _read_text(path, data, vocabulary)
+
+
+def _read_text(path: Path, data: bytes, vocabulary: Collection[str]) -> RawTable:
+    body, encoding = decode_bytes(data, path)
+    head = body[: 256 * 1024].decode("utf-8", "replace").splitlines()[:_PROBE_ROWS]
+    delimiter = sniff_delimiter(head)
+    rows = sample_rows(body, delimiter)
+    header = find_header_row(rows, vocabulary)
+    if header is None:
+        raise ImportFileError(path, "the file has no table (only blank lines at the top)")
+    grid = read_text_grid(path, body, delimiter, skip_lines=header)
+    letters = [column_letter(i) for i in range(grid.width)]
+    table = _assemble(path, grid, 0, header + 1, letters)
+    table.encoding, table.delimiter = encoding, delimiter
+    return table
+
+
+def _read_workbook(
+    path: Path, data: bytes, sheet: str | int | None, vocabulary: Collection[str]
+) -> RawTable:
+    reader, names = open_workbook(data, path)
+    chosen = _choose_sheet(path, reader, names, sheet, vocabulary)
+    grid, letters = read_sheet_grid(path, reader, chosen)
+    rows = grid.head(_PROBE_ROWS).rows()
+    header = find_header_row(rows, vocabulary)
+    if header is None:
+        raise ImportFileError(path, f"sheet {chosen!r} is empty")
+    table = _assemble(path, grid, header, header + 1, letters)
+    table.sheet = chosen
+    return table
+
+
+def _choose_sheet(
+    path: Path,
+    reader: fastexcel.ExcelReader,
+    names: list[str],
+    sheet: str | int | None,
+    vocabulary: Collection[str],
+) -> str:
+    listing = ", ".join(repr(n) for n in names)
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise ImportFileError(path, f"there is no sheet number {sheet + 1}; sheets: {listing}")
+        return names[sheet]
+    if isinstance(sheet, str):
+        for name in names:
+            if name.strip().casefold() == sheet.strip().casefold():
+                return name
+        raise ImportFileError(path, f"there is no sheet {sheet!r}; sheets: {listing}")
+    best: tuple[int, int] = (-1, -1)
+    chosen = names[0]
+    for name in names:
+        grid, _ = read_sheet_grid(path, reader, name, n_rows=_PROBE_ROWS)
+        rows = grid.rows()
+        filled = sum(1 for r in rows for c in r if c is not None)
+        if not filled:
+            continue
+        header = find_header_row(rows, vocabulary)
+        hits = (
+            0
+            if header is None
+            else sum(1 for c in rows[header] if c is not None and clean_key(c) in vocabulary)
+        )
+        if (hits, min(filled, 1)) > best:
+            best, chosen = (hits, min(filled, 1)), name
+    return chosen
+
+
+def _assemble(
+    path: Path, grid: pl.DataFrame, header: int, header_row: int, letters: list[str]
+) -> RawTable:
+    """Name columns from grid row ``header``; number, de-blank and de-footer the rest."""
+    if grid.height <= header:
+        raise ImportFileError(path, "the file has no table")
+    names = unique_headers(grid.row(header), letters)
+    data = grid.slice(header + 1)
+    data.columns = names
+    blank_header = [n for n, c in zip(names, grid.row(header), strict=True) if c is None]
+    empty = [n for n in blank_header if data[n].null_count() == data.height]
+    data = data.drop(empty)
+    names = [n for n in names if n not in empty]
+    first = header_row + 1
+    data = data.with_columns(
+        pl.int_range(first, first + data.height, dtype=pl.Int64).alias(ROW)
+    ).select(ROW, *names)
+    notes: list[str] = []
+    blank = data.select(pl.all_horizontal(pl.exclude(ROW).is_null())).to_series()
+    if blank.any():
+        notes.append(f"skipped {int(blank.sum()):,} blank row(s)")
+        data = data.filter(~blank)
+    footer_note = None
+    dropped: list[str] = []
+    for _ in range(3):
+        if data.height == 0:
+            break
+        last = data.row(data.height - 1)
+        kind = footer_kind(last[1:], len(names))
+        if kind is None:
+            break
+        dropped.append(f"ignored a {kind} row at row {last[0]:,}")
+        data = data.slice(0, data.height - 1)
+    if dropped:
+        footer_note = "; ".join(reversed(dropped))
+    if data.height == 0:
+        raise ImportFileError(path, "the table has a header but no data rows", row=header_row)
+    return RawTable(
+        frame=data, headers=names, header_row=header_row, footer_note=footer_note, notes=notes
+    )

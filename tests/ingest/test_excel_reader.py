@@ -1,0 +1,97 @@
+"""Workbooks: merged title cells, title rows, totals rows, serial dates, odd headers, sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from ingest_helpers import HEADER, KEY, TODAY, row
+
+from rehabdash.ingest import ImportFileError, prepare_activity
+
+
+def _messy_workbook(path: Path) -> Path:
+    """Title merged over B1:L1, a run date, a blank row, header on row 4 from column B,
+    a duplicated and a blank header, serial and datetime dates, a totals row."""
+    book = xlsxwriter.Workbook(path)
+    notes = book.add_worksheet("Notes")
+    notes.write(0, 0, "This workbook holds the monthly extract")
+    sheet = book.add_worksheet("Extract")
+    sheet.merge_range("B1:L1", "Community rehabilitation referrals - March 2024")
+    sheet.write(1, 1, "Run on 01/04/2024")
+    header = [*HEADER, "Ethnicity", None]
+    for col, name in enumerate(header):
+        if name is not None:
+            sheet.write(3, col + 1, name)
+    date_format = book.add_format({"num_format": "dd/mm/yyyy"})
+    first = row()
+    for col, value in enumerate(first):
+        sheet.write_string(4, col + 1, value)
+    sheet.write_number(4, 5, 45352)  # Referral Date as an Excel serial number (01/03/2024)
+    sheet.write_datetime(4, 6, dt.datetime(2024, 3, 5, 10, 30), date_format)
+    sheet.write(4, 12, "A")
+    sheet.write(4, 13, "stray")
+    second = row(Referral_ID="R2", Sex="Female", Ethnicity="zz")
+    for col, value in enumerate(second):
+        sheet.write_string(5, col + 1, value)
+    sheet.write_number(5, 4, 1)  # Provider typed as a number -> kept as text "1"
+    sheet.write(7, 1, "Total")
+    sheet.write(7, 3, 2)
+    book.close()
+    return path
+
+
+def test_messy_workbook_end_to_end(tmp_path: Path) -> None:
+    result = prepare_activity(_messy_workbook(tmp_path / "extract.xlsx"), key=KEY, today=TODAY)
+    assert result.sheet == "Extract"
+    assert result.header_row == 4
+    assert result.footer_note == "ignored a totals row at row 8"
+    assert result.rows_read == 2
+    rows = result.rows.sort("referral_id")
+    assert rows["referral_date"].cast(str).to_list() == ["2024-03-01", "2024-03-01"]
+    assert rows["first_contact_date"].cast(str).to_list() == ["2024-03-05", "2024-03-05"]
+    assert rows["sex"].to_list() == ["1", "2"]
+    assert rows["provider_code"].to_list() == ["RY1", "1"]
+    warning = result.failures.filter(result.failures["rule"] == "invalid_code")
+    assert warning.select("source_row", "column", "value").rows() == [(6, "Ethnicity", "zz")]
+    assert any("'Ethnicity (2)'" in n and "'Column N'" in n for n in result.notes)
+
+
+def test_sheet_can_be_chosen_by_name_or_index(tmp_path: Path) -> None:
+    path = _messy_workbook(tmp_path / "extract.xlsx")
+    by_name = prepare_activity(path, sheet="extract", key=KEY, today=TODAY)
+    by_index = prepare_activity(path, sheet=1, key=KEY, today=TODAY)
+    assert by_name.rows.equals(by_index.rows)
+    with pytest.raises(ImportFileError, match=r"no sheet 'Missing'.*'Notes', 'Extract'"):
+        prepare_activity(path, sheet="Missing", key=KEY, today=TODAY)
+
+
+def test_openpyxl_workbook_with_datetimes_and_xlsm_suffix(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    values: list[object] = list(row())
+    values[4] = dt.datetime(2024, 2, 29, 8, 0)
+    values[5] = dt.date(2024, 3, 1)
+    values[6] = None
+    sheet.append(values)
+    path = tmp_path / "extract.xlsx"
+    book.save(path)
+    result = prepare_activity(path, key=KEY, today=TODAY)
+    assert result.rows["referral_date"].cast(str).to_list() == ["2024-02-29"]
+    assert result.rows["first_contact_date"].cast(str).to_list() == ["2024-03-01"]
+
+
+def test_empty_workbook_and_non_workbook(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    empty = tmp_path / "empty.xlsx"
+    book.save(empty)
+    with pytest.raises(ImportFileError, match=r"empty\.xlsx"):
+        prepare_activity(empty, key=KEY, today=TODAY)
+    fake = tmp_path / "fake.xlsx"
+    fake.write_bytes(b"this is not a zip file at all")
+    with pytest.raises(ImportFileError, match=r"not a readable spreadsheet"):
+        prepare_activity(fake, key=KEY, today=TODAY)
