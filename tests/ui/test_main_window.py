@@ -37,6 +37,9 @@ def test_overview_tiles_show_store_figures(qtbot: QtBot, tmp_path: Path) -> None
     assert tiles["rate"].value.text() == f"{expected.headline.seen_per_1000:,.1f}"
     assert "2024-25" in window.overview.title.text()
     assert window.progress.isHidden()
+    # the chart shows every bar: its y range runs from 0 to above the tallest month
+    (_x0, _x1), (y0, y1) = window.overview.plot.getViewBox().viewRange()
+    assert y0 <= 0 < max(expected.monthly.referrals) < y1
     # the chart's table view holds the same monthly numbers
     window.overview.toggle.click()
     assert window.overview.views.currentIndex() == 1

@@ -58,8 +58,6 @@ class OverviewPage(QWidget):
         self.plot.addLegend(
             offset=(-10, 5), brush=pg.mkBrush(255, 255, 255, 230), labelTextColor=GREY
         )
-        self.plot.setYRange(0, 1, padding=0)
-        self.plot.getViewBox().setDefaultPadding(0.12)
         # Retained-mode items, updated with setOpts on each refresh.
         self._bars_ref = pg.BarGraphItem(
             x=[], height=[], width=0.38, brush=DARK_BLUE, name="Referrals"
@@ -93,6 +91,13 @@ class OverviewPage(QWidget):
         layout.addLayout(grid)
         layout.addLayout(bar)
         layout.addWidget(self.views, 1)
+        caption = QLabel(
+            "Seen = referrals with an attended contact by the extract date, so the latest "
+            "months look lower while people are still waiting."
+        )
+        caption.setObjectName("tileNote")
+        caption.setWordWrap(True)
+        layout.addWidget(caption)
 
     def _toggle_view(self, as_table: bool) -> None:
         self.views.setCurrentIndex(1 if as_table else 0)
@@ -136,6 +141,10 @@ class OverviewPage(QWidget):
         labels = [d.strftime("%b %y") for d in monthly.months]
         self.plot.getAxis("bottom").setTicks([list(zip(x.tolist(), labels, strict=True))])
         self.plot.setLabel("left", "Referrals")
+        # Headroom above the tallest bar keeps the legend clear of the bars.
+        top = max([*monthly.referrals, *monthly.seen, 1])
+        self.plot.setXRange(-0.7, len(labels) - 0.3, padding=0)
+        self.plot.setYRange(0, top * 1.3, padding=0)
         self.table.setRowCount(len(labels))
         rows = zip(labels, monthly.referrals, monthly.seen, strict=True)
         for row, (label, refs, seen) in enumerate(rows):
