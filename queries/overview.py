@@ -18,6 +18,7 @@ from rehabdash.queries.frames import referral_frame
 from rehabdash.queries.live import live_referrals, rehab_teams
 from rehabdash.queries.periods import Period, financial_year
 from rehabdash.queries.summaries import Headline, Monthly, Overview
+from rehabdash.stats import rate
 from rehabdash.store.schema import import_batch, population, referral
 
 __all__ = ["Headline", "Overview", "latest_period", "overview"]
@@ -60,6 +61,15 @@ def _population(engine: Engine, period: Period) -> tuple[float | None, int | Non
     return (float(total) if total is not None else None), int(year)
 
 
+def _rate_interval(seen: int, population: float | None) -> tuple[float | None, float | None]:
+    """95% interval of people seen per 1,000 (Byar's, exact below 10 events; DESIGN 7.2)."""
+    if not population:
+        return None, None
+    frame = pl.DataFrame({"x": [seen], "n": [population]})
+    row = rate(frame, "x", "n", multiplier=1000, confidence=0.95).row(0, named=True)
+    return row["lower"], row["upper"]
+
+
 def _seen_flag() -> pl.Expr:
     return pl.col("first_contact_date").is_not_null() | (
         pl.col("contacts_attended").fill_null(0) > 0
@@ -84,7 +94,8 @@ def overview(engine: Engine, period: Period | None = None) -> Overview | None:
         .sort("month")
     )
     pop, year = _population(engine, period)
-    head = Headline(period, int(counts[0]), int(counts[1]), int(counts[2]), pop, year)
+    lower, upper = _rate_interval(int(counts[2]), pop)
+    head = Headline(period, int(counts[0]), int(counts[1]), int(counts[2]), pop, year, lower, upper)
     series = Monthly(
         monthly["month"].to_list(), monthly["referrals"].to_list(), monthly["seen"].to_list()
     )

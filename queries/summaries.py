@@ -23,6 +23,8 @@ class Headline:
     people_seen: int
     population: float | None
     population_year: int | None
+    seen_per_1000_lower: float | None = None  # 95% CI, Byar's (exact Poisson below 10)
+    seen_per_1000_upper: float | None = None
 
     @property
     def seen_per_1000(self) -> float | None:
@@ -58,6 +60,8 @@ class Overview:
                 h["people_seen"],
                 h["population"],
                 h["population_year"],
+                h.get("seen_per_1000_lower"),
+                h.get("seen_per_1000_upper"),
             ),
             Monthly([_day(d) for d in m["months"]], list(m["referrals"]), list(m["seen"])),
         )

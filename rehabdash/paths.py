@@ -12,7 +12,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
-__all__ = ["config_dir", "data_dir", "default_db_url", "hide_password", "resolve_db_url"]
+__all__ = [
+    "SUPPORTED_SCHEMES",
+    "check_url",
+    "config_dir",
+    "data_dir",
+    "default_db_url",
+    "hide_password",
+    "resolve_db_url",
+]
 
 APP = "rehabdash"
 
@@ -40,6 +48,29 @@ def default_db_url() -> str:
 def resolve_db_url(explicit: str | None) -> str:
     """--db wins, then REHABDASH_DB, then the default SQLite file."""
     return explicit or os.environ.get("REHABDASH_DB") or default_db_url()
+
+
+SUPPORTED_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL that is not a supported store before anything slow is loaded.
+
+    Raises StoreError with one plain line; reachability is checked when the store opens.
+    """
+    from rehabdash.errors import StoreError
+
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if not scheme:
+        raise StoreError(
+            f"'{url}' is not a database URL (expected sqlite:///path/to/file.db "
+            "or postgresql+psycopg://user@host:port/dbname)"
+        )
+    if scheme not in SUPPORTED_SCHEMES:
+        raise StoreError(
+            f"unsupported database '{scheme}' in {hide_password(url)} "
+            "(use sqlite:/// or postgresql+psycopg://)"
+        )
 
 
 def hide_password(url: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import polars as pl
+import pytest
 from sqlalchemy import update
 
 from rehabdash.demo import build_demo
@@ -42,6 +44,12 @@ def test_overview_matches_direct_count(store_url: str) -> None:
     assert h.population == data.population["count"].sum()
     assert h.population_year == 2020
     assert h.seen_per_1000 == seen["person_id"].n_unique() / data.population["count"].sum() * 1000
+    # Byar's interval for the rate, written out here from DESIGN 7.2
+    x, n, z = h.people_seen, h.population, 1.959963984540054
+    low = x * (1 - 1 / (9 * x) - z / (3 * math.sqrt(x))) ** 3 / n * 1000
+    high = (x + 1) * (1 - 1 / (9 * (x + 1)) + z / (3 * math.sqrt(x + 1))) ** 3 / n * 1000
+    assert h.seen_per_1000_lower == pytest.approx(low, rel=1e-12)
+    assert h.seen_per_1000_upper == pytest.approx(high, rel=1e-12)
     assert sum(result.monthly.referrals) == rows.height
     assert len(result.monthly.months) == 12
     engine.dispose()

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
+
+from rehabdash.stats._quantiles import norm_ppf
 
 __all__ = [
     "GroupBy",
@@ -59,7 +60,7 @@ def parse_confidence(confidence: float) -> float:
 
 def z_value(confidence: float) -> float:
     """Two-sided standard normal quantile, written as PHEindicatormethods does."""
-    return float(norm.ppf(confidence + (1.0 - confidence) / 2.0))
+    return float(norm_ppf(confidence + (1.0 - confidence) / 2.0))
 
 
 def group_keys(group_by: GroupBy) -> list[str]:

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from scipy.stats import binom, norm, poisson
 
 from rehabdash.stats._common import (
     as_float_array,
@@ -31,6 +30,7 @@ from rehabdash.stats._common import (
     to_series,
     z_value,
 )
+from rehabdash.stats._quantiles import norm_ppf
 from rehabdash.stats.limits import poisson_limits, wilson_limits
 
 __all__ = ["FUNNEL_PROBABILITIES", "funnel_limits"]
@@ -43,6 +43,8 @@ FUNNEL_PROBABILITIES = {"95": (0.025, 0.975), "998": (0.001, 0.999)}
 
 def exact_funnel_limit(p: float, n: Array, theta: float, kind: Kind) -> Array:
     """Spiegelhalter's interpolated exact limit (as a rate or proportion of 1)."""
+    from scipy.stats import binom, poisson  # heavy; needed only for funnel plots
+
     if kind == "proportion":
         dist = binom(np.round(n).astype(np.int64), theta)
     else:
@@ -125,8 +127,8 @@ def funnel_limits(
     for suffix, (p_low, p_high) in FUNNEL_PROBABILITIES.items():
         if phi > 1:
             spread = np.sqrt(phi * variance / ns)
-            lim_lo = np.maximum(theta + norm.ppf(p_low) * spread, 0.0)
-            lim_hi = theta + norm.ppf(p_high) * spread
+            lim_lo = np.maximum(theta + norm_ppf(p_low) * spread, 0.0)
+            lim_hi = theta + norm_ppf(p_high) * spread
             if kind == "proportion":
                 lim_hi = np.minimum(lim_hi, 1.0)
         else:

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
 
 from rehabdash.stats._common import (
     GroupBy,
@@ -35,6 +34,7 @@ from rehabdash.stats._common import (
     to_series,
 )
 from rehabdash.stats._grid import Grid
+from rehabdash.stats._quantiles import norm_ppf
 from rehabdash.stats.sii_fit import fit_line, relative_ranks
 
 __all__ = ["ORDERED_MEASURES", "UNORDERED_MEASURES", "heat"]
@@ -159,7 +159,7 @@ def heat(
             m["mdru"] = np.where(pad, 0.0, np.abs(y0 - yref[:, None])).sum(axis=1) / grid.sizes
             m["mdrw"] = (w * np.abs(y0 - yref[:, None])).sum(axis=1)
     y1, y2, se1, se2 = _pick(y0, i1), _pick(y0, i2), _pick(s, i1), _pick(s, i2)
-    z = float(norm.ppf(level + (1 - level) / 2))
+    z = float(norm_ppf(level + (1 - level) / 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         d, d_se = y1 - y2, np.sqrt(se1**2 + se2**2)
         r, r_se = y1 / y2, np.sqrt((se1 / y1) ** 2 + (se2 / y2) ** 2)

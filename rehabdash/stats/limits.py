@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2
+
+from rehabdash.stats._quantiles import chi2_ppf
 
 __all__ = [
     "EXACT_BELOW",
@@ -79,11 +80,11 @@ def byars_upper(x: FloatArray, z: float) -> FloatArray:
 
 
 def _chi2_ppf_unique(q: float, dof: FloatArray) -> FloatArray:
-    """chi2.ppf(q, dof) evaluated once per distinct dof (counts repeat a lot)."""
+    """chi2_ppf(q, dof) evaluated once per distinct dof (counts repeat a lot)."""
     if dof.size == 0:
         return np.empty(0, dtype=np.float64)
     unique, inverse = np.unique(dof, return_inverse=True)
-    values = np.asarray(chi2.ppf(q, unique), dtype=np.float64)
+    values = np.asarray(chi2_ppf(q, unique), dtype=np.float64)
     result: FloatArray = values[inverse.reshape(dof.shape)]
     return result
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy.stats import t as student_t
 
 from rehabdash.stats._common import (
     GroupBy,
@@ -22,6 +21,7 @@ from rehabdash.stats._common import (
     parse_confidence,
     to_series,
 )
+from rehabdash.stats._quantiles import t_ppf
 
 __all__ = ["mean"]
 
@@ -62,7 +62,7 @@ def mean(
     sd = out["stdev"].cast(pl.Float64).to_numpy()
     value = total / count
     with np.errstate(invalid="ignore", divide="ignore"):
-        tq = student_t.ppf(level + (1.0 - level) / 2.0, count - 1.0)
+        tq = t_ppf(level + (1.0 - level) / 2.0, count - 1.0)
         half = tq * sd / np.sqrt(count)
     return out.with_columns(
         to_series("value", value),

@@ -25,7 +25,6 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
 
 from rehabdash.stats._common import (
     GroupBy,
@@ -38,6 +37,7 @@ from rehabdash.stats._common import (
     parse_confidence,
     to_series,
 )
+from rehabdash.stats._quantiles import norm_ppf
 from rehabdash.stats.sii_fit import fit_line, relative_ranks
 
 __all__ = ["MAX_QUANTILES", "MIN_QUANTILES", "sii"]
@@ -196,7 +196,7 @@ def sii(
     pop[np.isnan(pop)] = 0.0
     y = grid(value)
     pad = np.arange(width)[None, :] >= np.bincount(gid, minlength=n_groups)[:, None]
-    z95 = float(norm.ppf(0.975))
+    z95 = float(norm_ppf(0.975))
     if se is not None:
         se_nat = grid(se)
         with np.errstate(divide="ignore", invalid="ignore"):

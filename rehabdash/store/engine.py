@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from rehabdash.errors import StoreError
-from rehabdash.paths import hide_password
+from rehabdash.paths import check_url, hide_password
 
 __all__ = ["describe_url", "open_engine", "sqlite_path"]
 
@@ -37,25 +37,13 @@ def sqlite_path(url: URL) -> Path | None:
 
 
 def _parse(url: str) -> URL:
+    check_url(url)
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(
-            f"'{url}' is not a database URL (expected sqlite:///path/to/file.db "
-            "or postgresql+psycopg://user@host:port/dbname)"
-        ) from None
-    backend = parsed.get_backend_name()
-    if backend == "postgresql" and parsed.drivername == "postgresql":
+        raise StoreError(f"'{url}' is not a valid database URL") from None
+    if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if backend not in ("sqlite", "postgresql") or parsed.drivername not in (
-        "sqlite",
-        "sqlite+pysqlite",
-        "postgresql+psycopg",
-    ):
-        raise StoreError(
-            f"unsupported database '{parsed.drivername}' in {describe_url(parsed)} "
-            "(use sqlite:/// or postgresql+psycopg://)"
-        )
     return parsed
 
 
