@@ -6,6 +6,8 @@ referrals and referrals seen by month, with a table view of the same numbers.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -154,3 +156,10 @@ class OverviewPage(QWidget):
                     align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     item.setTextAlignment(align)
                 self.table.setItem(row, col, item)
+
+
+if __name__ == "__main__":
+    from rehabdash.queries.overview import overview
+    from rehabdash.ui.standalone import show_page
+
+    sys.exit(show_page(OverviewPage, overview, lambda page, data: page.show_overview(data)))
