@@ -225,3 +225,18 @@ def test_no_clear_identifier_in_the_sqlite_file(tmp_path: Path) -> None:
     for value in data.referrals["nhs_number"].drop_nulls().head(300).to_list():
         assert value.encode() not in blob
     assert b"date_of_birth" not in blob  # no column for it, so no date of birth is stored
+
+
+def test_extract_shows_raw_values_never_the_store_marker(demo: DemoData) -> None:
+    from rehabdash.demo.extract import extract_frame
+
+    frame = extract_frame(demo)
+    for header in ("Ethnic Category", "Gender", "Religion", "Sexual Orientation", "Marital Status"):
+        assert not (frame[header] == "INVALID").any(), header
+    assert (frame["Ethnic Category"] == "Q").sum() == (
+        demo.referrals["ethnic_category"] == "INVALID"
+    ).sum()
+    labelled = frame.filter(pl.col("Organisation Code (Provider)") == "TAD")["Ethnic Category"]
+    assert labelled.is_in(["White - British"]).any()  # label-style provider
+    upper = frame.filter(pl.col("Organisation Code (Provider)") == "RWY")["Ethnic Category"]
+    assert upper.is_in(["WHITE - BRITISH"]).any()

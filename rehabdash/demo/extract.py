@@ -68,12 +68,13 @@ _INVALID_AS = {"sex": "7", "ethnic_category": "Q"}
 def _labelled(field: str) -> pl.Expr:
     labels = CODE_LISTS[field].codes
     col = pl.col(field)
-    expr = col.replace(_INVALID_AS.get(field, INVALID), _INVALID_AS.get(field, "?"))
+    raw_invalid = _INVALID_AS.get(field, "?")  # what a system holds where the code is bad
+    expr = col.replace(INVALID, raw_invalid)
     for provider, style in _LABEL_STYLE.items():
         styled = {code: style(label) for code, label in labels.items()}
         expr = (
             pl.when(pl.col("provider_code") == provider)
-            .then(col.replace(styled).replace(INVALID, _INVALID_AS.get(field, "?")))
+            .then(col.replace(styled).replace(INVALID, raw_invalid))
             .otherwise(expr)
         )
     return expr.alias(field)
