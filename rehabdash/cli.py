@@ -13,11 +13,17 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rehabdash import __version__
 from rehabdash.errors import StoreError
 from rehabdash.logfile import install_file_logging
-from rehabdash.paths import default_db_url, resolve_db_url
+from rehabdash.paths import check_url, default_db_url, resolve_db_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from rehabdash.ingest import ColumnMapping
 
 __all__ = ["build_parser", "main"]
 
@@ -75,7 +81,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--xlsx", type=Path, metavar="PATH", help="also write the activity as an XLSX extract"
     )
     demo.add_argument("--no-store", action="store_true", help="only write the extract files")
+    _add_import_parsers(sub, common)
     return parser
+
+
+def _add_import_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import an activity extract, population, IMD or need table",
+        description="Import a CSV or XLSX file into the store as one audited batch. "
+        "An activity file's columns are mapped by a saved mapping whose headers match, "
+        "else by --mapping, else by the suggested mapping when every required field is "
+        "matched unambiguously. Rows that cannot be used are rejected and reported; "
+        "referrals already held in a live batch are not counted twice.",
+    )
+    imp.add_argument("kind", choices=("activity", "population", "imd", "need"))
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--sheet", help="worksheet name or number (1 = first) of a workbook")
+    imp.add_argument("--mapping", metavar="NAME", help="saved mapping to use (or a .json file)")
+    imp.add_argument(
+        "--save-mapping", metavar="NAME", help="save the mapping used under NAME (a new version)"
+    )
+    imp.add_argument("--provider", metavar="CODE", help="provider code for rows without one")
+    imp.add_argument("--period", metavar="YYYY-MM", help="reporting month of the extract")
+    imp.add_argument("--year", type=int, help="population: the mid-year, if the file lacks it")
+    imp.add_argument("--edition", type=int, choices=(2019, 2025), help="IMD edition")
+    imp.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
+    imp.add_argument(
+        "--replace",
+        metavar="BATCH_ID",
+        type=int,
+        action="append",
+        default=[],
+        help="this file replaces that batch (superseded, kept for audit); repeatable",
+    )
+    imp.add_argument(
+        "--rejects", type=Path, metavar="PATH", help="write rejected rows to PATH (.csv or .xlsx)"
+    )
+    sub.add_parser(
+        "batches",
+        parents=[common],
+        help="list import batches",
+        description="List every import batch, newest first.",
+    )
 
 
 def _progress(out: Callable[[str], object]) -> Callable[[float, str], None]:
@@ -123,6 +174,145 @@ def _demo(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
+def _sheet(text: str | None) -> str | int | None:
+    if text is None:
+        return None
+    return int(text) - 1 if text.strip().isdigit() else text
+
+
+def _mapping(engine: Engine, name: str | None) -> ColumnMapping | None:
+    from rehabdash.ingest import ColumnMapping
+    from rehabdash.store.mappings import get_mapping
+
+    if name is None:
+        return None
+    path = Path(name)
+    if path.suffix.lower() == ".json" and path.is_file():
+        return ColumnMapping.from_json(path.read_text(encoding="utf-8"))
+    return get_mapping(engine, name)
+
+
+def _import(args: argparse.Namespace, url: str) -> int:
+    from rehabdash.ingest import ImportCancelled, ImportFileError
+
+    try:
+        return _run_import(args, url)
+    except (ImportFileError, ImportCancelled) as exc:  # one line, never a traceback
+        raise StoreError(str(exc)) from None
+
+
+def _run_import(args: argparse.Namespace, url: str) -> int:
+    from rehabdash.ingest import import_prepared, prepare_file
+    from rehabdash.ingest.overlaps import overlap_in
+    from rehabdash.ingest.rejects import write_rejects
+    from rehabdash.ingest.store_rows import check_period
+    from rehabdash.store import describe_url, open_store
+    from rehabdash.store.mappings import save_mapping
+
+    out = sys.stdout.write
+    if args.rejects is not None and not args.rejects.parent.exists():
+        raise StoreError(
+            f"cannot write {args.rejects}: folder {args.rejects.parent} does not exist"
+        )
+    check_period(args.period)  # before the long prepare
+    engine = open_store(url)
+    started = time.perf_counter()
+    out(f"importing {args.kind} from {args.file} into {describe_url(url)}\n")
+    prepared = prepare_file(
+        engine,
+        args.file,
+        args.kind,
+        sheet=_sheet(args.sheet),
+        mapping=_mapping(engine, args.mapping),
+        provider_code=args.provider,
+        year=args.year,
+        edition=args.edition,
+        audit=True,
+        progress=_progress(out),
+    )
+    if prepared.mapping is not None and args.kind == "activity":
+        how = "given" if args.mapping else "saved or suggested from the headers"
+        out(f"mapping: {len(prepared.mapping.fields)} fields mapped ({how})\n")
+    for note in prepared.notes:
+        out(f"note: {note}\n")
+    repeats = None
+    if args.rejects is not None:
+        with engine.connect() as conn:
+            repeats = overlap_in(conn, prepared, exclude=args.replace).failures
+    try:
+        result = import_prepared(
+            engine,
+            prepared,
+            provider_code=args.provider,
+            period=args.period,
+            strict=args.strict,
+            replace=args.replace,
+            progress=_progress(out),
+        )
+    finally:
+        if args.rejects is not None:
+            written = write_rejects(args.rejects, prepared, repeats, args.file)
+            out(f"wrote {written:,} rejected row(s) to {args.rejects}\n")
+    out(f"rows read: {result.rows_read:,}\n")
+    out(f"imported: {result.rows_accepted:,} (batch {result.batch_id})\n")
+    out(f"rejected: {result.rows_rejected:,}\n")
+    for rule, severity, count in result.rule_counts.iter_rows():
+        out(f"  {severity:<8}  {rule:<32} {count:>10,}\n")
+    for old in result.superseded:
+        out(f"superseded batch {old}\n")
+    if args.save_mapping and prepared.mapping is not None:
+        if args.kind != "activity":
+            raise ValueError("--save-mapping applies to activity files")
+        version = save_mapping(engine, prepared.mapping, args.save_mapping)
+        out(f"saved mapping {args.save_mapping!r} version {version}\n")
+    out(f"done in {time.perf_counter() - started:.1f} s\n")
+    return 0
+
+
+def _batches(url: str) -> int:
+    from rehabdash.store import open_store
+    from rehabdash.store.batches import list_batches
+
+    frame = list_batches(open_store(url))
+    out = sys.stdout.write
+    if frame.height == 0:
+        out("no import batches yet\n")
+        return 0
+    header = (
+        "id",
+        "kind",
+        "status",
+        "file",
+        "read",
+        "accepted",
+        "rejected",
+        "period",
+        "provider",
+        "finished",
+        "user",
+    )
+    rows = [
+        (
+            str(r["id"]),
+            r["kind"],
+            r["status"],
+            r["source_name"],
+            f"{r['rows_read']:,}",
+            f"{r['rows_accepted']:,}",
+            f"{r['rows_rejected']:,}",
+            r["period"] or "",
+            r["provider_code"] or "",
+            f"{r['finished_at']:%Y-%m-%d %H:%M}" if r["finished_at"] else "",
+            r["user_name"] or "",
+        )
+        for r in frame.iter_rows(named=True)
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    for row in (header, *rows):
+        out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> int:
     args = build_parser().parse_args(argv)
     url = resolve_db_url(args.db)
@@ -131,9 +321,14 @@ def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> 
         if args.command in (None, "gui"):
             if open_gui is None:
                 raise StoreError("the window is not available in this build")
+            check_url(url)
             return open_gui(url, url == default_db_url())
         if args.command == "demo":
             return _demo(args, url)
+        if args.command == "import":
+            return _import(args, url)
+        if args.command == "batches":
+            return _batches(url)
     except (StoreError, ValueError) as exc:
         sys.stderr.write(f"rehabdash: error: {exc}\n")
         return 2

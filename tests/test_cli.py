@@ -92,3 +92,12 @@ def test_bad_rows_argument() -> None:
     result = run("demo", "--rows", "0")
     assert result.returncode == 2
     assert "at least 1" in result.stderr
+
+
+def test_window_with_a_malformed_db_fails_fast_without_a_window() -> None:
+    result = run("--db", "mysql://me@db/rehab", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "rehabdash: error: unsupported database 'mysql' in mysql://me@db/rehab "
+        "(use sqlite:/// or postgresql+psycopg://)"
+    )

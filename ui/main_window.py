@@ -20,6 +20,7 @@ from rehabdash import __version__, snapshot
 from rehabdash.paths import hide_password
 from rehabdash.queries.summaries import Overview
 from rehabdash.ui.errors import report
+from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
@@ -48,6 +49,9 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.overview = OverviewPage()
         self._add_page("Overview", self.overview)
+        self.import_page = ImportPage(lambda: self.engine, self.runner, self.settings)
+        self.import_page.overview_requested.connect(self._back_to_overview)
+        self._add_page("Import", self.import_page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(min(self.settings.last_page(), self.nav.count() - 1))
 
@@ -116,6 +120,29 @@ class MainWindow(QMainWindow):
         self.cancel_button.show()
         self.runner.start("snapshot", cached, self._show_snapshot)
         self.runner.start("open", work, self._opened, self._on_progress)
+
+    def refresh(self) -> None:
+        """Recompute the overview on the open store (after an import), off the GUI thread."""
+        if self.engine is None:
+            self.load()
+            return
+        engine, url = self.engine, self.db_url
+
+        def work(_ctx: TaskContext) -> Any:
+            from rehabdash.queries.overview import overview
+
+            taken_at = snapshot.fingerprint(url)
+            result = overview(engine)
+            if result is not None:
+                snapshot.save(url, "overview", result.to_json(), taken_at)
+            return result
+
+        self.overview.show_message("Refreshing the overview…")
+        self.runner.start("overview", work, self.overview.show_overview)
+
+    def _back_to_overview(self) -> None:
+        self.nav.setCurrentRow(0)
+        self.refresh()
 
     def _show_snapshot(self, payload: Any) -> None:
         if payload is not None and self.engine is None:

@@ -36,5 +36,12 @@ class Settings:
     def set_last_page(self, index: int) -> None:
         self._qs.setValue("window/page", index)
 
+    def last_folder(self, purpose: str) -> str:
+        """The folder last used for ``purpose`` ("import", "rejects", ...); "" if none yet."""
+        return str(self._qs.value(f"folders/{purpose}", "", str))
+
+    def set_last_folder(self, purpose: str, folder: str) -> None:
+        self._qs.setValue(f"folders/{purpose}", folder)
+
     def sync(self) -> None:
         self._qs.sync()

@@ -7,7 +7,6 @@ exactly as a real import does; dates of birth and clear ids never reach the stor
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable
 
 import polars as pl
@@ -17,19 +16,13 @@ from sqlalchemy.engine import Engine
 from rehabdash.demo.generate import DemoData
 from rehabdash.demo.population import POPULATION_YEAR
 from rehabdash.errors import StoreError
+from rehabdash.ingest.pseudonymise import pseudonymise
 from rehabdash.store.batches import BatchInfo, record_batch
 from rehabdash.store.bulk import Progress, bulk_insert
 from rehabdash.store.keys import pseudonym_key
 from rehabdash.store.schema import REFERRAL_COLUMNS, area_lookup, population, referral
 
 __all__ = ["pseudonymise", "store_demo"]
-
-
-def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
-    """HMAC-SHA256 hex of each value (nulls stay null), hashing each distinct value once."""
-    uniques = values.drop_nulls().unique()
-    digests = [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() for v in uniques.to_list()]
-    return values.replace_strict(uniques, pl.Series(digests, dtype=pl.Utf8), default=None)
 
 
 def _signature(data: DemoData, part: str) -> str:

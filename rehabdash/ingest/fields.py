@@ -131,6 +131,7 @@ ACTIVITY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "provider_code": (
         "provider code",
         "organisation code code of provider",
+        "organisation code provider",
         "provider",
         "provider org code",
         "provider ods code",

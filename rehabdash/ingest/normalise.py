@@ -9,6 +9,7 @@ here; :mod:`rehabdash.ingest.activity_schema` decides that from both columns.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 import polars as pl
@@ -18,7 +19,15 @@ from rehabdash.ingest.dates import parse_date_series
 from rehabdash.ingest.pseudonymise import clean_nhs_number, nhs_number_valid
 from rehabdash.ingest.readers import ROW
 
-__all__ = ["AGE_BANDS", "age_band", "normalise_activity", "normalise_postcode", "raw"]
+__all__ = [
+    "AGE_BANDS",
+    "age_band",
+    "nhs_digits",
+    "normalise_activity",
+    "normalise_postcode",
+    "raw",
+    "trimmed",
+]
 
 AGE_BANDS = tuple([f"{lo}-{lo + 4}" for lo in range(0, 90, 5)] + ["90+"])
 # Free text: whitespace runs collapse. Identifiers (person_id, referral_id) are used
@@ -33,6 +42,8 @@ _TEXT_FIELDS = (
 _COUNT_FIELDS = ("contacts_attended", "contacts_dna", "contacts_cancelled")
 _SCORE_FIELDS = ("outcome_start", "outcome_end")
 _DATES = ("referral_date", "first_contact_date", "discharge_date", "rejection_date")
+_SAMPLE = 20_000  # values looked at to judge whether a column repeats
+_DISTINCT_SHARE = 0.9  # above this share of distinct values in a sample, work row by row
 
 
 def raw(field: str) -> str:
@@ -83,9 +94,7 @@ def _field_transforms(
         out[field] = lambda e: e.str.replace_all(r"\s+", " ")
     out["provider_code"] = lambda e: e.str.to_uppercase().str.replace_all(r"\s+", "")
     out.update(NORMALISERS)
-    out["nhs_number"] = lambda e: pl.when(nhs_number_valid(clean_nhs_number(e))).then(
-        clean_nhs_number(e)
-    )
+    out["nhs_number"] = lambda e: _valid_nhs(clean_nhs_number(e))
     out["gp_practice"] = lambda e: (
         pl.when(_compact(e).str.contains(r"^[A-Z][0-9]{5}$"))
         .then(_compact(e))
@@ -111,12 +120,76 @@ def _field_transforms(
     return {f: fn for f, fn in out.items() if f in have}
 
 
+def _valid_nhs(digits: pl.Expr) -> pl.Expr:
+    return pl.when(nhs_number_valid(digits)).then(digits)
+
+
+def nhs_digits(values: pl.Series) -> pl.Series:
+    """Trimmed NHS number text -> its 10 digits when it passes modulus 11, else null."""
+    digits = pl.select(clean_nhs_number(pl.lit(values))).to_series()
+    return pl.select(_valid_nhs(pl.lit(digits))).to_series().alias(values.name)
+
+
+def trimmed(values: pl.Series) -> pl.Series:
+    """Source text as the pipeline uses it: spaces stripped, blank -> null."""
+    return pl.select(_trimmed(pl.lit(values.cast(pl.Utf8)))).to_series().alias(values.name)
+
+
 def _compact(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_uppercase().str.replace_all(r"\s+", "")
 
 
 def _whole(expr: pl.Expr) -> pl.Expr:
     return _number(expr) == _number(expr).floor()
+
+
+def _mostly_distinct(values: pl.Series) -> bool:
+    """True when ``values`` hardly repeat (identifiers): work row by row, not on uniques."""
+    sample = values.gather_every(max(1, values.len() // _SAMPLE)).drop_nulls()
+    return sample.len() > 0 and sample.n_unique() >= _DISTINCT_SHARE * sample.len()
+
+
+def _trimmed(expr: pl.Expr) -> pl.Expr:
+    return expr.str.strip_chars().replace("", None)
+
+
+def _field_columns(
+    source: pl.Series, field: str, transform: Callable[[pl.Series], pl.Series] | None
+) -> list[pl.Series]:
+    """``<field>__raw`` (trimmed text) and, with a transform, ``<field>`` for one column.
+
+    A column of codes or dates holds a few hundred distinct values in a million rows:
+    trimming and parsing run on those, and each row costs one gather. Identifiers
+    are trimmed row by row.
+    """
+    name = raw(field)
+    if source.dtype != pl.Utf8:
+        source = source.cast(pl.Utf8)
+    if _mostly_distinct(source):
+        trimmed = pl.select(_trimmed(pl.lit(source))).to_series().alias(name)
+        if trimmed.equals(source, check_names=False):  # nothing to trim: share the buffers
+            trimmed = source.alias(name)
+        out = [trimmed]
+        if transform is not None:
+            out.append(transform(trimmed).alias(field))
+        return out
+    uniques = source.drop_nulls().unique()
+    codes = source.cast(pl.Enum(uniques.to_list())).to_physical()
+    trimmed_u = pl.select(_trimmed(pl.lit(uniques))).to_series()
+    if trimmed_u.equals(uniques, check_names=False):  # nothing to trim: share the buffers
+        out = [source.alias(name)]
+    else:
+        out = [trimmed_u.gather(codes).alias(name)]
+    if transform is not None:
+        out.append(transform(trimmed_u).gather(codes).alias(field))
+    return out
+
+
+def _expression(fn: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Series], pl.Series]:
+    def apply(values: pl.Series) -> pl.Series:
+        return pl.DataFrame({"v": values}).select(fn(pl.col("v"))).to_series()
+
+    return apply
 
 
 def normalise_activity(
@@ -128,26 +201,31 @@ def normalise_activity(
     postcode_lookup: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Working frame: ``__row``, ``<field>__raw`` and parsed ``<field>`` columns."""
-    raws = [
-        pl.col(header).str.strip_chars().replace("", None).alias(raw(field))
-        for field, header in fields.items()
-    ]
-    work = frame.select(pl.col(ROW), *raws)
     have = set(fields)
-    parsed: list[pl.Series | pl.Expr] = [
-        on_uniques(work[raw(f)], fn).alias(f)
-        for f, fn in _field_transforms(have, provider_code).items()
-    ]
-    parsed += [
-        parse_date_series(work[raw(f)], pivot=today if f == "date_of_birth" else None).alias(f)
-        for f in (*_DATES, "date_of_birth")
-        if f in have
-    ]
-    parsed += [pl.col(raw(f)).alias(f) for f in ("person_id", "referral_id") if f in have]
+    transforms: dict[str, Callable[[pl.Series], pl.Series]] = {
+        f: _expression(fn) for f, fn in _field_transforms(have, provider_code).items()
+    }
+    for f in (*_DATES, "date_of_birth"):
+        pivot = today if f == "date_of_birth" else None
+        transforms[f] = functools.partial(parse_date_series, pivot=pivot)
+    if "nhs_number" in have:  # materialise the digits once: much faster than one expression
+        transforms["nhs_number"] = nhs_digits
     if "lsoa" in have:
-        wales = on_uniques(work[raw("lsoa")], lambda e: _compact(e).str.contains(r"^W01[0-9]{6}$"))
-        parsed.append(wales.fill_null(False).alias("__lsoa_wales"))
-    work = work.with_columns(parsed)
+        lsoa = transforms["lsoa"]
+        wales = _expression(lambda e: _compact(e).str.contains(r"^W01[0-9]{6}$"))
+        transforms["lsoa"] = lambda v: pl.DataFrame({"l": lsoa(v), "w": wales(v)}).to_struct()
+    columns: list[pl.Series] = [frame[ROW]]
+    for field, header in fields.items():
+        columns += _field_columns(frame[header], field, transforms.get(field))
+    work = pl.DataFrame(columns)
+    if "lsoa" in have:
+        work = work.with_columns(
+            pl.col("lsoa").struct.field("w").fill_null(False).alias("__lsoa_wales"),
+            pl.col("lsoa").struct.field("l").alias("lsoa"),
+        )
+    work = work.with_columns(
+        pl.col(raw(f)).alias(f) for f in ("person_id", "referral_id") if f in have
+    )
     provider = pl.col("provider_code") if "provider_code" in have else pl.lit(None, pl.Utf8)
     if provider_code:
         provider = provider.fill_null(pl.lit(provider_code.strip().upper()))

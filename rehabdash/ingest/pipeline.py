@@ -10,6 +10,8 @@ their own ``prepare_*`` functions, re-exported here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -24,9 +26,9 @@ from rehabdash.ingest.fields import (
     vocabulary,
 )
 from rehabdash.ingest.imd import prepare_imd
-from rehabdash.ingest.mapping import ColumnMapping, suggest_mapping
+from rehabdash.ingest.mapping import ColumnMapping, header_signature, suggest_mapping
 from rehabdash.ingest.need import prepare_need
-from rehabdash.ingest.normalise import normalise_activity
+from rehabdash.ingest.normalise import nhs_digits, normalise_activity, trimmed
 from rehabdash.ingest.population import prepare_population
 from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps, read_bytes
 from rehabdash.ingest.pseudonymise import pseudonymise
@@ -54,10 +56,15 @@ def prepare_activity(
     provider_code: str | None = None,
     known_lsoas: set[str] | frozenset[str] | None = None,
     postcode_lookup: pl.DataFrame | None = None,
+    saved_mapping: Callable[[Sequence[str]], ColumnMapping | None] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
 ) -> PreparedImport:
-    """Prepare one activity extract for the store (see the module docstring)."""
+    """Prepare one activity extract for the store (see the module docstring).
+
+    ``saved_mapping(headers)``: when no ``mapping`` is given, a saved template for
+    these headers (the store's newest matching one), applied and noted if found.
+    """
     if not key:
         raise ValueError("a non-empty pseudonymisation key is required")
     path = Path(path)
@@ -67,15 +74,29 @@ def prepare_activity(
     table = read_table(path, data, sheet=sheet, vocabulary=_VOCABULARY)
     del data
     step(0.3, "Mapping columns")
+    saved_note: list[str] = []
+    if mapping is None and saved_mapping is not None:
+        mapping = saved_mapping(table.headers)
+        if mapping is not None:
+            saved_note.append(
+                f"applied the saved mapping {mapping.name!r} (version {mapping.version}): "
+                "this file's headers match it"
+            )
     used, notes = resolve_mapping(path, table, mapping, provider_code)
+    notes = saved_note + notes
     step(0.4, "Normalising values")
-    work = normalise_activity(
-        table.frame,
-        used.fields,
-        today=today,
-        provider_code=provider_code,
-        postcode_lookup=postcode_lookup,
-    )
+    # Hashing identifiers is Python work holding the GIL; polars releases it, so the
+    # two run side by side on two cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonymise") as pool:
+        hashing = pool.submit(_hash_identifiers, table.frame, used.fields, key)
+        work = normalise_activity(
+            table.frame,
+            used.fields,
+            today=today,
+            provider_code=provider_code,
+            postcode_lookup=postcode_lookup,
+        )
+        work = work.with_columns(hashing.result())
     notes += _privacy_notes(used.fields, work, postcode_lookup, known_lsoas)
     step(0.6, "Validating rows")
     headers = dict(used.fields)
@@ -83,10 +104,11 @@ def prepare_activity(
     schema = ActivitySchema(
         today=today, known_lsoas=None if known_lsoas is None else frozenset(known_lsoas)
     )
-    keep = [c for c in (*ACTIVITY_OUTPUT_SCHEMA, "person_id", "nhs_number") if c in work.columns]
+    keep = [c for c in (ROW, *ACTIVITY_OUTPUT_SCHEMA) if c in work.columns]
     result = schema.filter(work, headers, keep=keep)
+    del work  # the working frame (text and parsed copies) is no longer needed
     step(0.8, "Pseudonymising identifiers")
-    rows = _canonical(result.valid, key)
+    rows = _canonical(result.valid)
     rejected = table.frame.join(
         result.rejected_rows, on=ROW, how="inner", maintain_order="left"
     ).rename({ROW: "source_row"})
@@ -105,6 +127,7 @@ def prepare_activity(
         footer_note=table.footer_note,
         notes=table.notes + notes,
         mapping=used,
+        row_numbers=result.valid[ROW].rename("source_row"),
     )
 
 
@@ -127,7 +150,7 @@ def resolve_mapping(
         used = ColumnMapping(
             kind="activity",
             fields=dict(mapping.fields),
-            header_signature=mapping.header_signature,
+            header_signature=header_signature(table.headers),  # of the file it was used on
             name=mapping.name,
             version=mapping.version,
         )
@@ -192,13 +215,18 @@ def _privacy_notes(
     return notes
 
 
-def _canonical(valid: pl.DataFrame, key: bytes) -> pl.DataFrame:
-    """Accepted rows in the canonical column order and dtypes, identifiers hashed."""
-    columns: list[pl.Series | pl.Expr] = [pseudonymise(valid["person_id"], key).alias("person_key")]
-    if "nhs_number" in valid.columns:
-        columns.append(pseudonymise(valid["nhs_number"], key).alias("nhs_number_key"))
-    frame = valid.with_columns(columns)
-    return frame.select(
-        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+def _hash_identifiers(frame: pl.DataFrame, fields: dict[str, str], key: bytes) -> list[pl.Series]:
+    """``person_key`` and ``nhs_number_key`` for every row (nulls where blank/invalid)."""
+    out = [pseudonymise(trimmed(frame[fields["person_id"]]), key).alias("person_key")]
+    if "nhs_number" in fields:
+        digits = nhs_digits(trimmed(frame[fields["nhs_number"]]))
+        out.append(pseudonymise(digits, key).alias("nhs_number_key"))
+    return out
+
+
+def _canonical(valid: pl.DataFrame) -> pl.DataFrame:
+    """Accepted rows in the canonical column order and dtypes (identifiers already hashed)."""
+    return valid.select(
+        (pl.col(name) if name in valid.columns else pl.lit(None)).cast(dtype).alias(name)
         for name, dtype in ACTIVITY_OUTPUT_SCHEMA.items()
     )

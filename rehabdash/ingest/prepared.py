@@ -46,6 +46,9 @@ class PreparedImport:
     footer_note: str | None = None
     notes: list[str] = field(default_factory=list)
     mapping: ColumnMapping | None = None
+    #: For activity: the source row (as the user sees it) of each accepted row, aligned
+    #: with ``rows``, so the store can point at rows it refuses (already imported).
+    row_numbers: pl.Series | None = None
 
     @property
     def rows_accepted(self) -> int:

@@ -1,32 +1,76 @@
 """Pseudonymise person identifiers before anything leaves the pipeline (DESIGN 12).
 
-HMAC-SHA256 with the store's secret key, hex digest. Identifiers repeat (a person
-has several referrals), so only the unique values are hashed, with the one-shot
-C implementation of ``hmac.digest``, and mapped back in one vectorised step.
+HMAC-SHA256 with the store's secret key, hex digest (the same digests as
+``hmac.digest``). Person ids and NHS numbers are mostly distinct, so they are hashed
+row by row from precomputed key pads (no unique-and-map-back pass, which costs more
+than it saves); a column that repeats a lot is hashed once per distinct value.
 NHS numbers are checked with the modulus-11 algorithm (NHS Data Dictionary).
 """
 
 from __future__ import annotations
 
-import hmac
+import hashlib
+from collections.abc import Iterable
+from typing import Any
 
 import polars as pl
 
 __all__ = ["clean_nhs_number", "nhs_number_valid", "pseudonymise", "pseudonymise_values", "redact"]
 
+_BLOCK = 64  # SHA-256 block size
+_SAMPLE = 20_000  # values looked at to judge how often a column repeats
+_DISTINCT_SHARE = 0.3  # above this share of distinct values, hash row by row
 
-def pseudonymise_values(values: list[str], key: bytes) -> list[str]:
-    """HMAC-SHA256 hex digest of each value (UTF-8) under ``key``."""
+
+def _pads(key: bytes) -> tuple[Any, Any]:
+    """SHA-256 states after the HMAC inner and outer key blocks (RFC 2104)."""
+    block = hashlib.sha256(key).digest() if len(key) > _BLOCK else key
+    block = block.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    return inner, outer
+
+
+def pseudonymise_values(values: Iterable[str | None], key: bytes) -> list[str | None]:
+    """HMAC-SHA256 hex digest of each value (UTF-8) under ``key``; None stays None.
+
+    Equal to ``hmac.digest(key, value, "sha256").hex()``, but the key's two pad blocks
+    are hashed once and copied, which halves the work for short identifiers.
+    """
     if not key:
         raise ValueError("a non-empty pseudonymisation key is required")
-    return [hmac.digest(key, v.encode("utf-8"), "sha256").hex() for v in values]
+    inner, outer = _pads(key)
+    icopy, ocopy = inner.copy, outer.copy
+    out: list[str | None] = []
+    append = out.append
+    for value in values:
+        if value is None:
+            append(None)
+            continue
+        h = icopy()
+        h.update(value.encode("utf-8"))
+        o = ocopy()
+        o.update(h.digest())
+        append(o.hexdigest())
+    return out
 
 
 def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
-    """Same length as ``values``; nulls stay null."""
+    """Same length as ``values``; nulls stay null.
+
+    Mostly distinct values (person ids, NHS numbers) are hashed row by row; a column
+    that repeats a lot is hashed once per distinct value and mapped back.
+    """
+    if not key:
+        raise ValueError("a non-empty pseudonymisation key is required")
+    values = values.cast(pl.Utf8)
+    sample = values.gather_every(max(1, values.len() // _SAMPLE)).drop_nulls()
+    if sample.len() and sample.n_unique() >= _DISTINCT_SHARE * sample.len():
+        hashed = pseudonymise_values(values.to_list(), key)
+        return pl.Series(values.name, hashed, dtype=pl.Utf8)
     uniques = values.drop_nulls().unique()
-    hashed = pl.Series(pseudonymise_values(uniques.to_list(), key), dtype=pl.Utf8)
-    return values.replace_strict(uniques, hashed, default=None, return_dtype=pl.Utf8)
+    digests = pl.Series(pseudonymise_values(uniques.to_list(), key), dtype=pl.Utf8)
+    return values.replace_strict(uniques, digests, default=None, return_dtype=pl.Utf8)
 
 
 def clean_nhs_number(expr: pl.Expr) -> pl.Expr:
@@ -36,14 +80,15 @@ def clean_nhs_number(expr: pl.Expr) -> pl.Expr:
 
 def nhs_number_valid(digits: pl.Expr) -> pl.Expr:
     """Modulus-11 check on a 10-digit text value: weights 10..2, check digit 11 - sum mod 11
-    (11 -> 0; 10 -> never valid)."""
-    total = pl.sum_horizontal(
-        [digits.str.slice(i, 1).cast(pl.Int32, strict=False) * (10 - i) for i in range(9)]
-    )
+    (11 -> 0; 10 -> never valid). Digits are taken arithmetically from the number (much
+    faster than slicing text)."""
+    number = digits.cast(pl.Int64, strict=False)
+    total = pl.sum_horizontal([(number // 10 ** (9 - i)) % 10 * (10 - i) for i in range(9)])
     check = 11 - total % 11
     check = pl.when(check == 11).then(0).otherwise(check)
-    last = digits.str.slice(9, 1).cast(pl.Int32, strict=False)
-    return digits.str.contains(r"^[0-9]{10}$").fill_null(False) & (check == last).fill_null(False)
+    return digits.str.contains(r"^[0-9]{10}$").fill_null(False) & (check == number % 10).fill_null(
+        False
+    )
 
 
 def redact(expr: pl.Expr) -> pl.Expr:

@@ -95,5 +95,6 @@ def read_text_grid(path: Path, body: bytes, delimiter: str, skip_lines: int) -> 
             quote_char='"',
         )
     except pl.exceptions.PolarsError as exc:
-        raise ImportFileError(path, f"the table could not be parsed ({exc})") from exc
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ImportFileError(path, f"the table could not be parsed ({first})") from exc
     return grid

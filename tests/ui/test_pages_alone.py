@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-PAGES = ["overview"]
+PAGES = ["overview", "import_page"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,0 +1,235 @@
+"""From a file to a committed batch: prepare with the store's key and lookups, then commit.
+
+``prepare_file`` is the store-aware front of the pipeline (the store's pseudonym key,
+the LSOAs it and the shipped lookups know, saved mapping templates); ``import_file``
+is ``prepare_file`` + :func:`rehabdash.ingest.commit.import_prepared`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from rehabdash.ingest.commit import (
+    ImportResult,
+    Progress,
+    duplicate_of,
+    import_prepared,
+    record_rollback,
+)
+from rehabdash.ingest.errors import ImportCancelled, ImportFileError
+from rehabdash.ingest.mapping import ColumnMapping, header_signature
+from rehabdash.ingest.pipeline import (
+    PreparedImport,
+    prepare_activity,
+    prepare_imd,
+    prepare_need,
+    prepare_population,
+)
+from rehabdash.ingest.store_rows import check_period
+from rehabdash.store.batches import BatchInfo
+from rehabdash.store.schema import area_lookup, import_batch
+
+__all__ = ["IMPORT_KINDS", "file_sha256", "import_file", "known_lsoas", "prepare_file"]
+
+IMPORT_KINDS = ("activity", "population", "imd", "need")
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_lsoas() -> frozenset[str]:
+    from rehabdash.refdata import lsoa_lookup
+
+    return frozenset(lsoa_lookup(2011)["lsoa"].to_list()) | frozenset(
+        lsoa_lookup(2021)["lsoa"].to_list()
+    )
+
+
+def known_lsoas(engine: Engine) -> frozenset[str]:
+    """LSOAs of the shipped lookups (2011 and 2021) and of the store's live area lookups."""
+    live = select(import_batch.c.id).where(import_batch.c.status == "committed")
+    with engine.connect() as conn:
+        held = conn.execute(
+            select(area_lookup.c.lsoa).distinct().where(area_lookup.c.batch_id.in_(live))
+        ).scalars()
+        return _shipped_lsoas() | frozenset(held)
+
+
+def file_sha256(path: str | Path) -> str | None:
+    """SHA-256 of the file's bytes (None if it cannot be read: prepare says why)."""
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as fh:
+            for block in iter(functools.partial(fh.read, 1 << 22), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _prepare(
+    engine: Engine,
+    path: str | Path,
+    kind: str,
+    *,
+    sheet: str | int | None = None,
+    mapping: ColumnMapping | None = None,
+    provider_code: str | None = None,
+    today: dt.date | None = None,
+    year: int | None = None,
+    edition: int | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> PreparedImport:
+    """Prepare ``path`` as ``kind`` for this store (nothing is written)."""
+    if kind not in IMPORT_KINDS:
+        raise ValueError(f"unknown import kind {kind!r} (use one of {', '.join(IMPORT_KINDS)})")
+    if kind != "activity" and mapping is not None:
+        raise ValueError(f"a column mapping applies to activity files, not {kind} tables")
+    if kind == "activity":
+        from rehabdash.store.keys import pseudonym_key
+        from rehabdash.store.mappings import find_mapping
+
+        def saved(headers: Sequence[str]) -> ColumnMapping | None:
+            return find_mapping(engine, header_signature(headers), "activity")
+
+        return prepare_activity(
+            path,
+            key=pseudonym_key(engine),
+            today=today or dt.date.today(),
+            sheet=sheet,
+            mapping=mapping,
+            provider_code=provider_code,
+            known_lsoas=known_lsoas(engine),
+            saved_mapping=saved,
+            progress=progress,
+            cancel=cancel,
+        )
+    if kind == "population":
+        return prepare_population(path, sheet=sheet, year=year, progress=progress, cancel=cancel)
+    if kind == "imd":
+        return prepare_imd(path, sheet=sheet, edition=edition, progress=progress, cancel=cancel)
+    return prepare_need(path, sheet=sheet, progress=progress, cancel=cancel)
+
+
+def _refuse_known_file(engine: Engine, path: Path, sha: str | None) -> None:
+    """Refuse a file already held live before spending time preparing it."""
+    if sha is None:
+        return
+    with engine.connect() as conn:
+        duplicate = duplicate_of(conn, sha, path.name)
+    if duplicate is not None:
+        raise duplicate
+
+
+def prepare_file(
+    engine: Engine,
+    path: str | Path,
+    kind: str,
+    *,
+    sheet: str | int | None = None,
+    mapping: ColumnMapping | None = None,
+    provider_code: str | None = None,
+    today: dt.date | None = None,
+    year: int | None = None,
+    edition: int | None = None,
+    audit: bool = False,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> PreparedImport:
+    """Prepare ``path`` as ``kind`` for this store; no data is written.
+
+    A file a live batch already holds is refused first (DuplicateFileError), before
+    the long prepare. Activity files get the store's pseudonym key, the LSOAs it
+    knows, and a saved mapping template when ``mapping`` is None and one matches the
+    headers. ``audit``: a file that cannot be prepared (or a cancel) leaves a
+    "rolled back" batch row naming it, as every import attempt must.
+    """
+    path = Path(path)
+    if kind not in IMPORT_KINDS:
+        raise ValueError(f"unknown import kind {kind!r} (use one of {', '.join(IMPORT_KINDS)})")
+    if not path.is_file():
+        reason = "this is a folder, not a file" if path.is_dir() else "the file does not exist"
+        raise ImportFileError(path, reason)
+    sha = file_sha256(path)
+    _refuse_known_file(engine, path, sha)
+    try:
+        return _prepare(
+            engine,
+            path,
+            kind,
+            sheet=sheet,
+            mapping=mapping,
+            provider_code=provider_code,
+            today=today,
+            year=year,
+            edition=edition,
+            progress=progress,
+            cancel=cancel,
+        )
+    except (ImportFileError, ImportCancelled) as exc:
+        if audit and sha is not None:
+            info = BatchInfo(kind, path.name, sha, size_bytes=path.stat().st_size)
+            info.provider_code = provider_code.strip().upper()[:16] if provider_code else None
+            record_rollback(engine, info, str(exc) or type(exc).__name__)
+        raise
+
+
+def import_file(
+    engine: Engine,
+    path: str | Path,
+    kind: str,
+    *,
+    sheet: str | int | None = None,
+    mapping: ColumnMapping | None = None,
+    provider_code: str | None = None,
+    period: str | None = None,
+    strict: bool = False,
+    replace: Sequence[int] = (),
+    today: dt.date | None = None,
+    year: int | None = None,
+    edition: int | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ImportResult:
+    """Prepare ``path`` and commit it as one batch (see import_prepared for the rules)."""
+    check_period(period)  # before the long prepare
+    share = 0.5
+
+    def prep_progress(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(share * fraction, message)
+
+    def commit_progress(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(share + (1 - share) * fraction, message)
+
+    prepared = prepare_file(
+        engine,
+        path,
+        kind,
+        sheet=sheet,
+        mapping=mapping,
+        provider_code=provider_code,
+        today=today,
+        year=year,
+        edition=edition,
+        audit=True,
+        progress=prep_progress,
+        cancel=cancel,
+    )
+    return import_prepared(
+        engine,
+        prepared,
+        provider_code=provider_code,
+        period=period,
+        strict=strict,
+        replace=replace,
+        progress=commit_progress,
+        cancel=cancel,
+    )

@@ -1,0 +1,179 @@
+"""What a prepared file repeats of the store's live data (DESIGN 3: never count twice).
+
+Each kind of import has a natural key: a referral is its provider + referral id; a
+population count its area, sex, age band and year; an IMD row its LSOA and edition;
+a need weight its age band, sex and condition group. A row whose key a live
+(committed) batch already holds is refused as ``already_imported`` unless the user
+says the new file replaces that batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Connection, Engine
+
+from rehabdash.ingest.prepared import PreparedImport
+from rehabdash.ingest.validate import FAILURE_SCHEMA, REJECTED
+from rehabdash.store.schema import area_lookup, import_batch, need_weight, population, referral
+
+__all__ = [
+    "ALREADY_IMPORTED",
+    "KINDS",
+    "Overlap",
+    "find_overlaps",
+    "overlap_in",
+    "store_table",
+]
+
+ALREADY_IMPORTED = "already_imported"
+
+
+@dataclass(frozen=True)
+class _Kind:
+    table: Table
+    keys: tuple[str, ...]  # store columns forming the natural key
+    narrow: str | None  # a key column to filter the store by (the file's distinct values)
+    batch_kinds: tuple[str, ...]  # batch kinds whose rows live in ``table``
+
+
+KINDS: dict[str, _Kind] = {
+    "activity": _Kind(referral, ("provider_code", "referral_id"), "provider_code", ("activity",)),
+    "population": _Kind(
+        population, ("area_code", "sex", "age_band", "year"), "year", ("population",)
+    ),
+    "imd": _Kind(area_lookup, ("lsoa", "imd_edition"), "imd_edition", ("imd", "lookup")),
+    "need": _Kind(need_weight, ("age_band", "sex", "condition_group"), None, ("need",)),
+}
+
+
+def store_table(kind: str) -> Table:
+    if kind not in KINDS:
+        raise ValueError(f"unknown import kind {kind!r} (use one of {', '.join(KINDS)})")
+    return KINDS[kind].table
+
+
+@dataclass
+class Overlap:
+    """Rows of the file already held live: their positions in ``rows`` and the failures."""
+
+    positions: pl.Series  # UInt32 indexes into prepared.rows
+    failures: pl.DataFrame  # FAILURE_SCHEMA, one per repeated row
+    by_batch: dict[int, int]
+
+
+def _file_keys(prepared: PreparedImport) -> pl.DataFrame:
+    keys = KINDS[prepared.kind].keys
+    frame = prepared.rows
+    if prepared.kind == "imd":
+        frame = frame.rename({"edition": "imd_edition"})
+    return frame.select(pl.col(k).cast(pl.Utf8) for k in keys)
+
+
+def _held(
+    conn: Connection, kind: str, file_keys: pl.DataFrame, exclude: Collection[int]
+) -> pl.DataFrame:
+    """Keys of live batches (not in ``exclude``) that could match: keys + batch_id."""
+    spec = KINDS[kind]
+    live = select(import_batch.c.id).where(
+        import_batch.c.status == "committed", import_batch.c.kind.in_(spec.batch_kinds)
+    )
+    if exclude:
+        live = live.where(import_batch.c.id.not_in(list(exclude)))
+    cols = [spec.table.c[k] for k in spec.keys]
+    query = select(*cols, spec.table.c.batch_id).where(
+        spec.table.c.batch_id.in_(live.scalar_subquery())
+    )
+    if spec.narrow is not None:
+        values = file_keys[spec.narrow].drop_nulls().unique().to_list()
+        column = spec.table.c[spec.narrow]
+        if spec.narrow in ("year", "imd_edition"):
+            values = [int(v) for v in values]
+        query = query.where(column.in_(values))
+    rows = conn.execute(query).all()
+    held = pl.DataFrame(
+        [tuple(r) for r in rows], schema=[*spec.keys, "batch_id"], orient="row"
+    ).with_columns(*(pl.col(k).cast(pl.Utf8) for k in spec.keys), pl.col("batch_id").cast(pl.Int64))
+    return held.group_by(spec.keys).agg(pl.col("batch_id").min())
+
+
+def _batch_labels(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(import_batch.c.id, import_batch.c.source_name, import_batch.c.finished_at).where(
+            import_batch.c.id.in_(list(ids))
+        )
+    ).all()
+    out = {}
+    for bid, name, finished in rows:
+        when = f", {finished:%d/%m/%Y}" if finished is not None else ""
+        out[int(bid)] = f"batch {bid} ({name}{when})"
+    return out
+
+
+def overlap_in(
+    conn: Connection, prepared: PreparedImport, exclude: Collection[int] = ()
+) -> Overlap:
+    """The rows of ``prepared`` that live batches (other than ``exclude``) already hold."""
+    spec = KINDS[prepared.kind]
+    file_keys = _file_keys(prepared)
+    empty = Overlap(
+        pl.Series("position", [], dtype=pl.UInt32), pl.DataFrame(schema=FAILURE_SCHEMA), {}
+    )
+    if file_keys.height == 0:
+        return empty
+    held = _held(conn, prepared.kind, file_keys, exclude)
+    hits = file_keys.with_row_index("position").join(
+        held, on=list(spec.keys), how="inner", nulls_equal=True, maintain_order="left"
+    )
+    if hits.height == 0:
+        return empty
+    by_batch = dict(hits.group_by("batch_id").len().sort("batch_id").iter_rows())
+    labels = _batch_labels(conn, list(by_batch))
+    return Overlap(hits["position"], _failures(prepared, hits, labels), by_batch)
+
+
+def _failures(prepared: PreparedImport, hits: pl.DataFrame, labels: dict[int, str]) -> pl.DataFrame:
+    if prepared.row_numbers is not None:
+        source_row = prepared.row_numbers.gather(hits["position"]).cast(pl.Int64)
+    else:
+        source_row = pl.Series([None] * hits.height, dtype=pl.Int64)
+    if prepared.kind == "activity":
+        fields = prepared.mapping.fields if prepared.mapping is not None else {}
+        column = fields.get("referral_id", "referral_id")
+        value = hits["referral_id"]
+        what = "referral"
+    else:
+        column = None
+        value = hits.select(
+            pl.concat_str(
+                [pl.col(k).fill_null("") for k in KINDS[prepared.kind].keys], separator=" / "
+            )
+        ).to_series()
+        what = "row"
+    label = hits["batch_id"].replace_strict(labels, return_dtype=pl.Utf8)
+    return pl.DataFrame(
+        {
+            "source_row": source_row,
+            "column": pl.Series([column] * hits.height, dtype=pl.Utf8),
+            "rule": pl.Series([ALREADY_IMPORTED] * hits.height, dtype=pl.Utf8),
+            "severity": pl.Series([REJECTED] * hits.height, dtype=pl.Utf8),
+            "value": value.cast(pl.Utf8),
+            "message": (f"{what} already imported in " + label).cast(pl.Utf8),
+        },
+        schema=FAILURE_SCHEMA,
+    )
+
+
+def find_overlaps(engine: Engine, prepared: PreparedImport) -> dict[int, int]:
+    """Live batches holding rows this file repeats: batch id -> row count.
+
+    For activity, referrals (provider + referral id); for population, IMD and need
+    tables, the rows' natural keys (see the module docstring).
+    """
+    with engine.connect() as conn:
+        return overlap_in(conn, prepared).by_batch

@@ -1,0 +1,125 @@
+"""Prepared rows in the shape of their store table, and what the batch records about them.
+
+Activity rows already have the referral table's columns. IMD rows gain the local
+authority, sub-ICB and ICB of each LSOA from the shipped lookup of the same LSOA
+vintage (left blank for an LSOA the lookup does not know); population rows gain
+their source; need rows go as they are.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import polars as pl
+
+from rehabdash.ingest.prepared import PreparedImport
+
+__all__ = ["batch_details", "check_period", "default_period", "providers_of", "store_frame"]
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_LOOKUP_COLUMNS = ("lad_code", "lad_name", "sicb_code", "sicb_name", "icb_code", "icb_name")
+
+
+def check_period(period: str | None) -> str | None:
+    """``YYYY-MM`` (a reporting month) or None; ValueError otherwise."""
+    if period is None:
+        return None
+    period = period.strip()
+    if not _PERIOD.match(period):
+        raise ValueError(f"period {period!r} is not a month as YYYY-MM (e.g. 2024-05)")
+    return period
+
+
+def default_period(prepared: PreparedImport) -> str | None:
+    """The months the referral dates span: ``2024-05`` or ``2023-04/2025-03``."""
+    if prepared.kind != "activity" or prepared.rows.height == 0:
+        return None
+    dates = prepared.rows["referral_date"].drop_nulls()
+    if dates.len() == 0:
+        return None
+    low, high = str(dates.min())[:7], str(dates.max())[:7]
+    return low if low == high else f"{low}/{high}"
+
+
+def providers_of(prepared: PreparedImport) -> list[str]:
+    if prepared.kind != "activity":
+        return []
+    return sorted(prepared.rows["provider_code"].drop_nulls().unique().to_list())
+
+
+def _imd_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    from rehabdash.refdata import lsoa_lookup
+
+    frame = rows.select(
+        "lsoa",
+        pl.col("lsoa_vintage").cast(pl.Int16),
+        pl.col("edition").cast(pl.Int16).alias("imd_edition"),
+        pl.col("imd_decile").cast(pl.Int16),
+        pl.col("imd_rank").cast(pl.Int32),
+        pl.col("imd_score").cast(pl.Float64),
+    )
+    parts = []
+    for vintage in frame["lsoa_vintage"].unique().sort().to_list():
+        part = frame.filter(pl.col("lsoa_vintage") == vintage)
+        if vintage in (2011, 2021):
+            lookup = lsoa_lookup(vintage).select("lsoa", *_LOOKUP_COLUMNS).unique("lsoa")
+            part = part.join(lookup, on="lsoa", how="left", maintain_order="left")
+        else:
+            part = part.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in _LOOKUP_COLUMNS)
+        parts.append(part)
+    if not parts:
+        return frame.with_columns(pl.lit(None, pl.Utf8).alias(c) for c in _LOOKUP_COLUMNS)
+    return pl.concat(parts)
+
+
+def store_frame(prepared: PreparedImport) -> pl.DataFrame:
+    """The accepted rows with the store table's column names (batch_id not yet added)."""
+    rows = prepared.rows
+    if prepared.kind == "activity":
+        return rows
+    if prepared.kind == "population":
+        return rows.select(
+            "area_code",
+            "sex",
+            "age_band",
+            pl.col("count").cast(pl.Float64),
+            pl.col("year").cast(pl.Int16),
+            pl.lit(prepared.source_name).alias("source"),
+        )
+    if prepared.kind == "imd":
+        return _imd_frame(rows)
+    if prepared.kind == "need":
+        return rows.select(
+            "age_band", "sex", pl.col("weight").cast(pl.Float64), pl.col("condition_group")
+        )
+    raise ValueError(f"unknown import kind {prepared.kind!r}")
+
+
+def _distinct(rows: pl.DataFrame, column: str) -> list[Any]:
+    if column not in rows.columns:
+        return []
+    return sorted(rows[column].drop_nulls().unique().to_list())
+
+
+def batch_details(prepared: PreparedImport) -> dict[str, Any]:
+    """Provenance for the batch row: editions, vintages, years, providers, notes."""
+    rows = prepared.rows
+    details: dict[str, Any] = {
+        "header_row": prepared.header_row,
+        "notes": list(prepared.notes),
+    }
+    if prepared.footer_note:
+        details["footer"] = prepared.footer_note
+    if prepared.kind == "activity":
+        details["providers"] = providers_of(prepared)
+    elif prepared.kind == "population":
+        details["years"] = _distinct(rows, "year")
+    elif prepared.kind == "imd":
+        editions = _distinct(rows, "edition")
+        vintages = _distinct(rows, "lsoa_vintage")
+        details["imd_edition"] = editions[0] if len(editions) == 1 else editions
+        details["lsoa_vintage"] = vintages[0] if len(vintages) == 1 else vintages
+    elif prepared.kind == "need":
+        details["condition_groups"] = _distinct(rows, "condition_group")
+    return details

@@ -1,0 +1,65 @@
+"""Shared constants and helpers for the import (commit) tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from rehabdash.store.schema import (
+    area_lookup,
+    import_batch,
+    need_weight,
+    population,
+    referral,
+    row_issue,
+)
+
+DEMO_ROWS = 3_000
+DEMO_SEED = 4
+TODAY = dt.date(2025, 6, 30)
+DATA_TABLES = (referral, population, area_lookup, need_weight, row_issue)
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Rows in every data table (import_batch apart)."""
+    with engine.connect() as conn:
+        return {
+            t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in DATA_TABLES
+        }
+
+
+def batches(engine: Engine) -> list[tuple[int, str, str, int, int, int]]:
+    """(id, kind, status, rows read, accepted, rejected) of every batch, oldest first."""
+    cols = [
+        import_batch.c.id,
+        import_batch.c.kind,
+        import_batch.c.status,
+        import_batch.c.rows_read,
+        import_batch.c.rows_accepted,
+        import_batch.c.rows_rejected,
+    ]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(*cols).order_by(import_batch.c.id))]  # type: ignore[misc]
+
+
+def referrals_of(engine: Engine, batch_id: int | None = None) -> pl.DataFrame:
+    query = select(referral).order_by(referral.c.id)
+    if batch_id is not None:
+        query = query.where(referral.c.batch_id == batch_id)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows], schema=list(referral.columns.keys()), orient="row"
+    )
+
+
+def write_part(extract: Path, target: Path, start: int, stop: int) -> Path:
+    """Rows [start, stop) of a CSV extract, as another file with the same header."""
+    frame = pl.read_csv(extract, infer_schema=False)
+    frame.slice(start, stop - start).write_csv(target)
+    return target

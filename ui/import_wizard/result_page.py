@@ -1,0 +1,81 @@
+"""Wizard page 6: the batch that was written, its counts and notes, and where to go next."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from rehabdash.ui.import_wizard.base import BasePage
+
+__all__ = ["ResultPage"]
+
+
+class ResultPage(BasePage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Import finished")
+        self.setSubTitle("The batch is committed: the dashboards count its rows from now on.")
+        self.setFinalPage(True)
+        self.headline = QLabel("")
+        self.headline.setObjectName("pageTitle")
+        self.headline.setAccessibleName("Import result")
+        self.values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for key, label in (
+            ("batch", "Batch"),
+            ("read", "Rows read"),
+            ("imported", "Rows imported"),
+            ("rejected", "Rows rejected"),
+            ("why", "Why rejected"),
+            ("superseded", "Replaced batches"),
+        ):
+            value = QLabel("")
+            value.setAccessibleName(label)
+            self.values[key] = value
+            form.addRow(f"{label}:", value)
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.setAccessibleName("Notes on the import")
+        self.overview_button = QPushButton("Go to the &Overview")
+        self.overview_button.setAccessibleName("Go to the Overview (refreshed)")
+        self.overview_button.clicked.connect(self._overview)
+        self.batch_button = QPushButton("Show the batch in the &import history")
+        self.batch_button.setAccessibleName("Show this batch in the import history")
+        self.batch_button.clicked.connect(self._show_batch)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.overview_button)
+        buttons.addWidget(self.batch_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addLayout(form)
+        layout.addWidget(self.notes)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        r = self.state.result
+        if r is None:
+            return
+        self.headline.setText(f"{r.source_name} is in the store as batch {r.batch_id}")
+        self.values["batch"].setText(f"{r.batch_id} ({r.kind})")
+        self.values["read"].setText(f"{r.rows_read:,}")
+        self.values["imported"].setText(f"{r.rows_accepted:,}")
+        self.values["rejected"].setText(f"{r.rows_rejected:,}")
+        counts = r.rule_counts.filter(r.rule_counts["severity"] == "rejected")
+        why = ", ".join(f"{rule} {n:,}" for rule, n in counts.select("rule", "count").iter_rows())
+        self.values["why"].setText(why or "—")
+        superseded = ", ".join(str(b) for b in r.superseded)
+        self.values["superseded"].setText(
+            f"{superseded} (kept for audit, no longer counted)" if superseded else "none"
+        )
+        self.notes.setText("\n".join(f"• {n}" for n in r.notes) if r.notes else "")
+        self.overview_button.setFocus()
+
+    def _overview(self) -> None:
+        self.wiz.overview_requested.emit()
+        self.wiz.accept()
+
+    def _show_batch(self) -> None:
+        if self.state.result is not None:
+            self.wiz.show_batch.emit(int(self.state.result.batch_id))
+        self.wiz.accept()

@@ -1,0 +1,89 @@
+"""Wizard page 5: write the prepared rows in one transaction, with progress and Cancel.
+
+A cancel or a failure rolls the whole import back (the store's promise, DESIGN 12); the
+page says so, and Back returns to the preview. On success the wizard moves on by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizard
+
+from rehabdash.ui.import_wizard.base import BasePage, Failure, PageId
+from rehabdash.ui.import_wizard.task_status import TaskStatus
+
+__all__ = ["RunPage"]
+
+
+class RunPage(BasePage):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTitle("Importing")
+        self.setSubTitle("The rows are written in one transaction: all of them, or none.")
+        self.status = TaskStatus("Importing")
+        self.status.cancel_requested.connect(lambda: self.wiz.cancel("import"))
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("What is being imported")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        s = self.state
+        prepared = s.prepared
+        assert prepared is not None
+        s.result = None
+        engine, provider, period, replace = s.engine, s.provider_code, s.period, s.replace
+        parts = [f"{prepared.rows_accepted:,} rows from {prepared.source_name}"]
+        if replace:
+            parts.append("replacing batch " + ", ".join(str(b) for b in replace))
+        self.detail.setText("Importing " + "; ".join(parts) + ".")
+        self.status.start("Starting the import…")
+
+        def work(report: Any, cancelled: Any) -> Any:
+            from rehabdash.ingest import import_prepared
+
+            return import_prepared(
+                engine,
+                prepared,
+                provider_code=provider,
+                period=period,
+                replace=replace,
+                progress=report,
+                cancel=cancelled,
+            )
+
+        self.wiz.start("import", work, self._finished, self.status.progress)
+        QTimer.singleShot(0, self, self._lock_back)
+
+    def _lock_back(self) -> None:
+        back = self.wiz.button(QWizard.WizardButton.BackButton)
+        back.setEnabled(not self.status.busy)
+
+    def _finished(self, result: Any) -> None:
+        if isinstance(result, Failure):
+            if result.cancelled:
+                text = "Import cancelled. Nothing was written to the store."
+            else:
+                text = f"The import did not happen: {result.message} Nothing was written."
+            self.status.done(text + " Press Back to return to the preview.", error=True)
+            self.completeChanged.emit()
+            return
+        self.state.result = result
+        self.status.done(f"Imported as batch {result.batch_id}.")
+        self.completeChanged.emit()
+        QTimer.singleShot(0, self, self._advance)
+
+    def _advance(self) -> None:
+        if self.wiz.currentId() == PageId.RUN and self.state.result is not None:
+            self.wiz.next()
+
+    def isComplete(self) -> bool:
+        return self.state.result is not None
+
+    def nextId(self) -> int:
+        return PageId.RESULT
