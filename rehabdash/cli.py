@@ -203,8 +203,7 @@ def _import(args: argparse.Namespace, url: str) -> int:
 
 def _run_import(args: argparse.Namespace, url: str) -> int:
     from rehabdash.ingest import import_prepared, prepare_file
-    from rehabdash.ingest.overlaps import overlap_in
-    from rehabdash.ingest.rejects import write_rejects
+    from rehabdash.ingest.rejects import RejectsCollector
     from rehabdash.ingest.store_rows import check_period
     from rehabdash.store import describe_url, open_store
     from rehabdash.store.mappings import save_mapping
@@ -228,6 +227,7 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         year=args.year,
         edition=args.edition,
         audit=True,
+        stream=True,
         progress=_progress(out),
     )
     if prepared.mapping is not None and args.kind == "activity":
@@ -235,10 +235,7 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         out(f"mapping: {len(prepared.mapping.fields)} fields mapped ({how})\n")
     for note in prepared.notes:
         out(f"note: {note}\n")
-    repeats = None
-    if args.rejects is not None:
-        with engine.connect() as conn:
-            repeats = overlap_in(conn, prepared, exclude=args.replace).failures
+    rejects = RejectsCollector(args.file) if args.rejects is not None else None
     try:
         result = import_prepared(
             engine,
@@ -248,10 +245,11 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
             strict=args.strict,
             replace=args.replace,
             progress=_progress(out),
+            collect=rejects,
         )
     finally:
-        if args.rejects is not None:
-            written = write_rejects(args.rejects, prepared, repeats, args.file)
+        if rejects is not None:
+            written = rejects.write(args.rejects)
             out(f"wrote {written:,} rejected row(s) to {args.rejects}\n")
     out(f"rows read: {result.rows_read:,}\n")
     out(f"imported: {result.rows_accepted:,} (batch {result.batch_id})\n")

@@ -21,7 +21,11 @@ from rehabdash.ingest.fields import CODE_FIELDS, IDENTIFIER_FIELDS
 from rehabdash.ingest.normalise import raw
 from rehabdash.ingest.validate import REJECTED, WARNING, Rule, Schema
 
-__all__ = ["ActivitySchema"]
+__all__ = ["KEY_COUNT", "ActivitySchema"]
+
+#: Optional working column: rows of the whole file sharing a row's provider + referral
+#: id, for a file validated in parts (otherwise counted within the frame).
+KEY_COUNT = "__key_n"
 
 _MIN_DATE = dt.date(1900, 1, 1)
 _ORDER = (
@@ -67,7 +71,8 @@ class ActivitySchema(Schema):
         rules += self._age(have)
         if {"referral_id"} <= have:
             key = [pl.col("provider_code"), pl.col("referral_id")]
-            dup = pl.len().over(key) > 1
+            count = pl.col(KEY_COUNT) if KEY_COUNT in frame.columns else pl.len().over(key)
+            dup = count > 1
             rules.append(
                 Rule(
                     "duplicate_referral",
@@ -78,7 +83,7 @@ class ActivitySchema(Schema):
                     & pl.col("provider_code").is_not_null(),
                     pl.format(
                         "referral id appears {} times for provider {}",
-                        pl.len().over(key),
+                        count,
                         pl.col("provider_code"),
                     ),
                 )

@@ -8,13 +8,17 @@ referrals are refused as ``already_imported`` unless the caller names that batch
 in ``replace``. A failed or cancelled import leaves a "rolled back" batch row,
 written in its own short transaction after the rollback, with no data rows.
 Clear identifiers (``PreparedImport.rejected_source``) are never written.
+
+A file comes prepared whole (the wizard shows its report first) or as an opened
+:class:`ActivitySource`, prepared part by part in a worker thread while the store
+writes the part before: the batch row goes in first and is completed at the end.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,18 +29,15 @@ from sqlalchemy.exc import DBAPIError
 
 from rehabdash.errors import StoreError
 from rehabdash.ingest.errors import ImportCancelled
-from rehabdash.ingest.overlaps import KINDS, Overlap, overlap_in, store_table
+from rehabdash.ingest.overlaps import KINDS, HeldKeys, overlap_in, store_table
+from rehabdash.ingest.pipeline import ActivitySource
+from rehabdash.ingest.prefetch import prefetched, short_gil_turns
 from rehabdash.ingest.prepared import PreparedImport
-from rehabdash.ingest.store_rows import (
-    batch_details,
-    check_period,
-    default_period,
-    providers_of,
-    store_frame,
-)
+from rehabdash.ingest.store_rows import batch_details, check_period
+from rehabdash.ingest.tally import ImportTally, accepted_rows
 from rehabdash.ingest.validate import FAILURE_SCHEMA, count_rules
-from rehabdash.store.batches import BatchInfo, record_batch, supersede_batch
-from rehabdash.store.bulk import Cancelled, bulk_insert
+from rehabdash.store.batches import BatchInfo, complete_batch, record_batch, supersede_batch
+from rehabdash.store.bulk import Cancelled, bulk_insert, driver_errors
 from rehabdash.store.schema import import_batch, row_issue
 
 __all__ = [
@@ -51,6 +52,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
+#: Called with each prepared part and the rows of it a live batch already holds
+#: (failure rows), e.g. to collect the rows to fix.
+Collect = Callable[[PreparedImport, pl.DataFrame], None]
+Source = PreparedImport | ActivitySource
 _PG_IMPORT_LOCK = 0x5245484142  # "REHAB": one import commits at a time per database
 
 
@@ -144,82 +149,75 @@ def _check_replace(conn: Connection, kind: str, replace: Sequence[int]) -> None:
 
 
 def _info(
-    prepared: PreparedImport, provider_code: str | None, period: str | None, started: datetime
+    source: Source, provider_code: str | None, period: str | None, started: datetime
 ) -> BatchInfo:
-    providers = providers_of(prepared)
-    provider = provider_code.strip().upper() if provider_code else None
-    if provider is None and providers:
-        joined = ",".join(providers)
-        provider = joined if len(joined) <= 16 else None
-    mapping = json.loads(prepared.mapping.to_json()) if prepared.mapping is not None else None
+    """The batch row as known before the rows are written (completed by _finish)."""
+    mapping = json.loads(source.mapping.to_json()) if source.mapping is not None else None
     return BatchInfo(
-        kind=prepared.kind,
-        source_name=prepared.source_name,
-        sha256=prepared.file_sha256,
-        sheet=prepared.sheet,
+        kind=source.kind,
+        source_name=source.source_name,
+        sha256=source.file_sha256,
+        sheet=source.sheet,
         mapping=mapping,
-        rows_read=prepared.rows_read,
-        period=period or default_period(prepared),
-        provider_code=provider,
-        details=batch_details(prepared),
+        rows_read=source.rows_read,
+        period=period,
+        provider_code=provider_code.strip().upper() if provider_code else None,
         started_at=started,
     )
 
 
-def _rule_counts(prepared: PreparedImport, overlap: Overlap) -> pl.DataFrame:
-    if overlap.failures.height == 0:
-        return prepared.rule_counts
-    return count_rules(pl.concat([prepared.failures, overlap.failures]))
-
-
 def _write(
     conn: Connection,
-    prepared: PreparedImport,
+    source: Source,
+    parts: Iterable[PreparedImport],
     info: BatchInfo,
-    replace: Sequence[int],
-    strict: bool,
+    options: _Options,
     steps: _Steps,
 ) -> ImportResult:
-    duplicate = duplicate_of(conn, prepared.file_sha256, prepared.source_name)
+    duplicate = duplicate_of(conn, source.file_sha256, source.source_name)
     if duplicate is not None:
         raise duplicate
-    _check_replace(conn, prepared.kind, replace)
-    steps(0.05, "Checking for rows already imported")
-    overlap = overlap_in(conn, prepared, exclude=replace)
-    rows = store_frame(prepared)
-    if overlap.positions.len():
-        repeated = pl.DataFrame({"__position": overlap.positions})
-        rows = (
-            rows.with_row_index("__position")
-            .join(repeated, on="__position", how="anti", maintain_order="left")
-            .drop("__position")
+    _check_replace(conn, source.kind, options.replace)
+    batch_id = record_batch(conn, info)  # counts and period completed by _finish
+    replaced = sorted({int(b) for b in options.replace})
+    for old in replaced:
+        supersede_batch(conn, old, batch_id)
+    held = HeldKeys(source.kind, exclude=replaced)
+    tally = ImportTally()
+    table = store_table(source.kind)
+    total = max(source.rows_read, 1)
+    for part in parts:
+        done = tally.accepted + tally.rejected
+        steps(0.05 + 0.85 * done / total, f"Checking rows {done + 1:,}-{done + part.rows_read:,}")
+        overlap = overlap_in(conn, part, held=held)
+        rows = accepted_rows(part, overlap)
+        tally.add(part, overlap, rows.height)
+        info.rows_rejected = tally.rejected  # the audit row says so, even if this import fails
+        if options.collect is not None:
+            options.collect(part, overlap.failures)
+        if options.strict and tally.rejected:
+            continue  # nothing will be written; go on counting for the message
+        low, high = 0.05 + 0.85 * done / total, 0.05 + 0.85 * (done + part.rows_read) / total
+        steps(low, f"Writing rows {done + 1:,}-{done + part.rows_read:,}")
+        bulk_insert(
+            conn,
+            table,
+            rows.with_columns(pl.lit(batch_id, pl.Int32).alias("batch_id")),
+            progress=steps.scaled(low, high),
+            cancel=steps.cancel,
         )
-    rejected = prepared.rows_rejected + overlap.positions.len()
-    counts = _rule_counts(prepared, overlap)
-    info.rows_rejected = rejected  # the audit row says so, even if this import fails
-    if strict and rejected:
+    counts = count_rules(tally.all_failures())
+    if options.strict and tally.rejected:
         raise StrictModeError(
-            f"{prepared.source_name}: strict mode: {rejected:,} of {prepared.rows_read:,} "
+            f"{source.source_name}: strict mode: {tally.rejected:,} of {source.rows_read:,} "
             f"rows were rejected ({_top_rules(counts)}), so nothing was imported"
         )
-    if rows.height == 0:
+    if tally.accepted == 0:
         raise StoreError(
-            f"{prepared.source_name}: nothing to import: all {prepared.rows_read:,} rows "
+            f"{source.source_name}: nothing to import: all {source.rows_read:,} rows "
             f"were rejected ({_top_rules(counts)})"
         )
-    info.rows_accepted = rows.height
-    batch_id = record_batch(conn, info)
-    for old in sorted({int(b) for b in replace}):
-        supersede_batch(conn, old, batch_id)
-    steps(0.1, f"Writing {rows.height:,} rows")
-    bulk_insert(
-        conn,
-        store_table(prepared.kind),
-        rows.with_columns(pl.lit(batch_id, pl.Int32).alias("batch_id")),
-        progress=steps.scaled(0.1, 0.9),
-        cancel=steps.cancel,
-    )
-    issues = pl.concat([prepared.failures, overlap.failures]).select(FAILURE_SCHEMA.keys())
+    issues = tally.all_failures().select(FAILURE_SCHEMA.keys())
     steps(0.9, f"Writing {issues.height:,} row issues")
     if issues.height:
         bulk_insert(
@@ -230,23 +228,43 @@ def _write(
             ),
             cancel=steps.cancel,
         )
+    _finish(conn, batch_id, info, source, tally, options.period)
     steps(0.98, "Committing")
-    notes = [*prepared.notes]
-    notes += [f"superseded batch {b}" for b in sorted({int(b) for b in replace})]
-    if overlap.by_batch:
-        held = ", ".join(f"batch {b} ({n:,} rows)" for b, n in overlap.by_batch.items())
-        notes.append(f"rows already imported, not counted twice: {held}")
+    notes = [*source.notes]
+    notes += [f"superseded batch {b}" for b in replaced]
+    if tally.by_batch:
+        held_text = ", ".join(f"batch {b} ({n:,} rows)" for b, n in sorted(tally.by_batch.items()))
+        notes.append(f"rows already imported, not counted twice: {held_text}")
     return ImportResult(
         batch_id=batch_id,
-        kind=prepared.kind,
-        source_name=prepared.source_name,
-        rows_read=prepared.rows_read,
-        rows_accepted=rows.height,
-        rows_rejected=rejected,
+        kind=source.kind,
+        source_name=source.source_name,
+        rows_read=source.rows_read,
+        rows_accepted=tally.accepted,
+        rows_rejected=tally.rejected,
         rule_counts=counts,
-        superseded=tuple(sorted({int(b) for b in replace})),
+        superseded=tuple(replaced),
         notes=tuple(notes),
     )
+
+
+def _finish(
+    conn: Connection,
+    batch_id: int,
+    info: BatchInfo,
+    source: Source,
+    tally: ImportTally,
+    period: str | None,
+) -> None:
+    """Complete the batch row: counts, period, provider(s) and provenance."""
+    info.rows_accepted = tally.accepted
+    info.period = period or tally.period()
+    providers = sorted(tally.providers)
+    if info.provider_code is None and providers:
+        joined = ",".join(providers)
+        info.provider_code = joined if len(joined) <= 16 else None
+    info.details = batch_details(source, providers)
+    complete_batch(conn, batch_id, info)
 
 
 def _top_rules(counts: pl.DataFrame, n: int = 3) -> str:
@@ -265,9 +283,25 @@ def record_rollback(engine: Engine, info: BatchInfo, reason: str) -> None:
         log.exception("could not record the rolled-back batch for %s", info.source_name)
 
 
+@dataclass(frozen=True)
+class _Options:
+    replace: Sequence[int] = ()
+    strict: bool = False
+    period: str | None = None
+    collect: Collect | None = None
+
+
+def _parts(source: Source) -> Iterator[PreparedImport]:
+    """A prepared file is one part; an opened activity file is prepared part by part,
+    one part ahead of the store in a worker thread."""
+    if isinstance(source, PreparedImport):
+        return iter([source])
+    return prefetched(source.parts())
+
+
 def import_prepared(
     engine: Engine,
-    prepared: PreparedImport,
+    prepared: Source,
     *,
     provider_code: str | None = None,
     period: str | None = None,
@@ -275,22 +309,29 @@ def import_prepared(
     replace: Sequence[int] = (),
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    collect: Collect | None = None,
 ) -> ImportResult:
     """Commit ``prepared`` as one batch (see the module docstring).
 
-    Raises DuplicateFileError (store unchanged), StrictModeError, StoreError (nothing
-    to import, a batch that cannot be replaced, the database failing) or
-    ImportCancelled; each of the last three leaves only a "rolled back" batch row.
+    ``prepared`` is a :class:`PreparedImport`, or an :class:`ActivitySource` whose
+    rows are prepared part by part while earlier parts are written (same outcome,
+    less time and memory). Raises DuplicateFileError (store unchanged),
+    StrictModeError, StoreError (nothing to import, a batch that cannot be replaced,
+    the database failing) or ImportCancelled; each of the last three leaves only a
+    "rolled back" batch row.
     """
     store_table(prepared.kind)
     period = check_period(period)
     steps = _Steps(progress, cancel)
     info = _info(prepared, provider_code, period, datetime.now(UTC))
+    options = _Options(replace=replace, strict=strict, period=period, collect=collect)
+    parts = _parts(prepared)
+    store_errors: tuple[type[Exception], ...] = (DBAPIError, *driver_errors())
     try:
         steps(0.0, "Starting the import")
-        with engine.connect() as conn, conn.begin():
+        with short_gil_turns(), engine.connect() as conn, conn.begin():
             _lock(conn)
-            result = _write(conn, prepared, info, replace, strict, steps)
+            result = _write(conn, prepared, parts, info, options, steps)
         steps.scaled(0.0, 1.0)(1.0, f"Imported {result.rows_accepted:,} rows")
         return result
     except DuplicateFileError:
@@ -303,8 +344,10 @@ def import_prepared(
     except StoreError as exc:
         record_rollback(engine, info, str(exc))
         raise
-    except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    except store_errors as exc:
+        # The bulk path talks to the driver directly, so its errors come unwrapped.
+        orig = (exc.orig or exc) if isinstance(exc, DBAPIError) else exc
+        reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
         record_rollback(engine, info, reason)
         raise StoreError(
             f"{prepared.source_name}: the store refused the import ({reason}); nothing was imported"
@@ -312,3 +355,7 @@ def import_prepared(
     except BaseException as exc:
         record_rollback(engine, info, f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        close = getattr(parts, "close", None)
+        if close is not None:
+            close()  # stops the worker preparing parts, if the import ended early

@@ -26,7 +26,9 @@ from rehabdash.ingest.commit import (
 from rehabdash.ingest.errors import ImportCancelled, ImportFileError
 from rehabdash.ingest.mapping import ColumnMapping, header_signature
 from rehabdash.ingest.pipeline import (
+    ActivitySource,
     PreparedImport,
+    open_activity,
     prepare_activity,
     prepare_imd,
     prepare_need,
@@ -83,9 +85,10 @@ def _prepare(
     today: dt.date | None = None,
     year: int | None = None,
     edition: int | None = None,
+    stream: bool = False,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
-) -> PreparedImport:
+) -> PreparedImport | ActivitySource:
     """Prepare ``path`` as ``kind`` for this store (nothing is written)."""
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r} (use one of {', '.join(IMPORT_KINDS)})")
@@ -98,7 +101,8 @@ def _prepare(
         def saved(headers: Sequence[str]) -> ColumnMapping | None:
             return find_mapping(engine, header_signature(headers), "activity")
 
-        return prepare_activity(
+        front = open_activity if stream else prepare_activity
+        return front(
             path,
             key=pseudonym_key(engine),
             today=today or dt.date.today(),
@@ -139,16 +143,19 @@ def prepare_file(
     year: int | None = None,
     edition: int | None = None,
     audit: bool = False,
+    stream: bool = False,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
-) -> PreparedImport:
+) -> PreparedImport | ActivitySource:
     """Prepare ``path`` as ``kind`` for this store; no data is written.
 
     A file a live batch already holds is refused first (DuplicateFileError), before
     the long prepare. Activity files get the store's pseudonym key, the LSOAs it
     knows, and a saved mapping template when ``mapping`` is None and one matches the
     headers. ``audit``: a file that cannot be prepared (or a cancel) leaves a
-    "rolled back" batch row naming it, as every import attempt must.
+    "rolled back" batch row naming it, as every import attempt must. ``stream``: an
+    activity file is only read and mapped, and comes back as an ActivitySource whose
+    rows import_prepared prepares part by part while it writes earlier parts.
     """
     path = Path(path)
     if kind not in IMPORT_KINDS:
@@ -169,6 +176,7 @@ def prepare_file(
             today=today,
             year=year,
             edition=edition,
+            stream=stream,
             progress=progress,
             cancel=cancel,
         )
@@ -197,9 +205,14 @@ def import_file(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ImportResult:
-    """Prepare ``path`` and commit it as one batch (see import_prepared for the rules)."""
+    """Prepare ``path`` and commit it as one batch (see import_prepared for the rules).
+
+    An activity file streams: it is read and mapped, then prepared part by part
+    while the store writes the parts before (same outcome as prepare then commit).
+    """
     check_period(period)  # before the long prepare
-    share = 0.5
+    stream = kind == "activity"
+    share = 0.15 if stream else 0.5  # streaming prepares most rows while writing
 
     def prep_progress(fraction: float, message: str) -> None:
         if progress is not None:
@@ -220,6 +233,7 @@ def import_file(
         year=year,
         edition=edition,
         audit=True,
+        stream=stream,
         progress=prep_progress,
         cancel=cancel,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Table, select
@@ -23,6 +24,7 @@ from rehabdash.store.schema import area_lookup, import_batch, need_weight, popul
 __all__ = [
     "ALREADY_IMPORTED",
     "KINDS",
+    "HeldKeys",
     "Overlap",
     "find_overlaps",
     "overlap_in",
@@ -73,31 +75,56 @@ def _file_keys(prepared: PreparedImport) -> pl.DataFrame:
     return frame.select(pl.col(k).cast(pl.Utf8) for k in keys)
 
 
-def _held(
-    conn: Connection, kind: str, file_keys: pl.DataFrame, exclude: Collection[int]
-) -> pl.DataFrame:
-    """Keys of live batches (not in ``exclude``) that could match: keys + batch_id."""
-    spec = KINDS[kind]
-    live = select(import_batch.c.id).where(
-        import_batch.c.status == "committed", import_batch.c.kind.in_(spec.batch_kinds)
-    )
-    if exclude:
-        live = live.where(import_batch.c.id.not_in(list(exclude)))
-    cols = [spec.table.c[k] for k in spec.keys]
-    query = select(*cols, spec.table.c.batch_id).where(
-        spec.table.c.batch_id.in_(live.scalar_subquery())
-    )
-    if spec.narrow is not None:
-        values = file_keys[spec.narrow].drop_nulls().unique().to_list()
-        column = spec.table.c[spec.narrow]
-        if spec.narrow in ("year", "imd_edition"):
-            values = [int(v) for v in values]
-        query = query.where(column.in_(values))
-    rows = conn.execute(query).all()
-    held = pl.DataFrame(
-        [tuple(r) for r in rows], schema=[*spec.keys, "batch_id"], orient="row"
-    ).with_columns(*(pl.col(k).cast(pl.Utf8) for k in spec.keys), pl.col("batch_id").cast(pl.Int64))
-    return held.group_by(spec.keys).agg(pl.col("batch_id").min())
+class HeldKeys:
+    """Keys of live batches (other than ``exclude``) that a file could repeat.
+
+    Loaded from the store once per narrowing value (e.g. provider) and kept, so a
+    file checked part by part asks the store once, not once per part.
+    """
+
+    def __init__(self, kind: str, exclude: Collection[int] = ()) -> None:
+        self.kind = kind
+        self.exclude = list(exclude)
+        self._loaded: set[object] = set()
+        self._everything = False
+        self._frames: list[pl.DataFrame] = []
+
+    def matching(self, conn: Connection, file_keys: pl.DataFrame) -> pl.DataFrame:
+        """Held keys + the lowest batch_id holding each, for keys like ``file_keys``."""
+        spec = KINDS[self.kind]
+        if spec.narrow is None:
+            if not self._everything:
+                self._frames.append(self._load(conn, None))
+                self._everything = True
+        else:
+            wanted = set(file_keys[spec.narrow].drop_nulls().unique().to_list()) - self._loaded
+            if wanted:
+                self._frames.append(self._load(conn, sorted(wanted)))
+                self._loaded |= wanted
+        held = pl.concat(self._frames) if self._frames else self._load(conn, [])
+        return held.group_by(spec.keys).agg(pl.col("batch_id").min())
+
+    def _load(self, conn: Connection, values: list[Any] | None) -> pl.DataFrame:
+        spec = KINDS[self.kind]
+        live = select(import_batch.c.id).where(
+            import_batch.c.status == "committed", import_batch.c.kind.in_(spec.batch_kinds)
+        )
+        if self.exclude:
+            live = live.where(import_batch.c.id.not_in(self.exclude))
+        cols = [spec.table.c[k] for k in spec.keys]
+        query = select(*cols, spec.table.c.batch_id).where(
+            spec.table.c.batch_id.in_(live.scalar_subquery())
+        )
+        if spec.narrow is not None and values is not None:
+            if spec.narrow in ("year", "imd_edition"):
+                values = [int(v) for v in values]
+            query = query.where(spec.table.c[spec.narrow].in_(values))
+        rows = conn.execute(query).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows], schema=[*spec.keys, "batch_id"], orient="row"
+        ).with_columns(
+            *(pl.col(k).cast(pl.Utf8) for k in spec.keys), pl.col("batch_id").cast(pl.Int64)
+        )
 
 
 def _batch_labels(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
@@ -116,9 +143,15 @@ def _batch_labels(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
 
 
 def overlap_in(
-    conn: Connection, prepared: PreparedImport, exclude: Collection[int] = ()
+    conn: Connection,
+    prepared: PreparedImport,
+    exclude: Collection[int] = (),
+    held: HeldKeys | None = None,
 ) -> Overlap:
-    """The rows of ``prepared`` that live batches (other than ``exclude``) already hold."""
+    """The rows of ``prepared`` that live batches (other than ``exclude``) already hold.
+
+    ``held``: keys already loaded for this import (its ``exclude`` is used instead).
+    """
     spec = KINDS[prepared.kind]
     file_keys = _file_keys(prepared)
     empty = Overlap(
@@ -126,9 +159,9 @@ def overlap_in(
     )
     if file_keys.height == 0:
         return empty
-    held = _held(conn, prepared.kind, file_keys, exclude)
+    keys = (held or HeldKeys(prepared.kind, exclude)).matching(conn, file_keys)
     hits = file_keys.with_row_index("position").join(
-        held, on=list(spec.keys), how="inner", nulls_equal=True, maintain_order="left"
+        keys, on=list(spec.keys), how="inner", nulls_equal=True, maintain_order="left"
     )
     if hits.height == 0:
         return empty

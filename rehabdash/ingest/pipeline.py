@@ -10,13 +10,14 @@ their own ``prepare_*`` functions, re-exported here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from rehabdash.ingest.activity_schema import ActivitySchema
+from rehabdash.ingest.activity_schema import KEY_COUNT, ActivitySchema
 from rehabdash.ingest.errors import ImportFileError
 from rehabdash.ingest.fields import (
     ACTIVITY_OUTPUT_SCHEMA,
@@ -35,7 +36,10 @@ from rehabdash.ingest.pseudonymise import pseudonymise
 from rehabdash.ingest.readers import ROW, RawTable, read_table
 
 __all__ = [
+    "PART_ROWS",
+    "ActivitySource",
     "PreparedImport",
+    "open_activity",
     "prepare_activity",
     "prepare_imd",
     "prepare_need",
@@ -44,6 +48,10 @@ __all__ = [
 ]
 
 _VOCABULARY = vocabulary(ACTIVITY_SYNONYMS)
+
+
+PART_ROWS = 200_000  # rows per part when an import streams a file through the store
+FIRST_PART_ROWS = 50_000
 
 
 def prepare_activity(
@@ -65,6 +73,37 @@ def prepare_activity(
     ``saved_mapping(headers)``: when no ``mapping`` is given, a saved template for
     these headers (the store's newest matching one), applied and noted if found.
     """
+    source = open_activity(
+        path,
+        key=key,
+        today=today,
+        sheet=sheet,
+        mapping=mapping,
+        provider_code=provider_code,
+        known_lsoas=known_lsoas,
+        postcode_lookup=postcode_lookup,
+        saved_mapping=saved_mapping,
+        progress=progress,
+        cancel=cancel,
+    )
+    return source.prepare(steps=Steps(progress, cancel))
+
+
+def open_activity(
+    path: str | Path,
+    *,
+    key: bytes,
+    today: dt.date,
+    sheet: str | int | None = None,
+    mapping: ColumnMapping | None = None,
+    provider_code: str | None = None,
+    known_lsoas: set[str] | frozenset[str] | None = None,
+    postcode_lookup: pl.DataFrame | None = None,
+    saved_mapping: Callable[[Sequence[str]], ColumnMapping | None] | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> ActivitySource:
+    """Read and map an activity extract; its rows are prepared later, whole or in parts."""
     if not key:
         raise ValueError("a non-empty pseudonymisation key is required")
     path = Path(path)
@@ -83,52 +122,152 @@ def prepare_activity(
                 "this file's headers match it"
             )
     used, notes = resolve_mapping(path, table, mapping, provider_code)
-    notes = saved_note + notes
-    step(0.4, "Normalising values")
-    # Hashing identifiers is Python work holding the GIL; polars releases it, so the
-    # two run side by side on two cores.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonymise") as pool:
-        hashing = pool.submit(_hash_identifiers, table.frame, used.fields, key)
-        work = normalise_activity(
-            table.frame,
-            used.fields,
-            today=today,
-            provider_code=provider_code,
-            postcode_lookup=postcode_lookup,
-        )
-        work = work.with_columns(hashing.result())
-    notes += _privacy_notes(used.fields, work, postcode_lookup, known_lsoas)
-    step(0.6, "Validating rows")
-    headers = dict(used.fields)
-    headers.setdefault("provider_code", "provider code (default)")
-    schema = ActivitySchema(
-        today=today, known_lsoas=None if known_lsoas is None else frozenset(known_lsoas)
-    )
-    keep = [c for c in (ROW, *ACTIVITY_OUTPUT_SCHEMA) if c in work.columns]
-    result = schema.filter(work, headers, keep=keep)
-    del work  # the working frame (text and parsed copies) is no longer needed
-    step(0.8, "Pseudonymising identifiers")
-    rows = _canonical(result.valid)
-    rejected = table.frame.join(
-        result.rejected_rows, on=ROW, how="inner", maintain_order="left"
-    ).rename({ROW: "source_row"})
-    step(1.0, "Prepared")
-    return PreparedImport(
-        kind="activity",
-        rows=rows,
-        rejected_source=rejected,
-        failures=result.failures,
-        rule_counts=result.rule_counts,
-        rows_read=table.frame.height,
-        file_sha256=sha,
-        source_name=path.name,
-        header_row=table.header_row,
-        sheet=table.sheet,
-        footer_note=table.footer_note,
-        notes=table.notes + notes,
+    notes = saved_note + notes + _privacy_notes(used.fields, table, postcode_lookup, known_lsoas)
+    return ActivitySource(
+        path=path,
+        table=table,
         mapping=used,
-        row_numbers=result.valid[ROW].rename("source_row"),
+        notes=table.notes + notes,
+        file_sha256=sha,
+        key=key,
+        today=today,
+        provider_code=provider_code,
+        known_lsoas=None if known_lsoas is None else frozenset(known_lsoas),
+        postcode_lookup=postcode_lookup,
+        cancel=cancel,
     )
+
+
+@dataclass
+class ActivitySource:
+    """An activity extract read and mapped, its rows not yet prepared.
+
+    It carries the file-level facts a :class:`PreparedImport` has (name, hash,
+    mapping, notes, rows read), so the store can commit it part by part: each part
+    is a :class:`PreparedImport` of a slice of the rows, validated with the whole
+    file's duplicate counts, so the parts together equal :meth:`prepare` of all rows.
+    """
+
+    path: Path
+    table: RawTable
+    mapping: ColumnMapping
+    notes: list[str]
+    file_sha256: str
+    key: bytes
+    today: dt.date
+    provider_code: str | None = None
+    known_lsoas: frozenset[str] | None = None
+    postcode_lookup: pl.DataFrame | None = None
+    cancel: CancelFn | None = None
+    kind: str = "activity"
+
+    @property
+    def source_name(self) -> str:
+        return self.path.name
+
+    @property
+    def rows_read(self) -> int:
+        return self.table.frame.height
+
+    @property
+    def sheet(self) -> str | None:
+        return self.table.sheet
+
+    @property
+    def header_row(self) -> int:
+        return self.table.header_row
+
+    @property
+    def footer_note(self) -> str | None:
+        return self.table.footer_note
+
+    def prepare(
+        self,
+        start: int = 0,
+        length: int | None = None,
+        *,
+        key_counts: pl.Series | None = None,
+        steps: Steps | None = None,
+    ) -> PreparedImport:
+        """Rows ``start`` to ``start + length`` (all by default) prepared for the store.
+
+        ``key_counts``: for each row of the whole file, how many rows share its
+        provider + referral id (:meth:`key_counts`), so a part still rejects a
+        referral repeated in another part.
+        """
+        step = steps or Steps(None, self.cancel)
+        frame = self.table.frame.slice(start, length)
+        fields = self.mapping.fields
+        step(0.4, "Normalising values")
+        # Hashing identifiers is Python work holding the GIL; polars releases it, so the
+        # two run side by side on two cores.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonymise") as pool:
+            hashing = pool.submit(_hash_identifiers, frame, fields, self.key)
+            work = normalise_activity(
+                frame,
+                fields,
+                today=self.today,
+                provider_code=self.provider_code,
+                postcode_lookup=self.postcode_lookup,
+            )
+            work = work.with_columns(hashing.result())
+        if key_counts is not None:
+            work = work.with_columns(key_counts.slice(start, frame.height).alias(KEY_COUNT))
+        step(0.6, "Validating rows")
+        headers = dict(fields)
+        headers.setdefault("provider_code", "provider code (default)")
+        schema = ActivitySchema(today=self.today, known_lsoas=self.known_lsoas)
+        keep = [c for c in (ROW, *ACTIVITY_OUTPUT_SCHEMA) if c in work.columns]
+        result = schema.filter(work, headers, keep=keep)
+        del work  # the working frame (text and parsed copies) is no longer needed
+        step(0.8, "Pseudonymising identifiers")
+        rows = _canonical(result.valid)
+        rejected = frame.join(
+            result.rejected_rows, on=ROW, how="inner", maintain_order="left"
+        ).rename({ROW: "source_row"})
+        step(1.0, "Prepared")
+        return PreparedImport(
+            kind="activity",
+            rows=rows,
+            rejected_source=rejected,
+            failures=result.failures,
+            rule_counts=result.rule_counts,
+            rows_read=frame.height,
+            file_sha256=self.file_sha256,
+            source_name=self.source_name,
+            header_row=self.header_row,
+            sheet=self.sheet,
+            footer_note=self.footer_note,
+            notes=list(self.notes),
+            mapping=self.mapping,
+            row_numbers=result.valid[ROW].rename("source_row"),
+        )
+
+    def key_counts(self) -> pl.Series | None:
+        """Per row of the file: rows sharing its provider + referral id (None without ids)."""
+        fields = {
+            f: h for f, h in self.mapping.fields.items() if f in ("provider_code", "referral_id")
+        }
+        if "referral_id" not in fields:
+            return None
+        frame = self.table.frame.select(ROW, *set(fields.values()))
+        keys = normalise_activity(frame, fields, today=self.today, provider_code=self.provider_code)
+        return keys.select(pl.len().over("provider_code", "referral_id").alias(KEY_COUNT))[
+            KEY_COUNT
+        ]
+
+    def parts(self, part_rows: int | None = None) -> Iterator[PreparedImport]:
+        """The file's rows prepared slice by slice (each slice a PreparedImport).
+
+        The first slice is small, so the store starts writing soon after reading.
+        """
+        part_rows = part_rows or PART_ROWS
+        counts = self.key_counts()
+        steps = Steps(None, self.cancel)
+        start, size = 0, min(part_rows, FIRST_PART_ROWS)
+        while start < self.rows_read or start == 0:
+            yield self.prepare(start, size, key_counts=counts, steps=steps)
+            start, size = start + size, part_rows
 
 
 def resolve_mapping(
@@ -191,13 +330,13 @@ def resolve_mapping(
 
 def _privacy_notes(
     fields: dict[str, str],
-    work: pl.DataFrame,
+    table: RawTable,
     lookup: pl.DataFrame | None,
     known: set[str] | frozenset[str] | None,
 ) -> list[str]:
     notes = []
     if "postcode" in fields:
-        with_pc = work.height - work["postcode__raw"].null_count()
+        with_pc = table.frame.height - trimmed(table.frame[fields["postcode"]]).null_count()
         if lookup is None:
             notes.append(
                 f"warning: postcode column {fields['postcode']!r} dropped without use "

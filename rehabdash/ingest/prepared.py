@@ -12,16 +12,40 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
 from rehabdash.ingest.errors import ImportCancelled, ImportFileError
 from rehabdash.ingest.mapping import ColumnMapping
 
-__all__ = ["CancelFn", "PreparedImport", "ProgressFn", "Steps", "read_bytes"]
+__all__ = ["CancelFn", "ImportSource", "PreparedImport", "ProgressFn", "Steps", "read_bytes"]
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
+
+
+class ImportSource(Protocol):
+    """What the store records about a file, whether its rows come whole or in parts."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def source_name(self) -> str: ...
+    @property
+    def file_sha256(self) -> str: ...
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def header_row(self) -> int: ...
+    @property
+    def sheet(self) -> str | None: ...
+    @property
+    def footer_note(self) -> str | None: ...
+    @property
+    def notes(self) -> list[str]: ...
+    @property
+    def mapping(self) -> ColumnMapping | None: ...
 
 
 @dataclass

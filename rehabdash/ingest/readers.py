@@ -136,16 +136,15 @@ def _assemble(
     if grid.height <= header:
         raise ImportFileError(path, "the file has no table")
     names = unique_headers(grid.row(header), letters)
-    data = grid.slice(header + 1)
-    data.columns = names
+    # Row numbers go on before slicing off the header: adding a column to the sliced
+    # frame would copy every column of a parallel-parsed grid (about 500 MB per 1M rows).
+    data = grid.with_row_index(ROW, offset=header_row - header).slice(header + 1)
+    data.columns = [ROW, *names]
+    data = data.with_columns(pl.col(ROW).cast(pl.Int64))
     blank_header = [n for n, c in zip(names, grid.row(header), strict=True) if c is None]
     empty = [n for n in blank_header if data[n].null_count() == data.height]
     data = data.drop(empty)
     names = [n for n in names if n not in empty]
-    first = header_row + 1
-    data = data.with_columns(
-        pl.int_range(first, first + data.height, dtype=pl.Int64).alias(ROW)
-    ).select(ROW, *names)
     notes: list[str] = []
     blank = data.select(pl.all_horizontal(pl.exclude(ROW).is_null())).to_series()
     if blank.any():

@@ -13,9 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from rehabdash.ingest.prepared import PreparedImport
+from rehabdash.ingest.prepared import ImportSource, PreparedImport
 
-__all__ = ["batch_details", "check_period", "default_period", "providers_of", "store_frame"]
+__all__ = ["batch_details", "check_period", "providers_of", "store_frame"]
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LOOKUP_COLUMNS = ("lad_code", "lad_name", "sicb_code", "sicb_name", "icb_code", "icb_name")
@@ -29,17 +29,6 @@ def check_period(period: str | None) -> str | None:
     if not _PERIOD.match(period):
         raise ValueError(f"period {period!r} is not a month as YYYY-MM (e.g. 2024-05)")
     return period
-
-
-def default_period(prepared: PreparedImport) -> str | None:
-    """The months the referral dates span: ``2024-05`` or ``2023-04/2025-03``."""
-    if prepared.kind != "activity" or prepared.rows.height == 0:
-        return None
-    dates = prepared.rows["referral_date"].drop_nulls()
-    if dates.len() == 0:
-        return None
-    low, high = str(dates.min())[:7], str(dates.max())[:7]
-    return low if low == high else f"{low}/{high}"
 
 
 def providers_of(prepared: PreparedImport) -> list[str]:
@@ -102,24 +91,26 @@ def _distinct(rows: pl.DataFrame, column: str) -> list[Any]:
     return sorted(rows[column].drop_nulls().unique().to_list())
 
 
-def batch_details(prepared: PreparedImport) -> dict[str, Any]:
+def batch_details(source: ImportSource, providers: list[str]) -> dict[str, Any]:
     """Provenance for the batch row: editions, vintages, years, providers, notes."""
-    rows = prepared.rows
     details: dict[str, Any] = {
-        "header_row": prepared.header_row,
-        "notes": list(prepared.notes),
+        "header_row": source.header_row,
+        "notes": list(source.notes),
     }
-    if prepared.footer_note:
-        details["footer"] = prepared.footer_note
-    if prepared.kind == "activity":
-        details["providers"] = providers_of(prepared)
-    elif prepared.kind == "population":
+    if source.footer_note:
+        details["footer"] = source.footer_note
+    if source.kind == "activity":
+        details["providers"] = providers
+    if not isinstance(source, PreparedImport):
+        return details
+    rows = source.rows
+    if source.kind == "population":
         details["years"] = _distinct(rows, "year")
-    elif prepared.kind == "imd":
+    elif source.kind == "imd":
         editions = _distinct(rows, "edition")
         vintages = _distinct(rows, "lsoa_vintage")
         details["imd_edition"] = editions[0] if len(editions) == 1 else editions
         details["lsoa_vintage"] = vintages[0] if len(vintages) == 1 else vintages
-    elif prepared.kind == "need":
+    elif source.kind == "need":
         details["condition_groups"] = _distinct(rows, "condition_group")
     return details

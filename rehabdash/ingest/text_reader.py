@@ -37,7 +37,7 @@ def decode_bytes(data: bytes, path: Path) -> tuple[bytes, str]:
     if b"\x00" in body[:1_000_000]:
         raise ImportFileError(path, "this is not a text table (it contains binary data)")
     try:
-        body.decode("utf-8")
+        _check_utf8(body)
     except UnicodeDecodeError:
         if encoding == "utf-8-sig":
             raise ImportFileError(path, "the file starts as UTF-8 but has invalid bytes") from None
@@ -50,6 +50,16 @@ def decode_bytes(data: bytes, path: Path) -> tuple[bytes, str]:
     if b"\n" not in body and b"\r" in body:  # classic Mac line endings
         body = body.replace(b"\r", b"\n")
     return body, encoding
+
+
+def _check_utf8(body: bytes, block: int = 1 << 24) -> None:
+    """Raise UnicodeDecodeError unless ``body`` is UTF-8, a block at a time (decoding a
+    whole extract at once would hold a second copy of it as a str)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(body)
+    for start in range(0, len(view), block):
+        decoder.decode(view[start : start + block])
+    decoder.decode(b"", final=True)
 
 
 def _lines(body: bytes, limit: int) -> list[str]:

@@ -18,7 +18,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from rehabdash.store.schema import import_batch
 
-__all__ = ["BatchInfo", "list_batches", "live_batch_ids", "record_batch", "supersede_batch"]
+__all__ = [
+    "BatchInfo",
+    "complete_batch",
+    "list_batches",
+    "live_batch_ids",
+    "record_batch",
+    "supersede_batch",
+]
 
 
 def _user() -> str:
@@ -67,6 +74,22 @@ def record_batch(conn: Connection, info: BatchInfo, status: str = "committed") -
     }
     result = conn.execute(insert(import_batch).values(**values).returning(import_batch.c.id))
     return int(result.scalar_one())
+
+
+def complete_batch(conn: Connection, batch_id: int, info: BatchInfo) -> None:
+    """Set what is known only once the rows are written (same transaction as they are)."""
+    conn.execute(
+        update(import_batch)
+        .where(import_batch.c.id == batch_id)
+        .values(
+            rows_accepted=info.rows_accepted,
+            rows_rejected=info.rows_rejected,
+            period=info.period,
+            provider_code=info.provider_code,
+            details=info.details,
+            finished_at=datetime.now(UTC),
+        )
+    )
 
 
 def supersede_batch(conn: Connection, old_id: int, new_id: int) -> None:

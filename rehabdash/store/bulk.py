@@ -2,26 +2,41 @@
 
 SQLAlchemy's executemany costs 25-60 s per million rows; this goes straight to the
 driver inside the caller's transaction: sqlite3 ``executemany`` on the same connection
-(one transaction), and PostgreSQL ``COPY ... FROM STDIN`` through psycopg. The caller
+(one transaction), and one PostgreSQL ``COPY ... FROM STDIN`` through psycopg, with the
+next chunk formatted as CSV in a worker thread while the current one is sent. The caller
 owns the transaction, so a failure or a cancel rolls back every chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-__all__ = ["Cancelled", "Progress", "bulk_insert"]
+__all__ = ["Cancelled", "Progress", "bulk_insert", "driver_errors"]
 
 Progress = Callable[[float, str], None]
 CHUNK_ROWS = 100_000
 
+# Called with a chunk's index once that chunk is written.
+_Wrote = Callable[[int], None]
+
 
 class Cancelled(Exception):
     """Raised when the user cancels a long write; the caller rolls back."""
+
+
+def driver_errors() -> tuple[type[Exception], ...]:
+    """The drivers' own error classes: bulk_insert raises them unwrapped by SQLAlchemy."""
+    import sqlite3
+
+    import psycopg
+
+    return (sqlite3.Error, psycopg.Error)
 
 
 def _sqlite_ready(df: pl.DataFrame) -> pl.DataFrame:
@@ -33,31 +48,60 @@ def _sqlite_ready(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _insert_sqlite(conn: Connection, table: Table, chunk: pl.DataFrame) -> None:
-    cols = ", ".join(f'"{c}"' for c in chunk.columns)
-    marks = ", ".join("?" for _ in chunk.columns)
+def _insert_sqlite(
+    conn: Connection, table: Table, chunks: Sequence[pl.DataFrame], wrote: _Wrote
+) -> None:
+    cols = ", ".join(f'"{c}"' for c in chunks[0].columns)
+    marks = ", ".join("?" for _ in chunks[0].columns)
     raw = conn.connection.driver_connection
     assert raw is not None
-    raw.executemany(
-        f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})', _sqlite_ready(chunk).iter_rows()
+    for index, chunk in enumerate(chunks):
+        raw.executemany(
+            f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})',
+            _sqlite_ready(chunk).iter_rows(),
+        )
+        wrote(index)
+
+
+def _csv(chunk: pl.DataFrame) -> bytes:
+    # Every text value quoted, so a literal "\N" in the data stays text and only the
+    # unquoted marker is NULL. polars formats without holding the GIL.
+    buf = io.BytesIO()
+    chunk.write_csv(
+        buf,
+        include_header=False,
+        null_value="\\N",
+        date_format="%Y-%m-%d",
+        quote_style="non_numeric",
     )
+    return buf.getvalue()
 
 
-def _copy_postgres(conn: Connection, table: Table, chunk: pl.DataFrame) -> None:
+def _copy_postgres(
+    conn: Connection, table: Table, chunks: Sequence[pl.DataFrame], wrote: _Wrote
+) -> None:
     from psycopg import sql
 
     raw = conn.connection.driver_connection
     assert raw is not None
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, NULL '\\N')").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, chunk.columns))
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, chunks[0].columns))
     )
-    # Every text value quoted, so a literal "\N" in the data stays text and only the
-    # unquoted marker is NULL.
-    payload = chunk.write_csv(
-        include_header=False, null_value="\\N", date_format="%Y-%m-%d", quote_style="non_numeric"
-    )
-    with raw.cursor() as cur, cur.copy(statement) as copy:
-        copy.write(payload.encode("utf-8"))
+    # One worker formats chunk i+1 while chunk i is sent. On an error or a cancel the
+    # COPY is aborted first, then leaving the pool waits for the worker, so no thread
+    # outlives the call.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-csv") as pool,
+        raw.cursor() as cur,
+        cur.copy(statement) as copy,
+    ):
+        ahead = pool.submit(_csv, chunks[0])
+        for index in range(len(chunks)):
+            payload = ahead.result()
+            if index + 1 < len(chunks):
+                ahead = pool.submit(_csv, chunks[index + 1])
+            copy.write(payload)
+            wrote(index)
 
 
 def bulk_insert(
@@ -72,17 +116,28 @@ def bulk_insert(
     unknown = set(df.columns) - set(table.columns.keys())
     if unknown:
         raise ValueError(f"columns not in table {table.name}: {sorted(unknown)}")
-    insert = _copy_postgres if conn.dialect.name == "postgresql" else _insert_sqlite
     total = df.height
-    for start in range(0, max(total, 1), CHUNK_ROWS):
+    chunks = [df.slice(start, CHUNK_ROWS) for start in range(0, total, CHUNK_ROWS)]
+
+    def check_cancel() -> None:
         if cancel is not None and cancel():
             raise Cancelled(f"cancelled while writing {table.name}")
-        chunk = df.slice(start, CHUNK_ROWS)
-        if chunk.height:
-            insert(conn, table, chunk)
+
+    def wrote(index: int) -> None:
+        # Report the chunk, then honour a cancel before the next one is written.
+        done = min((index + 1) * CHUNK_ROWS, total)
         if progress is not None:
-            done = min(start + CHUNK_ROWS, total)
             progress(
                 done / total if total else 1.0, f"wrote {done:,} of {total:,} rows to {table.name}"
             )
+        if done < total:
+            check_cancel()
+
+    check_cancel()
+    if not chunks:
+        wrote(0)
+    elif conn.dialect.name == "postgresql":
+        _copy_postgres(conn, table, chunks, wrote)
+    else:
+        _insert_sqlite(conn, table, chunks, wrote)
     return total

@@ -17,7 +17,7 @@ from rehabdash.errors import StoreError
 __all__ = ["HEAD_REVISION", "current_revision", "upgrade"]
 
 # The newest revision in migrations/versions; tests/store check it matches Alembic's head.
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_referral_without_batch_fk"
 
 
 def current_revision(engine: Engine) -> str | None:

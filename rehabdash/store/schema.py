@@ -89,7 +89,8 @@ referral = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    # No FK (0002), for bulk load speed: rows are only written with their batch, in one transaction.
+    Column("batch_id", Integer, nullable=False),
     Column("person_key", String(64), nullable=False),
     Column("nhs_number_key", String(64)),
     Column("referral_id", String(64), nullable=False),

@@ -17,12 +17,33 @@ from rehabdash.ingest import ImportFileError, prepare_activity
 from rehabdash.ingest.prepared import PreparedImport
 
 _CELL = st.one_of(
-    st.sampled_from(["", " ", "X", "9", "Total", "01/03/2024", "45352", "-1", "E01000001", '"',
-                     "a;b", "\t", "ÿ", "\x00", "1e309", "99/99/9999", "01-Mar-24", "NaN"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "X",
+            "9",
+            "Total",
+            "01/03/2024",
+            "45352",
+            "-1",
+            "E01000001",
+            '"',
+            "a;b",
+            "\t",
+            "ÿ",
+            "\x00",
+            "1e309",
+            "99/99/9999",
+            "01-Mar-24",
+            "NaN",
+        ]
+    ),
     st.text(max_size=12),
 )
-_SETTINGS = settings(max_examples=80, deadline=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTINGS = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def _check(path: Path) -> None:
@@ -55,8 +76,9 @@ def test_random_bytes_as_csv(data: bytes) -> None:
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
     keep_header=st.booleans(),
 )
-def test_mangled_extracts_as_csv(cells: list[list[str]], delimiter: str, encoding: str,
-                                 keep_header: bool) -> None:
+def test_mangled_extracts_as_csv(
+    cells: list[list[str]], delimiter: str, encoding: str, keep_header: bool
+) -> None:
     lines = [delimiter.join(HEADER)] if keep_header else []
     lines += [delimiter.join(row())] + [delimiter.join(r) for r in cells]
     data = "\n".join(lines).encode(encoding, errors="replace")
@@ -67,8 +89,11 @@ def test_mangled_extracts_as_csv(cells: list[list[str]], delimiter: str, encodin
 
 
 @_SETTINGS
-@given(cells=st.lists(st.lists(_CELL, max_size=12), max_size=6), cut=st.integers(0, 4000),
-       keep_header=st.booleans())
+@given(
+    cells=st.lists(st.lists(_CELL, max_size=12), max_size=6),
+    cut=st.integers(0, 4000),
+    keep_header=st.booleans(),
+)
 def test_mangled_and_truncated_xlsx(cells: list[list[str]], cut: int, keep_header: bool) -> None:
     book = openpyxl.Workbook()
     sheet = book.active

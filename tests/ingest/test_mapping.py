@@ -11,8 +11,10 @@ from rehabdash.ingest.fields import ACTIVITY_SYNONYMS
 from rehabdash.ingest.mapping import header_signature
 
 
-@pytest.mark.parametrize("header", ["Ethnicity", "Ethnic Category Code", "ETHNIC_CATEGORY",
-                                    "Ethnic Origin", " ethnic  group "])
+@pytest.mark.parametrize(
+    "header",
+    ["Ethnicity", "Ethnic Category Code", "ETHNIC_CATEGORY", "Ethnic Origin", " ethnic  group "],
+)
 def test_ethnicity_synonyms(header: str) -> None:
     frame = pl.DataFrame({header: ["A"]})
     assert suggest_mapping(frame, [header]).mapping.fields == {"ethnic_category": header}
@@ -26,11 +28,13 @@ def test_synonyms_are_unique_across_fields() -> None:
 
 
 def test_values_reveal_lsoa_and_nhs_number() -> None:
-    frame = pl.DataFrame({
-        "Col A": ["E01000001", "E01000002", "E01033333"],
-        "Col B": ["943 476 5919", "9434765870", "4010232137"],
-        "Col C": ["1234567890", "1111111111", "2222222222"],  # fail modulus 11
-    })
+    frame = pl.DataFrame(
+        {
+            "Col A": ["E01000001", "E01000002", "E01033333"],
+            "Col B": ["943 476 5919", "9434765870", "4010232137"],
+            "Col C": ["1234567890", "1111111111", "2222222222"],  # fail modulus 11
+        }
+    )
     suggestion = suggest_mapping(frame, frame.columns)
     assert suggestion.mapping.fields == {"lsoa": "Col A", "nhs_number": "Col B"}
     assert suggestion.from_values == {"lsoa": "Col A", "nhs_number": "Col B"}
@@ -40,15 +44,20 @@ def test_values_reveal_lsoa_and_nhs_number() -> None:
 def test_better_synonym_wins_and_equal_ones_are_ambiguous() -> None:
     frame = pl.DataFrame({"Ethnicity": ["A"], "Ethnic Category": ["A"]})
     assert suggest_mapping(frame, frame.columns).mapping.fields == {
-        "ethnic_category": "Ethnic Category"}
+        "ethnic_category": "Ethnic Category"
+    }
     frame = pl.DataFrame({"DOB": ["x"], "Patient DOB": ["y"], "dob": ["z"]})
     suggestion = suggest_mapping(frame, ["DOB", "Patient DOB", "dob"])
     assert suggestion.ambiguous == {"date_of_birth": ["DOB", "dob"]}
 
 
 def test_json_round_trip_and_signature() -> None:
-    mapping = ColumnMapping(kind="activity", fields={"person_id": "Patient ID"},
-                            header_signature=header_signature(["Patient ID", "Sex"]), name="RiO")
+    mapping = ColumnMapping(
+        kind="activity",
+        fields={"person_id": "Patient ID"},
+        header_signature=header_signature(["Patient ID", "Sex"]),
+        name="RiO",
+    )
     again = ColumnMapping.from_json(mapping.to_json())
     assert again == mapping
     assert again.matches(["sex", "PATIENT_ID"])
@@ -60,9 +69,16 @@ def test_json_round_trip_and_signature() -> None:
 def test_saved_mapping_is_used(make_csv: CsvMaker) -> None:
     header = ["Col1", "Col2", "Col3", "Col4", "Col5"]
     path = make_csv([["P1", "R1", "RY1", "01/03/2024", "b"]], header=header)
-    mapping = ColumnMapping("activity", {"person_id": "Col1", "referral_id": "Col2",
-                                         "provider_code": "Col3", "referral_date": "Col4",
-                                         "ethnic_category": "Col5"})
+    mapping = ColumnMapping(
+        "activity",
+        {
+            "person_id": "Col1",
+            "referral_id": "Col2",
+            "provider_code": "Col3",
+            "referral_date": "Col4",
+            "ethnic_category": "Col5",
+        },
+    )
     result = prepare_activity(path, mapping=mapping, key=KEY, today=TODAY)
     assert result.rows["ethnic_category"].to_list() == ["B"]
     assert result.mapping is not None
@@ -90,8 +106,9 @@ def test_unmapped_required_fields_are_listed(make_csv: CsvMaker) -> None:
 def test_provider_default_replaces_a_missing_column(make_csv: CsvMaker) -> None:
     header = [h for h in HEADER if h != "Provider"]
     values = [v for h, v in zip(HEADER, row(), strict=True) if h != "Provider"]
-    result = prepare_activity(make_csv([values], header=header), provider_code="rxx",
-                              key=KEY, today=TODAY)
+    result = prepare_activity(
+        make_csv([values], header=header), provider_code="rxx", key=KEY, today=TODAY
+    )
     assert result.rows["provider_code"].to_list() == ["RXX"]
 
 

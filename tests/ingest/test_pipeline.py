@@ -27,8 +27,12 @@ def test_output_columns_order_and_dtypes(make_csv: CsvMaker) -> None:
 
 
 def test_age_at_referral_counts_birthdays(make_csv: CsvMaker) -> None:
-    rows = [row(Referral_ID="R1", DOB="01/03/1950"), row(Referral_ID="R2", DOB="02/03/1950"),
-            row(Referral_ID="R3", DOB="01/03/1934"), row(Referral_ID="R4", DOB="01/03/2020")]
+    rows = [
+        row(Referral_ID="R1", DOB="01/03/1950"),
+        row(Referral_ID="R2", DOB="02/03/1950"),
+        row(Referral_ID="R3", DOB="01/03/1934"),
+        row(Referral_ID="R4", DOB="01/03/2020"),
+    ]
     result = prepare_activity(make_csv(rows), key=KEY, today=TODAY)
     ages = result.rows.sort("referral_id").select("age", "age_band").rows()
     assert ages == [(74, "70-74"), (73, "70-74"), (90, "90+"), (4, "0-4")]
@@ -81,14 +85,29 @@ def test_rejects_file_can_be_fixed_and_reimported(make_csv: CsvMaker, tmp_path: 
 
 
 def test_invalid_codes_do_not_reject(make_csv: CsvMaker) -> None:
-    rows = [row(Ethnicity="White - British"), row(Referral_ID="R2", Ethnicity="WHITE BRITISH"),
-            row(Referral_ID="R3", Ethnicity="a "),
-            row(Referral_ID="R4", Ethnicity="Prefer not to say"),
-            row(Referral_ID="R5", Ethnicity="Not Known"), row(Referral_ID="R6", Ethnicity=""),
-            row(Referral_ID="R7", Ethnicity="Purple")]
+    rows = [
+        row(Ethnicity="White - British"),
+        row(Referral_ID="R2", Ethnicity="WHITE BRITISH"),
+        row(Referral_ID="R3", Ethnicity="a "),
+        row(Referral_ID="R4", Ethnicity="Prefer not to say"),
+        row(Referral_ID="R5", Ethnicity="Not Known"),
+        row(Referral_ID="R6", Ethnicity=""),
+        row(Referral_ID="R7", Ethnicity="Purple"),
+    ]
     result = prepare_activity(make_csv(rows), key=KEY, today=TODAY)
     assert result.rows.sort("referral_id")["ethnic_category"].to_list() == [
-        "A", "A", "A", "Z", "99", None, "INVALID"]
+        "A",
+        "A",
+        "A",
+        "Z",
+        "99",
+        None,
+        "INVALID",
+    ]
     failure = result.failures.row(0, named=True)
     assert (failure["rule"], failure["severity"], failure["value"], failure["source_row"]) == (
-        "invalid_code", "warning", "Purple", 8)
+        "invalid_code",
+        "warning",
+        "Purple",
+        8,
+    )

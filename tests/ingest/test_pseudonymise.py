@@ -32,9 +32,16 @@ def test_empty_key_refused() -> None:
         pseudonymise(pl.Series(["P1"]), b"")
 
 
-@pytest.mark.parametrize(("number", "valid"), [("9434765919", True), ("4010232137", True),
-                                               ("9434765918", False), ("123456789", False),
-                                               ("94347659AB", False)])
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("9434765919", True),
+        ("4010232137", True),
+        ("9434765918", False),
+        ("123456789", False),
+        ("94347659AB", False),
+    ],
+)
 def test_nhs_number_modulus_11(number: str, valid: bool) -> None:
     frame = pl.DataFrame({"n": [number]})
     assert frame.select(nhs_number_valid(pl.col("n"))).item() is valid
@@ -46,17 +53,39 @@ def test_redaction() -> None:
 
 
 def test_no_identifier_leaves_the_pipeline_in_clear(make_csv: CsvMaker) -> None:
-    header = ["Patient ID", "NHS Number", "Referral ID", "Provider", "Referral Date", "DOB",
-              "Postcode", "LSOA"]
-    path = make_csv([["PAT-777", "943 476 5919", "R1", "RY1", "01/03/2024", "12/05/1950",
-                      "LS1 4AP", "E01000001"]], header=header)
+    header = [
+        "Patient ID",
+        "NHS Number",
+        "Referral ID",
+        "Provider",
+        "Referral Date",
+        "DOB",
+        "Postcode",
+        "LSOA",
+    ]
+    path = make_csv(
+        [
+            [
+                "PAT-777",
+                "943 476 5919",
+                "R1",
+                "RY1",
+                "01/03/2024",
+                "12/05/1950",
+                "LS1 4AP",
+                "E01000001",
+            ]
+        ],
+        header=header,
+    )
     result = prepare_activity(path, key=KEY, today=TODAY)
     text = result.rows.write_csv() + result.failures.write_csv()
     for secret in ("PAT-777", "9434765919", "943 476 5919", "12/05/1950", "1950", "LS1 4AP"):
         assert secret not in text
     assert result.rows["person_key"][0] == hmac.new(KEY, b"PAT-777", hashlib.sha256).hexdigest()
-    assert result.rows["nhs_number_key"][0] == hmac.new(KEY, b"9434765919",
-                                                        hashlib.sha256).hexdigest()
+    assert (
+        result.rows["nhs_number_key"][0] == hmac.new(KEY, b"9434765919", hashlib.sha256).hexdigest()
+    )
     assert "postcode" not in result.rows.columns
     assert "date_of_birth" not in result.rows.columns
     assert any("postcode column 'Postcode' dropped" in n for n in result.notes)
@@ -64,11 +93,17 @@ def test_no_identifier_leaves_the_pipeline_in_clear(make_csv: CsvMaker) -> None:
 
 def test_postcode_lookup_fills_lsoa_and_flags_unknown(make_csv: CsvMaker) -> None:
     header = ["Patient ID", "Referral ID", "Provider", "Referral Date", "Postcode"]
-    path = make_csv([["P1", "R1", "RY1", "01/03/2024", "ls1 4ap"],
-                     ["P2", "R2", "RY1", "01/03/2024", "ZZ9 9ZZ"]], header=header)
+    path = make_csv(
+        [
+            ["P1", "R1", "RY1", "01/03/2024", "ls1 4ap"],
+            ["P2", "R2", "RY1", "01/03/2024", "ZZ9 9ZZ"],
+        ],
+        header=header,
+    )
     lookup = pl.DataFrame({"postcode": ["LS1 4AP"], "lsoa": ["E01011365"]})
-    result = prepare_activity(path, key=KEY, today=TODAY, postcode_lookup=lookup,
-                              known_lsoas={"E01011365"})
+    result = prepare_activity(
+        path, key=KEY, today=TODAY, postcode_lookup=lookup, known_lsoas={"E01011365"}
+    )
     assert result.rows.sort("referral_id")["lsoa"].to_list() == ["E01011365", None]
     failure = result.failures.filter(pl.col("rule") == "postcode_unknown").row(0, named=True)
     assert (failure["source_row"], failure["value"], failure["severity"]) == (3, "Z***Z", "warning")

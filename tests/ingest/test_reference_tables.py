@@ -35,22 +35,35 @@ def test_ons_single_years_summed_into_bands_from_workbook(tmp_path: Path) -> Non
     assert rows.filter(pl.col("age_band") == "90+")["count"].item() == 20
     failure = result.failures.row(0, named=True)
     assert (failure["source_row"], failure["column"], failure["rule"], failure["severity"]) == (
-        6, "90+", "count_not_a_number", "rejected")
+        6,
+        "90+",
+        "count_not_a_number",
+        "rejected",
+    )
     assert result.rejected_source["source_row"].to_list() == [6]
     assert any("all-ages" in n for n in result.notes)
 
 
 def test_ons_five_year_persons_with_year_column(tmp_path: Path) -> None:
-    bands = ["age_00_04", "age_05_09", *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)],
-             "age_90_plus"]
+    bands = [
+        "age_00_04",
+        "age_05_09",
+        *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)],
+        "age_90_plus",
+    ]
     text = "lsoa11_code,mid_year," + ",".join(bands) + ",all_ages\n"
     text += "E01000001,2019," + ",".join(["10"] * 19) + ",190\n"
     result = prepare_population(_write(tmp_path / "pop.csv", text))
     assert result.rows.height == 19
     assert result.rows["sex"].unique().to_list() == ["P"]
     assert result.rows["count"].sum() == 190
-    assert result.rows.schema == {"area_code": pl.Utf8, "sex": pl.Utf8, "age_band": pl.Utf8,
-                                  "count": pl.Int64, "year": pl.Int16}
+    assert result.rows.schema == {
+        "area_code": pl.Utf8,
+        "sex": pl.Utf8,
+        "age_band": pl.Utf8,
+        "count": pl.Int64,
+        "year": pl.Int16,
+    }
 
 
 def test_ons_sex_and_age_in_header(tmp_path: Path) -> None:
@@ -62,19 +75,24 @@ def test_ons_sex_and_age_in_header(tmp_path: Path) -> None:
 
 
 def test_gp_registered_long_format(tmp_path: Path) -> None:
-    text = ("PUBLICATION,EXTRACT_DATE,ORG_CODE,SEX,AGE_GROUP_5,NUMBER_OF_PATIENTS\n"
-            "GP,01OCT2024,B86001,MALE,0_4,10\n"
-            "GP,01OCT2024,B86001,FEMALE,90_94,5\n"
-            "GP,01OCT2024,B86001,FEMALE,95+,2\n"
-            "GP,01OCT2024,B86001,ALL,ALL,17\n"
-            "GP,01OCT2024,B86001,MALE,5_9,-1\n")
+    text = (
+        "PUBLICATION,EXTRACT_DATE,ORG_CODE,SEX,AGE_GROUP_5,NUMBER_OF_PATIENTS\n"
+        "GP,01OCT2024,B86001,MALE,0_4,10\n"
+        "GP,01OCT2024,B86001,FEMALE,90_94,5\n"
+        "GP,01OCT2024,B86001,FEMALE,95+,2\n"
+        "GP,01OCT2024,B86001,ALL,ALL,17\n"
+        "GP,01OCT2024,B86001,MALE,5_9,-1\n"
+    )
     result = prepare_population(_write(tmp_path / "gp.csv", text))
     got = {(r["sex"], r["age_band"]): r["count"] for r in result.rows.iter_rows(named=True)}
     assert got == {("1", "0-4"): 10, ("2", "90+"): 7}
     assert set(result.rows["year"]) == {2024}
     failure = result.failures.row(0, named=True)
     assert (failure["source_row"], failure["rule"], failure["column"]) == (
-        6, "count_negative", "NUMBER_OF_PATIENTS")
+        6,
+        "count_negative",
+        "NUMBER_OF_PATIENTS",
+    )
 
 
 def test_population_refuses_unsplittable_band(tmp_path: Path) -> None:
@@ -89,22 +107,32 @@ def test_population_needs_a_year(tmp_path: Path) -> None:
 
 
 def test_imd_file7_layout_detects_edition(tmp_path: Path) -> None:
-    header = ("LSOA code (2011),LSOA name (2011),Local Authority District code (2019),"
-              "Index of Multiple Deprivation (IMD) Score,"
-              "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived),"
-              "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs),"
-              "Income Score (rate),Income Rank (where 1 is most deprived),"
-              "Income Decile (where 1 is most deprived 10% of LSOAs)\n")
-    body = ("E01000001,City of London 001A,E09000001,6.208,29199,9,0.007,32831,10\n"
-            "E01000002,City of London 001B,E09000001,5.143,30379,10,0.034,29901,10\n"
-            "W01000001,Wales,W06000001,1,1,1,1,1,1\n"
-            "E01000003,x,E09000001,abc,0,11,1,1,1\n")
+    header = (
+        "LSOA code (2011),LSOA name (2011),Local Authority District code (2019),"
+        "Index of Multiple Deprivation (IMD) Score,"
+        "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived),"
+        "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs),"
+        "Income Score (rate),Income Rank (where 1 is most deprived),"
+        "Income Decile (where 1 is most deprived 10% of LSOAs)\n"
+    )
+    body = (
+        "E01000001,City of London 001A,E09000001,6.208,29199,9,0.007,32831,10\n"
+        "E01000002,City of London 001B,E09000001,5.143,30379,10,0.034,29901,10\n"
+        "W01000001,Wales,W06000001,1,1,1,1,1,1\n"
+        "E01000003,x,E09000001,abc,0,11,1,1,1\n"
+    )
     result = prepare_imd(_write(tmp_path / "File_7.csv", header + body))
-    assert result.rows.rows() == [("E01000001", 29199, 9, 6.208, 2019, 2011),
-                                  ("E01000002", 30379, 10, 5.143, 2019, 2011)]
+    assert result.rows.rows() == [
+        ("E01000001", 29199, 9, 6.208, 2019, 2011),
+        ("E01000002", 30379, 10, 5.143, 2019, 2011),
+    ]
     rules = set(zip(result.failures["source_row"], result.failures["rule"], strict=True))
-    assert rules == {(4, "lsoa_wales"), (5, "rank_invalid"), (5, "decile_invalid"),
-                     (5, "score_not_a_number")}
+    assert rules == {
+        (4, "lsoa_wales"),
+        (5, "rank_invalid"),
+        (5, "decile_invalid"),
+        (5, "score_not_a_number"),
+    }
 
 
 def test_imd_2021_lsoas_mean_2025_and_contradiction_is_refused(tmp_path: Path) -> None:
@@ -126,10 +154,16 @@ def test_plain_lsoa_decile_table_needs_edition(tmp_path: Path) -> None:
 
 
 def test_need_weights(tmp_path: Path) -> None:
-    text = ("Age band,Sex,Weight,Condition group\n0-4,Male,0.5,MSK\n90+,F,3,MSK\n"
-            "16-64,M,1,MSK\n0-4,Male,0.7,MSK\n5-9,P,-1,\n")
+    text = (
+        "Age band,Sex,Weight,Condition group\n0-4,Male,0.5,MSK\n90+,F,3,MSK\n"
+        "16-64,M,1,MSK\n0-4,Male,0.7,MSK\n5-9,P,-1,\n"
+    )
     result = prepare_need(_write(tmp_path / "need.csv", text))
     assert result.rows.rows() == [("90+", "2", 3.0, "MSK")]
     rules = set(zip(result.failures["source_row"], result.failures["rule"], strict=True))
-    assert rules == {(4, "age_invalid"), (2, "duplicate_band"), (5, "duplicate_band"),
-                     (6, "weight_negative")}
+    assert rules == {
+        (4, "age_invalid"),
+        (2, "duplicate_band"),
+        (5, "duplicate_band"),
+        (6, "weight_negative"),
+    }

@@ -76,8 +76,11 @@ def test_duplicate_referral_rejects_both_rows(make_csv: CsvMaker) -> None:
 
 def test_age_column_rules(make_csv: CsvMaker) -> None:
     header = [h if h != "DOB" else "Age" for h in HEADER]
-    rows = [row(DOB="74 years"), row(Referral_ID="R2", DOB="121"),
-            row(Referral_ID="R3", DOB="forty")]
+    rows = [
+        row(DOB="74 years"),
+        row(Referral_ID="R2", DOB="121"),
+        row(Referral_ID="R3", DOB="forty"),
+    ]
     result = prepare_activity(make_csv(rows, header=header), key=KEY, today=TODAY)
     failure = _only(result, "age_out_of_range")
     assert (failure["source_row"], failure["column"], failure["severity"]) == (3, "Age", "rejected")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import polars as pl
@@ -60,11 +61,13 @@ def test_cancel_rolls_back_every_chunk(store_url: str, monkeypatch: pytest.Monke
     def cancel() -> bool:
         return len(calls) >= 2  # after two chunks are written
 
+    threads = threading.active_count()
     with pytest.raises(Cancelled), engine.begin() as conn:
         bulk_insert(conn, referral, frame, progress=lambda f, _m: calls.append(f), cancel=cancel)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(referral)).scalar() == 0
     assert calls == [100 / 450, 200 / 450]
+    assert threading.active_count() == threads
     engine.dispose()
 
 
@@ -74,4 +77,42 @@ def test_unknown_column_is_refused(store_url: str) -> None:
         bulk_insert(
             conn, population, pl.DataFrame({"area_code": ["E01000001"], "nhs_number": ["x"]})
         )
+    engine.dispose()
+
+
+def _count(engine: object, table: object) -> int:
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_error_in_a_later_chunk_rolls_back_and_stops_the_worker(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk_module, "CHUNK_ROWS", 1_000)
+    engine = open_store(store_url)
+    n = 3_000
+    workers: set[str] = set()
+
+    def progress(_fraction: float, _message: str) -> None:
+        workers.update(t.name for t in threading.enumerate() if t.name.startswith("bulk-csv"))
+
+    batch_id = _batch(engine)
+    frame = pl.DataFrame(
+        {
+            "batch_id": pl.Series([batch_id] * n, dtype=pl.Int32),
+            # NOT NULL violated in the third chunk only
+            "area_code": [None if i == 2_500 else f"E0100{i:04d}" for i in range(n)],
+            "sex": ["F"] * n,
+            "age_band": ["40-44"] * n,
+            "count": [float(i) for i in range(n)],
+            "year": pl.Series([2023] * n, dtype=pl.Int16),
+        }
+    )
+    threads = threading.active_count()
+    with pytest.raises(Exception, match=r"(?i)not.null"), engine.begin() as conn:
+        bulk_insert(conn, population, frame, progress=progress)
+    assert _count(engine, population) == 0
+    assert threading.active_count() == threads
+    if engine.dialect.name == "postgresql":
+        assert workers  # the next chunk was being formatted while one was sent
     engine.dispose()

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import date
 from importlib.resources import files
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import insert, inspect, select
+from sqlalchemy.engine import Engine
 
 from rehabdash.store import open_store
+from rehabdash.store.batches import BatchInfo, record_batch
+from rehabdash.store.engine import open_engine
 from rehabdash.store.migrate import HEAD_REVISION, current_revision, upgrade
-from rehabdash.store.schema import metadata
+from rehabdash.store.schema import metadata, referral
+
+REFERRAL_FK = "fk_referral_batch_id_import_batch"
+
+
+def _config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("rehabdash.store") / "migrations"))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def _fk_names(engine: Engine, table: str) -> list[str | None]:
+    return [fk["name"] for fk in inspect(engine).get_foreign_keys(table)]
+
+
+def _index_names(engine: Engine, table: str) -> set[str | None]:
+    return {ix["name"] for ix in inspect(engine).get_indexes(table)}
 
 
 def test_head_revision_constant_matches_the_scripts() -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(files("rehabdash.store") / "migrations"))
-    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+    assert ScriptDirectory.from_config(_config()).get_current_head() == HEAD_REVISION
 
 
 def test_migrated_schema_matches_metadata(store_url: str) -> None:
@@ -34,4 +55,67 @@ def test_upgrade_twice_is_harmless(store_url: str) -> None:
     upgrade(engine)
     upgrade(engine, "head")
     assert current_revision(engine) == HEAD_REVISION
+    engine.dispose()
+
+
+def test_0002_drops_only_the_referral_batch_fk_and_keeps_the_rows(store_url: str) -> None:
+    engine = open_engine(store_url)
+    upgrade(engine, "0001_initial")
+    assert _fk_names(engine, "referral") == [REFERRAL_FK]
+    with engine.begin() as conn:
+        batch_id = record_batch(conn, BatchInfo("activity", "old.csv", "0" * 64))
+        conn.execute(
+            insert(referral),
+            [
+                {
+                    "batch_id": batch_id,
+                    "person_key": f"p{i}",
+                    "referral_id": f"R{i}",
+                    "provider_code": "RY6",
+                    "referral_date": date(2024, 4, 1 + i),
+                    "service_name": None if i == 1 else f"service {i}",
+                    "age": 40 + i,
+                    "outcome_start": i / 3,
+                }
+                for i in range(3)
+            ],
+        )
+    with engine.connect() as conn:
+        before = conn.execute(select(referral).order_by(referral.c.id)).all()
+    indexes = _index_names(engine, "referral")
+    assert indexes == {"ix_referral_provider_code_referral_id", "ix_referral_referral_date"}
+
+    upgrade(engine)
+
+    assert current_revision(engine) == HEAD_REVISION
+    assert _fk_names(engine, "referral") == []
+    assert _fk_names(engine, "population") == ["fk_population_batch_id_import_batch"]
+    assert _index_names(engine, "referral") == indexes
+    with engine.begin() as conn:
+        assert conn.execute(select(referral).order_by(referral.c.id)).all() == before
+        # The primary key still numbers new rows after the old ones.
+        new_id = conn.execute(
+            insert(referral)
+            .values(
+                batch_id=batch_id,
+                person_key="p9",
+                referral_id="R9",
+                provider_code="RY6",
+                referral_date=date(2024, 5, 1),
+            )
+            .returning(referral.c.id)
+        ).scalar_one()
+    assert new_id > max(row.id for row in before)
+    engine.dispose()
+
+
+def test_0002_downgrade_restores_the_fk(store_url: str) -> None:
+    engine = open_store(store_url)
+    command.downgrade(_config(engine), "0001_initial")
+    assert current_revision(engine) == "0001_initial"
+    assert _fk_names(engine, "referral") == [REFERRAL_FK]
+    assert _index_names(engine, "referral") == {
+        "ix_referral_provider_code_referral_id",
+        "ix_referral_referral_date",
+    }
     engine.dispose()

@@ -102,4 +102,3 @@ def test_frame_model_reads_cells_for_display(qtbot: QtBot) -> None:
     assert shown == ["12345", "12,345", "01/04/2025", ""]
     assert model.data(model.index(0, 1), Qt.ItemDataRole.TextAlignmentRole)
     assert format_cell(0.5) == "0.5"
-
