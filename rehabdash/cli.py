@@ -127,6 +127,17 @@ def _add_import_parsers(
         help="list import batches",
         description="List every import batch, newest first.",
     )
+    roles = sub.add_parser(
+        "roles",
+        parents=[common],
+        help="set up reader and importer roles on a PostgreSQL store",
+        description="Create the rehabdash_reader and rehabdash_importer group roles with "
+        "their rights on this store and grant them to existing login roles. Readers "
+        "cannot see the pseudonymisation key; nobody but the owner can delete or alter. "
+        "Run as the database owner.",
+    )
+    roles.add_argument("--reader", action="append", default=[], metavar="LOGIN")
+    roles.add_argument("--importer", action="append", default=[], metavar="LOGIN")
 
 
 def _progress(out: Callable[[str], object]) -> Callable[[float, str], None]:
@@ -311,6 +322,19 @@ def _batches(url: str) -> int:
     return 0
 
 
+def _roles(args: argparse.Namespace, url: str) -> int:
+    from rehabdash.store import open_store
+    from rehabdash.store.roles import IMPORTER, READER, setup_roles
+
+    setup_roles(open_store(url), readers=args.reader, importers=args.importer)
+    out = sys.stdout.write
+    out(f"roles {READER} and {IMPORTER} are set up on this store\n")
+    for group, members in ((READER, args.reader), (IMPORTER, args.importer)):
+        for member in members:
+            out(f"granted {group} to {member}\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> int:
     args = build_parser().parse_args(argv)
     url = resolve_db_url(args.db)
@@ -327,6 +351,8 @@ def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> 
             return _import(args, url)
         if args.command == "batches":
             return _batches(url)
+        if args.command == "roles":
+            return _roles(args, url)
     except (StoreError, ValueError) as exc:
         sys.stderr.write(f"rehabdash: error: {exc}\n")
         return 2

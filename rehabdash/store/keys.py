@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from rehabdash.errors import StoreError
 from rehabdash.paths import config_dir
@@ -43,6 +44,17 @@ def _file_key(path: Path) -> bytes:
 
 
 def _table_key(engine: Engine) -> bytes:
+    try:
+        return _read_or_create_key(engine)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(
+            f"cannot use the store's pseudonymisation key ({reason}); importing into a shared "
+            "store needs the rehabdash_importer role"
+        ) from None
+
+
+def _read_or_create_key(engine: Engine) -> bytes:
     with engine.begin() as conn:
         found = conn.execute(
             select(store_secret.c.value).where(store_secret.c.name == _KEY_NAME)

@@ -7,7 +7,7 @@ rows, primary key and indexes are kept); on PostgreSQL the constraint is dropped
 
 Revision ID: 0002_referral_without_batch_fk
 Revises: 0001_initial
-Create Date: 2026-11-30
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
