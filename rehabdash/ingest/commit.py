@@ -230,7 +230,7 @@ def _write(
         )
     _finish(conn, batch_id, info, source, tally, options.period)
     steps(0.98, "Committing")
-    notes = [*source.notes]
+    notes = _notes(source, tally)
     notes += [f"superseded batch {b}" for b in replaced]
     if tally.by_batch:
         held_text = ", ".join(f"batch {b} ({n:,} rows)" for b, n in sorted(tally.by_batch.items()))
@@ -248,6 +248,11 @@ def _write(
     )
 
 
+def _notes(source: Source, tally: ImportTally) -> list[str]:
+    """The file's notes, then what its parts added (e.g. contacts rolled up)."""
+    return [*source.notes, *(n for n in tally.notes if n not in source.notes)]
+
+
 def _finish(
     conn: Connection,
     batch_id: int,
@@ -263,7 +268,7 @@ def _finish(
     if info.provider_code is None and providers:
         joined = ",".join(providers)
         info.provider_code = joined if len(joined) <= 16 else None
-    info.details = batch_details(source, providers)
+    info.details = batch_details(source, providers, _notes(source, tally))
     complete_batch(conn, batch_id, info)
 
 

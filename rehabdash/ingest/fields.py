@@ -65,6 +65,7 @@ DATE_FIELDS = (
     "discharge_date",
     "rejection_date",
     "date_of_birth",
+    "contact_date",
 )
 IDENTIFIER_FIELDS = frozenset({"person_id", "nhs_number", "date_of_birth", "postcode"})
 CODE_FIELDS = (
@@ -194,6 +195,26 @@ ACTIVITY_SYNONYMS: dict[str, tuple[str, ...]] = {
         "date first seen",
         "first contact",
         "first attended appointment",
+    ),
+    "contact_date": (
+        "contact date",
+        "care contact date",
+        "date of contact",
+        "appointment date",
+        "date of appointment",
+        "appt date",
+        "activity date",
+    ),
+    "attendance": (
+        "attendance",
+        "attendance status",
+        "attendance code",
+        "attended or did not attend",
+        "attended or dna",
+        "attend status",
+        "appointment status",
+        "appointment outcome",
+        "contact outcome",
     ),
     "discharge_date": (
         "discharge date",

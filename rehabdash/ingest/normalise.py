@@ -15,6 +15,7 @@ from collections.abc import Callable
 import polars as pl
 
 from rehabdash.codes import INVALID, NORMALISERS
+from rehabdash.codes.attendance import normalise_attendance
 from rehabdash.ingest.dates import parse_date_series
 from rehabdash.ingest.pseudonymise import clean_nhs_number, nhs_number_valid
 from rehabdash.ingest.readers import ROW
@@ -41,7 +42,7 @@ _TEXT_FIELDS = (
 )
 _COUNT_FIELDS = ("contacts_attended", "contacts_dna", "contacts_cancelled")
 _SCORE_FIELDS = ("outcome_start", "outcome_end")
-_DATES = ("referral_date", "first_contact_date", "discharge_date", "rejection_date")
+_DATES = ("referral_date", "first_contact_date", "discharge_date", "rejection_date", "contact_date")
 _SAMPLE = 20_000  # values looked at to judge whether a column repeats
 _DISTINCT_SHARE = 0.9  # above this share of distinct values in a sample, work row by row
 
@@ -94,6 +95,7 @@ def _field_transforms(
         out[field] = lambda e: e.str.replace_all(r"\s+", " ")
     out["provider_code"] = lambda e: e.str.to_uppercase().str.replace_all(r"\s+", "")
     out.update(NORMALISERS)
+    out["attendance"] = normalise_attendance
     out["nhs_number"] = lambda e: _valid_nhs(clean_nhs_number(e))
     out["gp_practice"] = lambda e: (
         pl.when(_compact(e).str.contains(r"^[A-Z][0-9]{5}$"))

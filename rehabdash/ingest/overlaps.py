@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, select
+from sqlalchemy import Column, MetaData, Table, Text, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from rehabdash.ingest.prepared import PreparedImport
 from rehabdash.ingest.validate import FAILURE_SCHEMA, REJECTED
+from rehabdash.store.bulk import bulk_insert
 from rehabdash.store.schema import area_lookup, import_batch, need_weight, population, referral
 
 __all__ = [
@@ -32,6 +34,10 @@ __all__ = [
 ]
 
 ALREADY_IMPORTED = "already_imported"
+#: Live referrals of a file's providers loaded into memory at most; beyond this the
+#: store joins the file's keys instead. With 1M held on PostgreSQL, checking a 200k-row
+#: file took 3.9 s and 800 MB by loading, 3.6 s and 480 MB by the join.
+LOAD_LIMIT = 250_000
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,9 @@ class HeldKeys:
     """Keys of live batches (other than ``exclude``) that a file could repeat.
 
     Loaded from the store once per narrowing value (e.g. provider) and kept, so a
-    file checked part by part asks the store once, not once per part.
+    file checked part by part asks the store once, not once per part. When a
+    provider's live referrals are too many to load (years of history), the file's
+    keys go to a temporary table instead and the store joins them on its index.
     """
 
     def __init__(self, kind: str, exclude: Collection[int] = ()) -> None:
@@ -87,11 +95,18 @@ class HeldKeys:
         self.exclude = list(exclude)
         self._loaded: set[object] = set()
         self._everything = False
+        self._joining = False
         self._frames: list[pl.DataFrame] = []
 
     def matching(self, conn: Connection, file_keys: pl.DataFrame) -> pl.DataFrame:
         """Held keys + the lowest batch_id holding each, for keys like ``file_keys``."""
         spec = KINDS[self.kind]
+        if self.kind == "activity" and not self._joining:
+            wanted = set(file_keys["provider_code"].drop_nulls().unique().to_list())
+            wanted -= self._loaded
+            self._joining = bool(wanted) and self._count(conn, sorted(wanted)) > LOAD_LIMIT
+        if self._joining:
+            return self._joined(conn, file_keys)
         if spec.narrow is None:
             if not self._everything:
                 self._frames.append(self._load(conn, None))
@@ -104,17 +119,56 @@ class HeldKeys:
         held = pl.concat(self._frames) if self._frames else self._load(conn, [])
         return held.group_by(spec.keys).agg(pl.col("batch_id").min())
 
-    def _load(self, conn: Connection, values: list[Any] | None) -> pl.DataFrame:
+    def _live(self) -> ScalarSelect[Any]:
         spec = KINDS[self.kind]
         live = select(import_batch.c.id).where(
             import_batch.c.status == "committed", import_batch.c.kind.in_(spec.batch_kinds)
         )
         if self.exclude:
             live = live.where(import_batch.c.id.not_in(self.exclude))
-        cols = [spec.table.c[k] for k in spec.keys]
-        query = select(*cols, spec.table.c.batch_id).where(
-            spec.table.c.batch_id.in_(live.scalar_subquery())
+        return live.scalar_subquery()
+
+    def _count(self, conn: Connection, providers: list[str]) -> int:
+        query = (
+            select(func.count())
+            .select_from(referral)
+            .where(referral.c.provider_code.in_(providers), referral.c.batch_id.in_(self._live()))
         )
+        return int(conn.execute(query).scalar_one())
+
+    def _joined(self, conn: Connection, file_keys: pl.DataFrame) -> pl.DataFrame:
+        """The held referrals among ``file_keys``, found by the store (activity only)."""
+        keys = Table(
+            "rehabdash_file_keys",
+            MetaData(),
+            Column("provider_code", Text),
+            Column("referral_id", Text),
+            prefixes=["TEMPORARY"],
+        )
+        keys.create(conn, checkfirst=True)
+        conn.execute(keys.delete())
+        bulk_insert(conn, keys, file_keys.select("provider_code", "referral_id").drop_nulls())
+        query = (
+            select(keys.c.provider_code, keys.c.referral_id, func.min(referral.c.batch_id))
+            .join(
+                referral,
+                (referral.c.provider_code == keys.c.provider_code)
+                & (referral.c.referral_id == keys.c.referral_id),
+            )
+            .where(referral.c.batch_id.in_(self._live()))
+            .group_by(keys.c.provider_code, keys.c.referral_id)
+        )
+        rows = conn.execute(query).all()
+        return pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={"provider_code": pl.Utf8, "referral_id": pl.Utf8, "batch_id": pl.Int64},
+            orient="row",
+        )
+
+    def _load(self, conn: Connection, values: list[Any] | None) -> pl.DataFrame:
+        spec = KINDS[self.kind]
+        cols = [spec.table.c[k] for k in spec.keys]
+        query = select(*cols, spec.table.c.batch_id).where(spec.table.c.batch_id.in_(self._live()))
         if spec.narrow is not None and values is not None:
             if spec.narrow in ("year", "imd_edition"):
                 values = [int(v) for v in values]

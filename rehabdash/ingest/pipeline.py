@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from rehabdash.ingest.activity_schema import KEY_COUNT, ActivitySchema
+from rehabdash.ingest.contacts import is_contact_level, referrals_from_contacts
 from rehabdash.ingest.errors import ImportFileError
 from rehabdash.ingest.fields import (
     ACTIVITY_OUTPUT_SCHEMA,
@@ -211,6 +212,10 @@ class ActivitySource:
                 postcode_lookup=self.postcode_lookup,
             )
             work = work.with_columns(hashing.result())
+        notes = list(self.notes)
+        if is_contact_level(fields):
+            work, rolled_up = referrals_from_contacts(work)
+            notes += rolled_up
         if key_counts is not None:
             work = work.with_columns(key_counts.slice(start, frame.height).alias(KEY_COUNT))
         step(0.6, "Validating rows")
@@ -238,7 +243,7 @@ class ActivitySource:
             header_row=self.header_row,
             sheet=self.sheet,
             footer_note=self.footer_note,
-            notes=list(self.notes),
+            notes=notes,
             mapping=self.mapping,
             row_numbers=result.valid[ROW].rename("source_row"),
         )
@@ -261,6 +266,9 @@ class ActivitySource:
 
         The first slice is small, so the store starts writing soon after reading.
         """
+        if is_contact_level(self.mapping.fields):  # a referral's contacts must meet in one part
+            yield self.prepare(steps=Steps(None, self.cancel))
+            return
         part_rows = part_rows or PART_ROWS
         counts = self.key_counts()
         steps = Steps(None, self.cancel)

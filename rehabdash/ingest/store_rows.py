@@ -91,11 +91,14 @@ def _distinct(rows: pl.DataFrame, column: str) -> list[Any]:
     return sorted(rows[column].drop_nulls().unique().to_list())
 
 
-def batch_details(source: ImportSource, providers: list[str]) -> dict[str, Any]:
-    """Provenance for the batch row: editions, vintages, years, providers, notes."""
+def batch_details(
+    source: ImportSource, providers: list[str], notes: list[str] | None = None
+) -> dict[str, Any]:
+    """Provenance for the batch row: editions, vintages, years, providers, notes
+    (``notes``: the import's own, when its parts added to the file's)."""
     details: dict[str, Any] = {
         "header_row": source.header_row,
-        "notes": list(source.notes),
+        "notes": list(source.notes if notes is None else notes),
     }
     if source.footer_note:
         details["footer"] = source.footer_note

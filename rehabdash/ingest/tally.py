@@ -29,6 +29,7 @@ class ImportTally:
     by_batch: Counter[int] = field(default_factory=Counter)
     providers: set[str] = field(default_factory=set)
     dates: list[pl.Series] = field(default_factory=list)  # min and max referral date
+    notes: list[str] = field(default_factory=list)  # every part's notes, once each
 
     def add(self, part: PreparedImport, overlap: Overlap, accepted: int) -> None:
         self.accepted += accepted
@@ -36,6 +37,7 @@ class ImportTally:
         self.failures += [part.failures, overlap.failures.select(part.failures.columns)]
         self.by_batch.update(overlap.by_batch)
         self.providers.update(providers_of(part))
+        self.notes += [n for n in part.notes if n not in self.notes]
         if part.kind == "activity" and part.rows.height:
             dates = part.rows["referral_date"]
             self.dates.append(pl.Series([dates.min(), dates.max()], dtype=pl.Date))

@@ -63,3 +63,14 @@ def write_part(extract: Path, target: Path, start: int, stop: int) -> Path:
     frame = pl.read_csv(extract, infer_schema=False)
     frame.slice(start, stop - start).write_csv(target)
     return target
+
+
+def issue_rows(engine: Engine, batch_id: int, rule: str) -> list[int]:
+    """Source rows of a batch's row issues under ``rule``, in order."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(row_issue.c.source_row).where(
+                row_issue.c.batch_id == batch_id, row_issue.c.rule == rule
+            )
+        ).scalars()
+        return sorted(rows)

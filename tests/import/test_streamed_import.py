@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from commit_helpers import TODAY, batches, counts, write_part
+from commit_helpers import TODAY, batches, counts, issue_rows, write_part
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -105,13 +105,7 @@ def test_a_referral_repeated_in_another_part_is_rejected_in_both(
     engine: Engine, messy_csv: Path
 ) -> None:
     result = import_file(engine, messy_csv, "activity", today=TODAY)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(row_issue.c.source_row).where(
-                row_issue.c.batch_id == result.batch_id, row_issue.c.rule == "duplicate_referral"
-            )
-        ).scalars()
-        dup_rows = sorted(rows)
+    dup_rows = issue_rows(engine, result.batch_id, "duplicate_referral")
     # file rows are data index + 2 (the header is row 1)
     assert dup_rows == [7, 1_235, 1_236, 2_902]
     invalid = result.rule_counts.filter(pl.col("severity") == "warning")["rule"].to_list()
