@@ -1,7 +1,7 @@
 """Run the benchmarks and print their results as Markdown tables (for the README).
 
 Usage: .venv/bin/python benchmarks/run.py [NAME ...]   (default: all; names: startup, demo,
-stats, import, prepare). Each benchmark module exposes ``run() -> list[dict]``; the
+stats, import, prepare, overlap). Each benchmark module exposes ``run() -> list[dict]``; the
 machines are noisy 2-core boxes, so every figure is a median of several runs, and each is
 compared with a baseline measured in the same run.
 """
@@ -20,6 +20,7 @@ BENCHMARKS = {
     "stats": "bench_stats",
     "import": "bench_import",
     "prepare": "bench_prepare",
+    "overlap": "bench_overlap",
 }
 
 
