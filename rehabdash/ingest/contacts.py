@@ -48,20 +48,21 @@ def referrals_from_contacts(work: pl.DataFrame) -> tuple[pl.DataFrame, list[str]
     contact_columns = {c for f in CONTACT_FIELDS for c in (f, _raw(f))}
     helpers = {*_KEY, ROW, "__outcome", "__seen", "__solo"}
     kept = [c for c in work.columns if c not in helpers | contact_columns]
-    counted = has_attendance
     derived: list[pl.Expr] = [pl.col(ROW).min()]
     derived += [
         pl.col(c).drop_nulls().first().alias(c)
         for c in kept
-        if not (counted and c in _COUNTS.values())
+        if not (has_attendance and c in _COUNTS.values())
     ]
-    if counted:
+    if has_attendance:
         derived += [
             (pl.col("__outcome") == group).sum().cast(pl.Int32).alias(column)
             for group, column in _COUNTS.items()
         ]
     if "first_contact_date" not in work.columns:
-        attended = pl.col("__outcome") == "attended" if counted else pl.col("__seen").is_not_null()
+        attended = (
+            pl.col("__outcome") == "attended" if has_attendance else pl.col("__seen").is_not_null()
+        )
         first = pl.col("__seen").filter(attended).min()
         derived += [
             first.alias("first_contact_date"),
