@@ -269,6 +269,9 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         out(f"  {severity:<8}  {rule:<32} {count:>10,}\n")
     for old in result.superseded:
         out(f"superseded batch {old}\n")
+    for note in result.notes:  # what the import found as it went (e.g. contacts rolled up)
+        if note not in prepared.notes and not note.startswith("superseded batch"):
+            out(f"note: {note}\n")
     if args.save_mapping and prepared.mapping is not None:
         if args.kind != "activity":
             raise ValueError("--save-mapping applies to activity files")

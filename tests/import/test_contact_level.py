@@ -83,3 +83,14 @@ def test_a_referral_level_file_is_not_rolled_up(engine: Engine, tmp_path: Path) 
     # the same referral twice in a referral-level file is still a duplicate
     with pytest.raises(StoreError, match=r"all 2 rows were rejected \(duplicate_referral 2\)"):
         import_file(engine, path, "activity", today=TODAY)
+
+
+def test_the_command_line_says_how_contacts_were_rolled_up(
+    store_url: str, contacts_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rehabdash.cli import main
+
+    assert main(["import", "activity", str(contacts_csv), "--db", store_url]) == 0
+    out = capsys.readouterr().out
+    assert "note: contact-level file: 10 contact rows rolled up to 6 referrals" in out
+    assert "imported: 5" in out
