@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rehabdash import __version__
+from rehabdash.cli_store import add_store_parsers, run_store_command
 from rehabdash.errors import StoreError
 from rehabdash.logfile import install_file_logging
 from rehabdash.paths import check_url, default_db_url, resolve_db_url
@@ -30,6 +31,13 @@ __all__ = ["build_parser", "main"]
 log = logging.getLogger(__name__)
 
 OpenGui = Callable[[str, bool], int]
+
+
+def _field_column(text: str) -> tuple[str, str]:
+    field, sep, column = text.partition("=")
+    if not sep or not field.strip() or not column.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not FIELD=COLUMN")
+    return field.strip(), column.strip()
 
 
 def _positive(text: str) -> int:
@@ -82,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-store", action="store_true", help="only write the extract files")
     _add_import_parsers(sub, common)
+    add_store_parsers(sub, common)  # backup, restore, key (rehabdash.cli_store)
     return parser
 
 
@@ -119,7 +128,33 @@ def _add_import_parsers(
         help="this file replaces that batch (superseded, kept for audit); repeatable",
     )
     imp.add_argument(
-        "--rejects", type=Path, metavar="PATH", help="write rejected rows to PATH (.csv or .xlsx)"
+        "--yes",
+        action="store_true",
+        help="with --replace: go ahead even though the file lacks some of the replaced "
+        "batch's rows (they leave live data; the command says how many first)",
+    )
+    imp.add_argument(
+        "--map",
+        metavar="FIELD=COLUMN",
+        action="append",
+        default=[],
+        type=_field_column,
+        help="map COLUMN to FIELD (e.g. first_contact_date='Date Seen'), on top of the saved "
+        "or suggested mapping; repeatable",
+    )
+    imp.add_argument(
+        "--drop",
+        metavar="COLUMN",
+        action="append",
+        default=[],
+        help="leave COLUMN out even though it looks like a field; repeatable",
+    )
+    imp.add_argument(
+        "--rejects",
+        type=Path,
+        metavar="PATH",
+        help="write rejected rows to PATH (.csv or .xlsx); the file holds the rows as they "
+        "were, identifiers included, so it can be fixed",
     )
     sub.add_parser(
         "batches",
@@ -191,16 +226,44 @@ def _sheet(text: str | None) -> str | int | None:
     return int(text) - 1 if text.strip().isdigit() else text
 
 
-def _mapping(engine: Engine, name: str | None) -> ColumnMapping | None:
+def _mapping(engine: Engine, args: argparse.Namespace) -> ColumnMapping | None:
+    """--mapping (a saved name or a .json file), with --map and --drop on top; only
+    --map/--drop: a partial mapping, added to the saved or suggested one."""
     from rehabdash.ingest import ColumnMapping
     from rehabdash.store.mappings import get_mapping
 
-    if name is None:
-        return None
-    path = Path(name)
+    choices = dict(args.map)
+    if args.mapping is None:
+        if not choices and not args.drop:
+            return None
+        return ColumnMapping("activity", choices, dropped=list(args.drop), partial=True)
+    path = Path(args.mapping)
     if path.suffix.lower() == ".json" and path.is_file():
-        return ColumnMapping.from_json(path.read_text(encoding="utf-8"))
-    return get_mapping(engine, name)
+        mapping = ColumnMapping.from_json(path.read_text(encoding="utf-8"))
+    else:
+        mapping = get_mapping(engine, args.mapping)
+    if choices or args.drop:
+        fields = {f: c for f, c in mapping.fields.items() if c not in choices.values()}
+        mapping.fields = {**fields, **choices}
+        mapping.dropped = sorted({*mapping.dropped, *args.drop})
+    return mapping
+
+
+def _check_replacement(
+    engine: Engine, prepared: object, replace: Sequence[int], yes: bool
+) -> str | None:
+    """Say what --replace would take out of live data; refuse it without --yes."""
+    from rehabdash.ingest.pipeline import ActivitySource, PreparedImport
+    from rehabdash.ingest.refusals import expected_loss, loss_message
+
+    if not replace or not isinstance(prepared, ActivitySource | PreparedImport):
+        return None
+    message = loss_message(
+        prepared.source_name, prepared.kind, expected_loss(engine, prepared, replace)
+    )
+    if message is not None and not yes:
+        raise StoreError(f"{message}; nothing was imported. To replace anyway, add --yes")
+    return message
 
 
 def _import(args: argparse.Namespace, url: str) -> int:
@@ -214,7 +277,7 @@ def _import(args: argparse.Namespace, url: str) -> int:
 
 def _run_import(args: argparse.Namespace, url: str) -> int:
     from rehabdash.ingest import import_prepared, prepare_file
-    from rehabdash.ingest.rejects import RejectsCollector
+    from rehabdash.ingest.rejects import REJECTS_WARNING, RejectsCollector
     from rehabdash.ingest.store_rows import check_period
     from rehabdash.store import describe_url, open_store
     from rehabdash.store.mappings import save_mapping
@@ -233,12 +296,13 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         args.file,
         args.kind,
         sheet=_sheet(args.sheet),
-        mapping=_mapping(engine, args.mapping),
+        mapping=_mapping(engine, args),
         provider_code=args.provider,
         year=args.year,
         edition=args.edition,
         audit=True,
         stream=True,
+        replace=args.replace,
         progress=_progress(out),
     )
     if prepared.mapping is not None and args.kind == "activity":
@@ -246,6 +310,9 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         out(f"mapping: {len(prepared.mapping.fields)} fields mapped ({how})\n")
     for note in prepared.notes:
         out(f"note: {note}\n")
+    loss = _check_replacement(engine, prepared, args.replace, args.yes)
+    if loss is not None:
+        out(f"note: {loss} (--yes given)\n")
     rejects = RejectsCollector(args.file) if args.rejects is not None else None
     try:
         result = import_prepared(
@@ -255,6 +322,7 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
             period=args.period,
             strict=args.strict,
             replace=args.replace,
+            allow_loss=args.yes,
             progress=_progress(out),
             collect=rejects,
         )
@@ -262,6 +330,7 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         if rejects is not None:
             written = rejects.write(args.rejects)
             out(f"wrote {written:,} rejected row(s) to {args.rejects}\n")
+            out(f"note: {REJECTS_WARNING}\n")
     out(f"rows read: {result.rows_read:,}\n")
     out(f"imported: {result.rows_accepted:,} (batch {result.batch_id})\n")
     out(f"rejected: {result.rows_rejected:,}\n")
@@ -348,6 +417,8 @@ def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> 
                 raise StoreError("the window is not available in this build")
             check_url(url)
             return open_gui(url, url == default_db_url())
+        if (stored := run_store_command(args, url)) is not None:
+            return stored
         if args.command == "demo":
             return _demo(args, url)
         if args.command == "import":
@@ -365,6 +436,10 @@ def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> 
     except Exception as exc:
         log.exception("rehabdash %s failed", args.command or "gui")
         where = f"; details in {logfile}" if logfile else ""
-        sys.stderr.write(f"rehabdash: unexpected error: {type(exc).__name__}: {exc}{where}\n")
+        from rehabdash.ingest.scrub import scrub  # a library's text may quote the data
+
+        sys.stderr.write(
+            f"rehabdash: unexpected error: {type(exc).__name__}: {scrub(str(exc))}{where}\n"
+        )
         return 1
     return 0

@@ -1,11 +1,15 @@
-"""One log file for the CLI and the window: full detail there, one plain line for the user."""
+"""One log file for the CLI and the window: full detail there, one plain line for the user.
+
+The log can name files and stores, so it is readable by the user only (DESIGN 12).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
-from rehabdash.paths import data_dir
+from rehabdash.paths import data_dir, make_private_dir, restrict_to_user
 
 __all__ = ["install_file_logging"]
 
@@ -15,7 +19,11 @@ def install_file_logging() -> Path | None:
     folder = data_dir() / "logs"
     path = folder / "rehabdash.log"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
+        # Created 0600 before logging opens it (FileHandler would use the umask), and
+        # tightened if an older version left it readable by others.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        restrict_to_user(path)
         handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         return None

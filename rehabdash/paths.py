@@ -6,6 +6,7 @@ platform's user data and config folders are used (platformdirs).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -19,7 +20,9 @@ __all__ = [
     "data_dir",
     "default_db_url",
     "hide_password",
+    "make_private_dir",
     "resolve_db_url",
+    "restrict_to_user",
 ]
 
 APP = "rehabdash"
@@ -38,6 +41,36 @@ def data_dir() -> Path:
 def config_dir() -> Path:
     home = _home()
     return home / "config" if home else Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def restrict_to_user(path: Path) -> None:
+    """Make ``path`` readable by its owner only: 0600 for a file, 0700 for a folder.
+
+    A no-op where chmod cannot express that (Windows) or is refused (some network
+    shares); DESIGN 12 asks for it wherever the platform allows.
+    """
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` and any missing parents; each folder created here is 0700.
+
+    Folders that already exist are left as they are (they may be the user's own).
+    """
+    missing: list[Path] = []
+    current = path
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it first
+            continue
+        restrict_to_user(folder)  # mkdir's mode is masked by the umask
 
 
 def default_db_url() -> str:

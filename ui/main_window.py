@@ -1,8 +1,16 @@
-"""The main window: left navigation, one page per dashboard view, the store in the status bar."""
+"""The main window: left navigation, one page per dashboard view, the store in the status bar.
+
+Closing it while an import is written (or a file prepared) asks first: cancel the import
+(rolled back, nothing written), wait for it to commit, or keep working. Either way the
+window closes only once the task has ended, and it drains the task runner as it goes, so
+no worker is left writing to the store after the window has gone (DESIGN 12).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -26,7 +34,18 @@ from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
 from rehabdash.ui.theme import STYLE
 
-__all__ = ["MainWindow"]
+if TYPE_CHECKING:
+    from rehabdash.ui.import_wizard.wizard import Running
+
+__all__ = ["CloseChoice", "MainWindow"]
+
+
+class CloseChoice(Enum):
+    """The answers to "An import is running" when the window is closed."""
+
+    CANCEL = "Cancel the import"
+    WAIT = "Wait for it to finish"
+    KEEP = "Keep working"
 
 
 class MainWindow(QMainWindow):
@@ -51,11 +70,12 @@ class MainWindow(QMainWindow):
         self._add_page("Overview", self.overview)
         self.import_page = ImportPage(lambda: self.engine, self.runner, self.settings)
         self.import_page.overview_requested.connect(self._back_to_overview)
+        self.import_page.task_ended.connect(self._import_task_ended)
         self._add_page("Import", self.import_page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(min(self.settings.last_page(), self.nav.count() - 1))
 
-        central = QWidget()
+        central = self._central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.nav)
@@ -77,13 +97,15 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1200, 760)
         self._build_demo = build_demo_if_empty
+        self._closing: CloseChoice | None = None  # CANCEL or WAIT: close once the import ends
+        self.confirm_close: Callable[[Running], CloseChoice] = self._ask_close
 
     def _add_page(self, name: str, page: QWidget) -> None:
         self.nav.addItem(name)
         self.pages.addWidget(page)
 
     def _menus(self) -> None:
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
         self.menuBar().addMenu("&File").addAction(quit_action)
         about = QAction("&About rehabdash", self)
@@ -165,8 +187,75 @@ class MainWindow(QMainWindow):
         report(self, exc)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.runner.cancel("open")
+        if self._stays_open():
+            event.ignore()
+            return
+        self.runner.cancel_all()
+        self.runner.wait()  # drained: no worker is left writing once the window has gone
         self.settings.set_geometry(self.saveGeometry())
         self.settings.set_last_page(self.nav.currentRow())
         self.settings.sync()
         super().closeEvent(event)
+
+    def _stays_open(self) -> bool:
+        """While an import runs, ask what to do; True keeps the window open for now."""
+        running = self.import_page.running()
+        if running is None:
+            return False
+        if self._closing is CloseChoice.CANCEL:
+            return True  # already cancelling: the window closes when the rollback is done
+        choice = self.confirm_close(running)
+        if choice is CloseChoice.KEEP:
+            self._stay_open(f"Still importing {running.source}.")
+            return True
+        self._closing = choice
+        self._central.setEnabled(False)  # the window is closing: no new work
+        if choice is CloseChoice.CANCEL:
+            self.import_page.cancel_running()
+            self.progress.setRange(0, 0)  # busy: the rollback reports no fraction
+            self.progress.show()
+            message = f"Cancelling the import of {running.source}; the window closes when it "
+            message += "has been rolled back…"
+        else:
+            message = f"The window closes by itself when the import of {running.source} is done."
+        self.statusBar().showMessage(message)
+        return True
+
+    def _import_task_ended(self, name: str, succeeded: bool) -> None:
+        choice = self._closing
+        if choice is None or self.import_page.running() is not None:
+            return
+        if choice is CloseChoice.WAIT and name == "import" and not succeeded:
+            self._stay_open("The import did not finish, so the window stayed open.")
+            return
+        self.close()
+
+    def _stay_open(self, message: str) -> None:
+        """Back to work: a close that was waiting for an import is called off."""
+        self._closing = None
+        self._central.setEnabled(True)
+        self.progress.hide()
+        self.progress.setRange(0, 1000)
+        self.statusBar().showMessage(message)
+
+    def _ask_close(self, running: Running) -> CloseChoice:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Close rehabdash?")
+        box.setText(f"An import is running: {running.text}.")
+        box.setInformativeText(
+            f"{CloseChoice.CANCEL.value}: nothing from {running.source} is written.\n"
+            f"{CloseChoice.WAIT.value}: the window closes by itself once it is done.\n"
+            f"{CloseChoice.KEEP.value}: the window stays open."
+        )
+        roles = {
+            CloseChoice.CANCEL: QMessageBox.ButtonRole.DestructiveRole,
+            CloseChoice.WAIT: QMessageBox.ButtonRole.AcceptRole,
+            CloseChoice.KEEP: QMessageBox.ButtonRole.RejectRole,
+        }
+        buttons = {choice: box.addButton(choice.value, role) for choice, role in roles.items()}
+        box.setDefaultButton(buttons[CloseChoice.KEEP])
+        box.setEscapeButton(buttons[CloseChoice.KEEP])
+        box.exec()
+        clicked = box.clickedButton()
+        return next((c for c, b in buttons.items() if b == clicked), CloseChoice.KEEP)

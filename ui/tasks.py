@@ -102,6 +102,11 @@ class TaskRunner(QObject):
         if ctx is not None:
             ctx._cancelled.set()
 
+    def cancel_all(self) -> None:
+        """Cancel every task: queued work is skipped, running work is asked to stop."""
+        for kind in list(self._contexts):
+            self.cancel(kind)
+
     def is_busy(self) -> bool:
         return self._pool.activeThreadCount() > 0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rehabdash.ingest.commit import (
     DuplicateFileError,
     ImportResult,
+    ReplacementLossError,
     StrictModeError,
     import_prepared,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "ImportResult",
     "MappingSuggestion",
     "PreparedImport",
+    "ReplacementLossError",
     "StrictModeError",
     "find_overlaps",
     "import_file",

@@ -17,9 +17,16 @@ from dataclasses import dataclass
 import polars as pl
 
 from rehabdash.codes import INVALID
-from rehabdash.ingest.fields import CODE_FIELDS, IDENTIFIER_FIELDS
+from rehabdash.ingest.fields import (
+    CODE_FIELDS,
+    FREE_TEXT_FIELDS,
+    IDENTIFIER_FIELDS,
+    MAX_CELL_CHARACTERS,
+)
 from rehabdash.ingest.normalise import raw
+from rehabdash.ingest.scrub import CONTROL_CHARACTERS
 from rehabdash.ingest.validate import REJECTED, WARNING, Rule, Schema
+from rehabdash.store.schema import referral
 
 __all__ = ["KEY_COUNT", "ActivitySchema"]
 
@@ -28,6 +35,13 @@ __all__ = ["KEY_COUNT", "ActivitySchema"]
 KEY_COUNT = "__key_n"
 
 _MIN_DATE = dt.date(1900, 1, 1)
+#: Fields stored as given, in the clear: a control character makes them unusable.
+_KEY_TEXT = ("person_id", "referral_id", "provider_code")
+#: Fields whose text is stored as is in a column of fixed width: the same limit on
+#: both stores (PostgreSQL would refuse the file, SQLite would keep it).
+_STORED_WIDTH = {
+    f: int(getattr(referral.c[f].type, "length", 0)) for f in ("referral_id", "provider_code")
+}
 _ORDER = (
     (
         "first_contact_date",
@@ -67,6 +81,7 @@ class ActivitySchema(Schema):
         have = {c[: -len("__raw")] for c in frame.columns if c.endswith("__raw")}
         rules: list[Rule] = []
         rules += self._required(have, frame)
+        rules += self._text(have, frame)
         rules += self._dates(have)
         rules += self._age(have)
         if {"referral_id"} <= have:
@@ -126,6 +141,64 @@ class ActivitySchema(Schema):
                 value=pl.col("provider_code"),
             )
         )
+        return out
+
+    def _text(self, have: set[str], frame: pl.DataFrame) -> list[Rule]:
+        """Over-long cells and control characters, checked only where a column has any
+        (one parallel pass finds them), so a clean 1M-row file pays almost nothing."""
+        fields = sorted(have)
+        suspect = [f for f in (*_KEY_TEXT, *FREE_TEXT_FIELDS) if f in have]
+        found = frame.select(
+            *(pl.col(raw(f)).str.len_chars().max().alias(f"len:{f}") for f in fields),
+            *(
+                pl.col(raw(f)).str.contains(CONTROL_CHARACTERS).any().alias(f"ctl:{f}")
+                for f in suspect
+            ),
+        ).row(0, named=True)
+        out = []
+        for field in fields:
+            name, hide = field.replace("_", " "), field in IDENTIFIER_FIELDS
+            length = pl.col(raw(field)).str.len_chars()
+            longest = found[f"len:{field}"] or 0
+            if longest > MAX_CELL_CHARACTERS:
+                out.append(
+                    Rule(
+                        "value_too_long",
+                        REJECTED,
+                        field,
+                        length > MAX_CELL_CHARACTERS,
+                        pl.format(
+                            f"{name} is {{}} characters long: at most {MAX_CELL_CHARACTERS:,} "
+                            "are read (a broken export?)",
+                            length,
+                        ),
+                        redact=hide,
+                    )
+                )
+            width = _STORED_WIDTH.get(field)
+            if width is not None and longest > width:
+                out.append(
+                    Rule(
+                        "value_too_long",
+                        REJECTED,
+                        field,
+                        (pl.col(field).str.len_chars() > width) & (length <= MAX_CELL_CHARACTERS),
+                        pl.format(
+                            f"{name} is {{}} characters long: at most {width} are kept", length
+                        ),
+                    )
+                )
+            if not found.get(f"ctl:{field}"):
+                continue
+            control = pl.col(raw(field)).str.contains(CONTROL_CHARACTERS)
+            if field in _KEY_TEXT:
+                message = f"{name} contains a control character (such as NUL): not a usable id"
+                out.append(
+                    Rule("control_character", REJECTED, field, control, message, redact=hide)
+                )
+            else:
+                message = f"{name} contains control characters; they were removed"
+                out.append(Rule("control_character", WARNING, field, control, message))
         return out
 
     def _dates(self, have: set[str]) -> list[Rule]:

@@ -19,30 +19,40 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import polars as pl
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from rehabdash.errors import StoreError
 from rehabdash.ingest.errors import ImportCancelled
-from rehabdash.ingest.overlaps import KINDS, HeldKeys, overlap_in, store_table
+from rehabdash.ingest.overlaps import HeldKeys, file_keys, overlap_in, store_table
 from rehabdash.ingest.pipeline import ActivitySource
 from rehabdash.ingest.prefetch import prefetched, short_gil_turns
 from rehabdash.ingest.prepared import PreparedImport
+from rehabdash.ingest.refusals import (
+    DuplicateFileError,
+    ReplacementLossError,
+    check_replace,
+    duplicate_of,
+    loss_message,
+    replacement_loss,
+)
+from rehabdash.ingest.scrub import scrub, scrub_driver_message, unexpected_reason
 from rehabdash.ingest.store_rows import batch_details, check_period
 from rehabdash.ingest.tally import ImportTally, accepted_rows
 from rehabdash.ingest.validate import FAILURE_SCHEMA, count_rules
 from rehabdash.store.batches import BatchInfo, complete_batch, record_batch, supersede_batch
 from rehabdash.store.bulk import Cancelled, bulk_insert, driver_errors
-from rehabdash.store.schema import import_batch, row_issue
+from rehabdash.store.schema import row_issue
 
 __all__ = [
     "DuplicateFileError",
     "ImportResult",
+    "ReplacementLossError",
     "StrictModeError",
     "duplicate_of",
     "import_prepared",
@@ -70,14 +80,8 @@ class ImportResult:
     rule_counts: pl.DataFrame  # rule, severity, count (incl. "already_imported")
     superseded: tuple[int, ...]
     notes: tuple[str, ...]
-
-
-class DuplicateFileError(StoreError):
-    """The same file (SHA-256) is already held in a live batch; nothing was written."""
-
-    def __init__(self, message: str, batch_id: int) -> None:
-        super().__init__(message)
-        self.batch_id = batch_id
+    #: Replaced batch -> its rows this file did not bring (taken out of live data).
+    left_out: dict[int, int] = field(default_factory=dict)
 
 
 class StrictModeError(StoreError):
@@ -110,44 +114,6 @@ def _lock(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def duplicate_of(conn: Connection, sha256: str, source_name: str) -> DuplicateFileError | None:
-    """The error to raise if a live batch already holds the file with this SHA-256."""
-    row = conn.execute(
-        select(import_batch.c.id, import_batch.c.source_name, import_batch.c.finished_at)
-        .where(import_batch.c.sha256 == sha256, import_batch.c.status == "committed")
-        .order_by(import_batch.c.id)
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    when = f" on {row.finished_at:%d/%m/%Y at %H:%M}" if row.finished_at else ""
-    return DuplicateFileError(
-        f"{source_name}: this file was already imported as batch {row.id} "
-        f"({row.source_name}{when}); nothing was imported",
-        int(row.id),
-    )
-
-
-def _check_replace(conn: Connection, kind: str, replace: Sequence[int]) -> None:
-    wanted = sorted({int(b) for b in replace})
-    if not wanted:
-        return
-    rows = conn.execute(
-        select(import_batch.c.id, import_batch.c.kind, import_batch.c.status).where(
-            import_batch.c.id.in_(wanted)
-        )
-    ).all()
-    found = {int(r.id): r for r in rows}
-    for bid in wanted:
-        row = found.get(bid)
-        if row is None:
-            raise StoreError(f"cannot replace batch {bid}: there is no such batch")
-        if row.status != "committed":
-            raise StoreError(f"cannot replace batch {bid}: it is {row.status}, not live")
-        if row.kind not in KINDS[kind].batch_kinds:
-            raise StoreError(f"cannot replace batch {bid}: it holds {row.kind}, not {kind}")
-
-
 def _info(
     source: Source, provider_code: str | None, period: str | None, started: datetime
 ) -> BatchInfo:
@@ -174,15 +140,16 @@ def _write(
     options: _Options,
     steps: _Steps,
 ) -> ImportResult:
-    duplicate = duplicate_of(conn, source.file_sha256, source.source_name)
+    duplicate = duplicate_of(conn, source.file_sha256, source.source_name, options.replace)
     if duplicate is not None:
         raise duplicate
-    _check_replace(conn, source.kind, options.replace)
+    check_replace(conn, source.kind, options.replace)
     batch_id = record_batch(conn, info)  # counts and period completed by _finish
     replaced = sorted({int(b) for b in options.replace})
     for old in replaced:
         supersede_batch(conn, old, batch_id)
     held = HeldKeys(source.kind, exclude=replaced)
+    brought: list[pl.DataFrame] = []  # keys the file brings, to see what a replace drops
     tally = ImportTally()
     table = store_table(source.kind)
     total = max(source.rows_read, 1)
@@ -192,6 +159,8 @@ def _write(
         overlap = overlap_in(conn, part, held=held)
         rows = accepted_rows(part, overlap)
         tally.add(part, overlap, rows.height)
+        if replaced:
+            brought.append(file_keys(part))
         info.rows_rejected = tally.rejected  # the audit row says so, even if this import fails
         if options.collect is not None:
             options.collect(part, overlap.failures)
@@ -217,6 +186,7 @@ def _write(
             f"{source.source_name}: nothing to import: all {source.rows_read:,} rows "
             f"were rejected ({_top_rules(counts)})"
         )
+    left_out = _check_loss(conn, source, replaced, brought, options.allow_loss)
     issues = tally.all_failures().select(FAILURE_SCHEMA.keys())
     steps(0.9, f"Writing {issues.height:,} row issues")
     if issues.height:
@@ -232,6 +202,11 @@ def _write(
     steps(0.98, "Committing")
     notes = _notes(source, tally)
     notes += [f"superseded batch {b}" for b in replaced]
+    notes += [
+        f"batch {b}: {n:,} row(s) not in this file are no longer counted"
+        for b, n in left_out.items()
+        if n
+    ]
     if tally.by_batch:
         held_text = ", ".join(f"batch {b} ({n:,} rows)" for b, n in sorted(tally.by_batch.items()))
         notes.append(f"rows already imported, not counted twice: {held_text}")
@@ -245,7 +220,30 @@ def _write(
         rule_counts=counts,
         superseded=tuple(replaced),
         notes=tuple(notes),
+        left_out=left_out,
     )
+
+
+def _check_loss(
+    conn: Connection,
+    source: Source,
+    replaced: Sequence[int],
+    brought: list[pl.DataFrame],
+    allow: bool,
+) -> dict[int, int]:
+    """Rows of each replaced batch this file does not bring; refused unless ``allow``."""
+    if not replaced:
+        return {}
+    keys = pl.concat(brought) if brought else pl.DataFrame()
+    loss = replacement_loss(conn, source.kind, replaced, keys)
+    message = loss_message(source.source_name, source.kind, loss)
+    if message is not None and not allow:
+        raise ReplacementLossError(
+            f"{message}; nothing was imported. If that is intended, confirm it "
+            "(on the command line: --yes)",
+            {b: m for b, (m, _n) in loss.items()},
+        )
+    return {b: m for b, (m, _n) in loss.items()}
 
 
 def _notes(source: Source, tally: ImportTally) -> list[str]:
@@ -280,7 +278,7 @@ def _top_rules(counts: pl.DataFrame, n: int = 3) -> str:
 def record_rollback(engine: Engine, info: BatchInfo, reason: str) -> None:
     """The audit row of a failed import, in its own short transaction after the rollback."""
     info.rows_accepted = 0
-    info.details = {**info.details, "error": reason[:2000]}
+    info.details = {**info.details, "error": scrub(reason)[:2000]}
     try:
         with engine.begin() as conn:
             record_batch(conn, info, status="rolled back")
@@ -294,6 +292,7 @@ class _Options:
     strict: bool = False
     period: str | None = None
     collect: Collect | None = None
+    allow_loss: bool = False
 
 
 def _parts(source: Source) -> Iterator[PreparedImport]:
@@ -315,21 +314,26 @@ def import_prepared(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     collect: Collect | None = None,
+    allow_loss: bool = False,
 ) -> ImportResult:
     """Commit ``prepared`` as one batch (see the module docstring).
 
     ``prepared`` is a :class:`PreparedImport`, or an :class:`ActivitySource` whose
     rows are prepared part by part while earlier parts are written (same outcome,
-    less time and memory). Raises DuplicateFileError (store unchanged),
-    StrictModeError, StoreError (nothing to import, a batch that cannot be replaced,
-    the database failing) or ImportCancelled; each of the last three leaves only a
-    "rolled back" batch row.
+    less time and memory). ``allow_loss``: the caller has said that replacing may
+    take rows of the replaced batches that this file lacks out of live data
+    (otherwise ReplacementLossError). Raises DuplicateFileError (store unchanged),
+    StrictModeError, ReplacementLossError, StoreError (nothing to import, a batch that
+    cannot be replaced, the database failing) or ImportCancelled; each but the first
+    leaves only a "rolled back" batch row.
     """
     store_table(prepared.kind)
     period = check_period(period)
     steps = _Steps(progress, cancel)
     info = _info(prepared, provider_code, period, datetime.now(UTC))
-    options = _Options(replace=replace, strict=strict, period=period, collect=collect)
+    options = _Options(
+        replace=replace, strict=strict, period=period, collect=collect, allow_loss=allow_loss
+    )
     parts = _parts(prepared)
     store_errors: tuple[type[Exception], ...] = (DBAPIError, *driver_errors())
     try:
@@ -352,13 +356,14 @@ def import_prepared(
     except store_errors as exc:
         # The bulk path talks to the driver directly, so its errors come unwrapped.
         orig = (exc.orig or exc) if isinstance(exc, DBAPIError) else exc
-        reason = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        reason = scrub_driver_message(str(orig)) or type(orig).__name__
+        log.error("the store refused %s: %s", prepared.source_name, type(orig).__name__)
         record_rollback(engine, info, reason)
         raise StoreError(
             f"{prepared.source_name}: the store refused the import ({reason}); nothing was imported"
         ) from exc
     except BaseException as exc:
-        record_rollback(engine, info, f"{type(exc).__name__}: {exc}")
+        record_rollback(engine, info, unexpected_reason(exc))
         raise
     finally:
         close = getattr(parts, "close", None)

@@ -5,10 +5,14 @@ fastexcel/calamine reads about 20x faster than openpyxl. Every cell is read as t
 leading blank rows kept so that row numbers match what the user sees in Excel;
 calamine trims leading blank *columns*, so each column's letter is recovered from
 its absolute index.
+
+Messages are in our own words: calamine's errors may quote what it choked on (a cell's
+text in a damaged sheet), so they go to the debug log only.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import fastexcel
@@ -17,6 +21,8 @@ import polars as pl
 from rehabdash.ingest.errors import ImportFileError
 
 __all__ = ["EXCEL_SUFFIXES", "column_letter", "open_workbook", "read_sheet_grid"]
+
+log = logging.getLogger(__name__)
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _ERRORS = (fastexcel.FastExcelError, OSError, ValueError, pl.exceptions.PolarsError)
@@ -38,14 +44,20 @@ def open_workbook(data: bytes, path: Path) -> tuple[fastexcel.ExcelReader, list[
         reader = fastexcel.read_excel(data)
         names = list(reader.sheet_names)
     except _ERRORS as exc:
-        raise ImportFileError(path, f"this is not a readable spreadsheet ({_short(exc)})") from exc
+        log.debug("calamine could not open %s: %s", path.name, exc)
+        raise ImportFileError(path, f"this is not a readable spreadsheet ({_why(data)})") from None
     if not names:
         raise ImportFileError(path, "the workbook has no sheets")
     return reader, names
 
 
-def _short(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+def _why(data: bytes) -> str:
+    """Our own guess at why a workbook would not open, from its first bytes only."""
+    if data.startswith(b"PK\x03\x04"):
+        return "the file is damaged, incomplete or a zip archive that is not a workbook"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "the file is damaged, password-protected or in an old format that cannot be read"
+    return "the file is not a workbook; if it is a CSV, give it a .csv name"
 
 
 def read_sheet_grid(
@@ -64,7 +76,9 @@ def read_sheet_grid(
         letters = [column_letter(info.absolute_index) for info in loaded.available_columns()]
         frame = loaded.to_polars()
     except _ERRORS as exc:
-        raise ImportFileError(path, f"sheet {sheet!r} could not be read ({_short(exc)})") from exc
+        log.debug("calamine could not read sheet %r of %s: %s", sheet, path.name, exc)
+        reason = f"sheet {sheet!r} could not be read (the workbook may be damaged)"
+        raise ImportFileError(path, reason) from None
     if not isinstance(frame, pl.DataFrame):  # pragma: no cover - defensive
         raise ImportFileError(path, f"sheet {sheet!r} could not be read")
     frame = frame.select(pl.all().cast(pl.Utf8))

@@ -16,8 +16,10 @@ __all__ = [
     "ACTIVITY_SYNONYMS",
     "CODE_FIELDS",
     "DATE_FIELDS",
+    "FREE_TEXT_FIELDS",
     "IDENTIFIER_FIELDS",
     "INPUT_FIELDS",
+    "MAX_CELL_CHARACTERS",
     "REQUIRED_FIELDS",
     "vocabulary",
 ]
@@ -68,6 +70,16 @@ DATE_FIELDS = (
     "contact_date",
 )
 IDENTIFIER_FIELDS = frozenset({"person_id", "nhs_number", "date_of_birth", "postcode"})
+#: Free text, stored as given (whitespace runs collapsed, control characters removed).
+FREE_TEXT_FIELDS = (
+    "service_name",
+    "source_of_referral",
+    "closure_reason",
+    "rejection_reason",
+    "outcome_tool",
+)
+#: The longest cell read for any mapped field: longer is a broken export, not data.
+MAX_CELL_CHARACTERS = 1_000
 CODE_FIELDS = (
     "team_type",
     "sex",

@@ -13,11 +13,13 @@ import re
 from collections.abc import Collection, Sequence
 
 from rehabdash.codes._normalise import clean_key
+from rehabdash.ingest.scrub import CONTROL_CHARACTERS
 
 __all__ = ["find_header_row", "footer_kind", "unique_headers"]
 
 Row = Sequence[str | None]
 
+_CONTROL = re.compile(CONTROL_CHARACTERS)
 _NUMBERISH = re.compile(r"^[\s£$€%+\-.,:/0-9]*$")
 _TOTALS = re.compile(r"^\s*(grand\s+|sub\s*)?totals?\b", re.IGNORECASE)
 _FOOTER = re.compile(
@@ -61,7 +63,9 @@ def unique_headers(cells: Row, letters: Sequence[str]) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, cell in enumerate(cells):
-        base = " ".join(cell.split()) if cell and cell.strip() else f"Column {letters[i]}"
+        # Header names are shown and stored (mappings, row issues): no control characters.
+        text = _CONTROL.sub("", cell) if cell else ""
+        base = " ".join(text.split()) if text.strip() else f"Column {letters[i]}"
         if base in {"*", "__row"} or (base.startswith("^") and base.endswith("$")):
             base = f"[{base}]"  # polars would read these as a wildcard, regex or our own column
         key = base.casefold()

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from rehabdash.errors import StoreError
 from rehabdash.ingest.commit import (
     ImportResult,
     Progress,
@@ -34,6 +36,7 @@ from rehabdash.ingest.pipeline import (
     prepare_need,
     prepare_population,
 )
+from rehabdash.ingest.scrub import unexpected_reason
 from rehabdash.ingest.store_rows import check_period
 from rehabdash.store.batches import BatchInfo
 from rehabdash.store.schema import area_lookup, import_batch
@@ -41,6 +44,8 @@ from rehabdash.store.schema import area_lookup, import_batch
 __all__ = ["IMPORT_KINDS", "file_sha256", "import_file", "known_lsoas", "prepare_file"]
 
 IMPORT_KINDS = ("activity", "population", "imd", "need")
+
+log = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,12 +126,12 @@ def _prepare(
     return prepare_need(path, sheet=sheet, progress=progress, cancel=cancel)
 
 
-def _refuse_known_file(engine: Engine, path: Path, sha: str | None) -> None:
-    """Refuse a file already held live before spending time preparing it."""
+def _refuse_known_file(engine: Engine, path: Path, sha: str | None, replace: Sequence[int]) -> None:
+    """Refuse a file already held live, or replaced, before spending time preparing it."""
     if sha is None:
         return
     with engine.connect() as conn:
-        duplicate = duplicate_of(conn, sha, path.name)
+        duplicate = duplicate_of(conn, sha, path.name, replace)
     if duplicate is not None:
         raise duplicate
 
@@ -144,17 +149,20 @@ def prepare_file(
     edition: int | None = None,
     audit: bool = False,
     stream: bool = False,
+    replace: Sequence[int] = (),
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> PreparedImport | ActivitySource:
     """Prepare ``path`` as ``kind`` for this store; no data is written.
 
-    A file a live batch already holds is refused first (DuplicateFileError), before
-    the long prepare. Activity files get the store's pseudonym key, the LSOAs it
-    knows, and a saved mapping template when ``mapping`` is None and one matches the
-    headers. ``audit``: a file that cannot be prepared (or a cancel) leaves a
-    "rolled back" batch row naming it, as every import attempt must. ``stream``: an
-    activity file is only read and mapped, and comes back as an ActivitySource whose
+    A file a live batch already holds, or one whose batch was replaced, is refused
+    first (DuplicateFileError), before the long prepare, unless ``replace`` names
+    that batch (or the batch that replaced it). Activity files get the store's
+    pseudonym key, the LSOAs it knows, and a saved mapping template when
+    ``mapping`` is None and one matches the headers. ``audit``: a file that cannot
+    be prepared, for any reason (or a cancel), leaves a "rolled back" batch row
+    naming it, as every failed import must. ``stream``: an activity file is only
+    read and mapped, and comes back as an ActivitySource whose
     rows import_prepared prepares part by part while it writes earlier parts.
     """
     path = Path(path)
@@ -164,7 +172,7 @@ def prepare_file(
         reason = "this is a folder, not a file" if path.is_dir() else "the file does not exist"
         raise ImportFileError(path, reason)
     sha = file_sha256(path)
-    _refuse_known_file(engine, path, sha)
+    _refuse_known_file(engine, path, sha, replace)
     try:
         return _prepare(
             engine,
@@ -180,11 +188,16 @@ def prepare_file(
             progress=progress,
             cancel=cancel,
         )
-    except (ImportFileError, ImportCancelled) as exc:
+    except Exception as exc:
+        if isinstance(exc, ImportFileError | ImportCancelled | StoreError):
+            reason = str(exc) or type(exc).__name__
+        else:  # a library's message may quote the file: keep it for the log only
+            log.exception("preparing %s failed", path.name)
+            reason = unexpected_reason(exc)
         if audit and sha is not None:
             info = BatchInfo(kind, path.name, sha, size_bytes=path.stat().st_size)
             info.provider_code = provider_code.strip().upper()[:16] if provider_code else None
-            record_rollback(engine, info, str(exc) or type(exc).__name__)
+            record_rollback(engine, info, reason)
         raise
 
 
@@ -199,6 +212,7 @@ def import_file(
     period: str | None = None,
     strict: bool = False,
     replace: Sequence[int] = (),
+    allow_loss: bool = False,
     today: dt.date | None = None,
     year: int | None = None,
     edition: int | None = None,
@@ -234,6 +248,7 @@ def import_file(
         edition=edition,
         audit=True,
         stream=stream,
+        replace=replace,
         progress=prep_progress,
         cancel=cancel,
     )
@@ -244,6 +259,7 @@ def import_file(
         period=period,
         strict=strict,
         replace=replace,
+        allow_loss=allow_loss,
         progress=commit_progress,
         cancel=cancel,
     )

@@ -41,25 +41,34 @@ def header_signature(headers: Sequence[str]) -> str:
 
 @dataclass
 class ColumnMapping:
-    """Canonical field -> source header, for one dataset kind."""
+    """Canonical field -> source header, for one dataset kind.
+
+    ``dropped``: columns the user chose to leave out (kept with the mapping, so a
+    saved template remembers them). ``partial``: these choices add to the saved or
+    suggested mapping instead of replacing it (``--map`` and ``--drop``).
+    """
 
     kind: str
     fields: dict[str, str]
     header_signature: str = ""
     name: str | None = None
     version: int = 1
+    dropped: list[str] = field(default_factory=list)
+    partial: bool = False
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "kind": self.kind,
-                "fields": self.fields,
-                "header_signature": self.header_signature,
-                "name": self.name,
-                "version": self.version,
-            },
-            sort_keys=True,
-        )
+        data: dict[str, object] = {
+            "kind": self.kind,
+            "fields": self.fields,
+            "header_signature": self.header_signature,
+            "name": self.name,
+            "version": self.version,
+        }
+        if self.dropped:
+            data["dropped"] = list(self.dropped)
+        if self.partial:
+            data["partial"] = True
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ColumnMapping:
@@ -72,6 +81,8 @@ class ColumnMapping:
             header_signature=str(data.get("header_signature", "")),
             name=data.get("name"),
             version=int(data.get("version", 1)),
+            dropped=[str(h) for h in data.get("dropped", [])],
+            partial=bool(data.get("partial", False)),
         )
 
     def matches(self, headers: Sequence[str]) -> bool:

@@ -17,8 +17,10 @@ import polars as pl
 from rehabdash.codes import INVALID, NORMALISERS
 from rehabdash.codes.attendance import normalise_attendance
 from rehabdash.ingest.dates import parse_date_series
+from rehabdash.ingest.fields import FREE_TEXT_FIELDS
 from rehabdash.ingest.pseudonymise import clean_nhs_number, nhs_number_valid
 from rehabdash.ingest.readers import ROW
+from rehabdash.ingest.scrub import CONTROL_CHARACTERS
 
 __all__ = [
     "AGE_BANDS",
@@ -31,15 +33,8 @@ __all__ = [
 ]
 
 AGE_BANDS = tuple([f"{lo}-{lo + 4}" for lo in range(0, 90, 5)] + ["90+"])
-# Free text: whitespace runs collapse. Identifiers (person_id, referral_id) are used
-# as trimmed, without a per-value transform: they are nearly all distinct.
-_TEXT_FIELDS = (
-    "service_name",
-    "source_of_referral",
-    "closure_reason",
-    "rejection_reason",
-    "outcome_tool",
-)
+# Identifiers (person_id, referral_id) are used as trimmed, without a per-value
+# transform: they are nearly all distinct.
 _COUNT_FIELDS = ("contacts_attended", "contacts_dna", "contacts_cancelled")
 _SCORE_FIELDS = ("outcome_start", "outcome_end")
 _DATES = ("referral_date", "first_contact_date", "discharge_date", "rejection_date", "contact_date")
@@ -91,8 +86,10 @@ def _field_transforms(
 ) -> dict[str, Callable[[pl.Expr], pl.Expr]]:
     """Field -> function from its trimmed text to its canonical value."""
     out: dict[str, Callable[[pl.Expr], pl.Expr]] = {}
-    for field in _TEXT_FIELDS:
-        out[field] = lambda e: e.str.replace_all(r"\s+", " ")
+    for field in FREE_TEXT_FIELDS:
+        out[field] = lambda e: (
+            e.str.replace_all(CONTROL_CHARACTERS, "").str.replace_all(r"\s+", " ").str.strip_chars()
+        ).replace("", None)
     out["provider_code"] = lambda e: e.str.to_uppercase().str.replace_all(r"\s+", "")
     out.update(NORMALISERS)
     out["attendance"] = normalise_attendance
@@ -167,6 +164,8 @@ def _field_columns(
     name = raw(field)
     if source.dtype != pl.Utf8:
         source = source.cast(pl.Utf8)
+    if source.str.starts_with("'").any():  # a rows-to-fix file guards formula-like cells
+        source = source.str.replace(r"^'([=+\-@\t\r])", "$1")
     if _mostly_distinct(source):
         trimmed = pl.select(_trimmed(pl.lit(source))).to_series().alias(name)
         if trimmed.equals(source, check_names=False):  # nothing to trim: share the buffers

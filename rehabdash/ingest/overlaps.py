@@ -28,6 +28,7 @@ __all__ = [
     "KINDS",
     "HeldKeys",
     "Overlap",
+    "file_keys",
     "find_overlaps",
     "overlap_in",
     "store_table",
@@ -73,7 +74,8 @@ class Overlap:
     by_batch: dict[int, int]
 
 
-def _file_keys(prepared: PreparedImport) -> pl.DataFrame:
+def file_keys(prepared: PreparedImport) -> pl.DataFrame:
+    """The natural key of every prepared row, in the store's column names, as text."""
     keys = KINDS[prepared.kind].keys
     frame = prepared.rows
     if prepared.kind == "imd":
@@ -207,14 +209,14 @@ def overlap_in(
     ``held``: keys already loaded for this import (its ``exclude`` is used instead).
     """
     spec = KINDS[prepared.kind]
-    file_keys = _file_keys(prepared)
+    keys_in_file = file_keys(prepared)
     empty = Overlap(
         pl.Series("position", [], dtype=pl.UInt32), pl.DataFrame(schema=FAILURE_SCHEMA), {}
     )
-    if file_keys.height == 0:
+    if keys_in_file.height == 0:
         return empty
-    keys = (held or HeldKeys(prepared.kind, exclude)).matching(conn, file_keys)
-    hits = file_keys.with_row_index("position").join(
+    keys = (held or HeldKeys(prepared.kind, exclude)).matching(conn, keys_in_file)
+    hits = keys_in_file.with_row_index("position").join(
         keys, on=list(spec.keys), how="inner", nulls_equal=True, maintain_order="left"
     )
     if hits.height == 0:

@@ -19,22 +19,21 @@ import polars as pl
 
 from rehabdash.ingest.activity_schema import KEY_COUNT, ActivitySchema
 from rehabdash.ingest.contacts import is_contact_level, referrals_from_contacts
-from rehabdash.ingest.errors import ImportFileError
 from rehabdash.ingest.fields import (
     ACTIVITY_OUTPUT_SCHEMA,
     ACTIVITY_SYNONYMS,
-    INPUT_FIELDS,
-    REQUIRED_FIELDS,
     vocabulary,
 )
 from rehabdash.ingest.imd import prepare_imd
-from rehabdash.ingest.mapping import ColumnMapping, header_signature, suggest_mapping
+from rehabdash.ingest.mapping import ColumnMapping
 from rehabdash.ingest.need import prepare_need
 from rehabdash.ingest.normalise import nhs_digits, normalise_activity, trimmed
 from rehabdash.ingest.population import prepare_population
 from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps, read_bytes
 from rehabdash.ingest.pseudonymise import pseudonymise
 from rehabdash.ingest.readers import ROW, RawTable, read_table
+from rehabdash.ingest.rejects import FIX_COLUMNS
+from rehabdash.ingest.resolve import resolve_mapping
 
 __all__ = [
     "PART_ROWS",
@@ -115,6 +114,9 @@ def open_activity(
     del data
     step(0.3, "Mapping columns")
     saved_note: list[str] = []
+    partial = mapping if mapping is not None and mapping.partial else None
+    if partial is not None:  # the user's --map/--drop go on top of a saved or suggested one
+        mapping = None
     if mapping is None and saved_mapping is not None:
         mapping = saved_mapping(table.headers)
         if mapping is not None:
@@ -122,7 +124,7 @@ def open_activity(
                 f"applied the saved mapping {mapping.name!r} (version {mapping.version}): "
                 "this file's headers match it"
             )
-    used, notes = resolve_mapping(path, table, mapping, provider_code)
+    used, notes = resolve_mapping(path, table, mapping, provider_code, partial)
     notes = saved_note + notes + _privacy_notes(used.fields, table, postcode_lookup, known_lsoas)
     return ActivitySource(
         path=path,
@@ -227,9 +229,12 @@ class ActivitySource:
         del work  # the working frame (text and parsed copies) is no longer needed
         step(0.8, "Pseudonymising identifiers")
         rows = _canonical(result.valid)
-        rejected = frame.join(
-            result.rejected_rows, on=ROW, how="inner", maintain_order="left"
-        ).rename({ROW: "source_row"})
+        # A fixed rows-to-fix file brings old row numbers and reasons: the new ones replace them.
+        rejected = (
+            frame.drop(FIX_COLUMNS, strict=False)
+            .join(result.rejected_rows, on=ROW, how="inner", maintain_order="left")
+            .rename({ROW: "source_row"})
+        )
         step(1.0, "Prepared")
         return PreparedImport(
             kind="activity",
@@ -248,8 +253,9 @@ class ActivitySource:
             row_numbers=result.valid[ROW].rename("source_row"),
         )
 
-    def key_counts(self) -> pl.Series | None:
-        """Per row of the file: rows sharing its provider + referral id (None without ids)."""
+    def keys(self) -> pl.DataFrame | None:
+        """Provider + referral id of every row, normalised as the store keeps them
+        (None when the file has no referral id)."""
         fields = {
             f: h for f, h in self.mapping.fields.items() if f in ("provider_code", "referral_id")
         }
@@ -257,6 +263,13 @@ class ActivitySource:
             return None
         frame = self.table.frame.select(ROW, *set(fields.values()))
         keys = normalise_activity(frame, fields, today=self.today, provider_code=self.provider_code)
+        return keys.select("provider_code", "referral_id")
+
+    def key_counts(self) -> pl.Series | None:
+        """Per row of the file: rows sharing its provider + referral id (None without ids)."""
+        keys = self.keys()
+        if keys is None:
+            return None
         return keys.select(pl.len().over("provider_code", "referral_id").alias(KEY_COUNT))[
             KEY_COUNT
         ]
@@ -276,64 +289,6 @@ class ActivitySource:
         while start < self.rows_read or start == 0:
             yield self.prepare(start, size, key_counts=counts, steps=steps)
             start, size = start + size, part_rows
-
-
-def resolve_mapping(
-    path: Path, table: RawTable, mapping: ColumnMapping | None, provider_code: str | None
-) -> tuple[ColumnMapping, list[str]]:
-    """The mapping to use (given or suggested); ImportFileError if a required field is unmapped."""
-    notes: list[str] = []
-    if mapping is not None:
-        missing = mapping.missing_headers(table.headers)
-        if missing:
-            raise ImportFileError(
-                path,
-                "the mapping names columns this file does not have: "
-                + ", ".join(repr(m) for m in missing),
-            )
-        unknown = sorted(set(mapping.fields) - set(INPUT_FIELDS))
-        if unknown:
-            raise ImportFileError(path, "the mapping names unknown fields: " + ", ".join(unknown))
-        used = ColumnMapping(
-            kind="activity",
-            fields=dict(mapping.fields),
-            header_signature=header_signature(table.headers),  # of the file it was used on
-            name=mapping.name,
-            version=mapping.version,
-        )
-        ambiguous: dict[str, list[str]] = {}
-    else:
-        suggestion = suggest_mapping(table.frame, table.headers)
-        used, ambiguous = suggestion.mapping, suggestion.ambiguous
-        for fld, header in suggestion.from_values.items():
-            notes.append(f"mapped {header!r} to {fld} from its values")
-    required = [f for f in REQUIRED_FIELDS if not (f == "provider_code" and provider_code)]
-    problems = []
-    for fld in required:
-        if fld in ambiguous:
-            names = ", ".join(map(repr, ambiguous[fld]))
-            problems.append(f"{fld} matches several columns ({names})")
-        elif fld not in used.fields:
-            problems.append(f"{fld} has no column")
-    if problems:
-        raise ImportFileError(
-            path,
-            "map the required fields before importing: "
-            + "; ".join(problems)
-            + ". Columns found: "
-            + ", ".join(repr(h) for h in table.headers),
-        )
-    for fld, headers in ambiguous.items():
-        if fld not in used.fields:
-            names = ", ".join(map(repr, headers))
-            notes.append(f"{fld} not mapped: several columns match ({names})")
-    mapped = set(used.fields.values())
-    dropped = [h for h in table.headers if h not in mapped]
-    if dropped:
-        notes.append(
-            f"dropped {len(dropped)} unmapped column(s): " + ", ".join(repr(h) for h in dropped)
-        )
-    return used, notes
 
 
 def _privacy_notes(

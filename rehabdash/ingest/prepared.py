@@ -83,17 +83,11 @@ class PreparedImport:
         return self.rejected_source.height
 
     def write_rejects(self, path: str | Path) -> Path:
-        """Write the rejected rows (original columns, ``source_row``, ``reasons``).
+        """Write the rejected rows (original columns, ``source_row``, ``reasons``) as
+        :func:`rehabdash.ingest.rejects.write_rows_to_fix` does."""
+        from rehabdash.ingest.rejects import write_rows_to_fix  # it imports this module
 
-        ``.xlsx`` gives a workbook (a fixer's usual tool); anything else gives CSV
-        in UTF-8 with a BOM so that Excel shows "£" and "é" correctly.
-        """
-        target = Path(path)
-        if target.suffix.lower() in {".xlsx", ".xlsm"}:
-            self.rejected_source.write_excel(target, worksheet="Rejected rows", autofit=True)
-        else:
-            self.rejected_source.write_csv(target, include_bom=True)
-        return target
+        return write_rows_to_fix(self.rejected_source, path)
 
 
 class Steps:

@@ -25,13 +25,23 @@ from rehabdash.ingest.excel_reader import (
     read_sheet_grid,
 )
 from rehabdash.ingest.header_detect import find_header_row, footer_kind, unique_headers
-from rehabdash.ingest.text_reader import decode_bytes, read_text_grid, sample_rows, sniff_delimiter
+from rehabdash.ingest.text_reader import (
+    decode_bytes,
+    probe_lines,
+    read_text_grid,
+    sample_rows,
+    sniff_delimiter,
+)
 
 __all__ = ["ROW", "RawTable", "read_table"]
 
 ROW = "__row"
 _PROBE_ROWS = 60
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+# No real column name is this long; a longer header cell means the header row is really
+# a damaged line or a data dump, and naming columns after it would be meaningless.
+MAX_HEADER_CHARS = 1_000
+MAX_COLUMNS = 16_384  # Excel's limit; a wider header line is not a table
 
 
 @dataclass
@@ -46,6 +56,9 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    #: Header names the file has more than once, each with the unique names given
+    #: to its columns ("Referral ID" -> ["Referral ID", "Referral ID (2)"]).
+    duplicate_headers: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read_table(
@@ -64,18 +77,33 @@ def read_table(
 
 
 def _read_text(path: Path, data: bytes, vocabulary: Collection[str]) -> RawTable:
-    body, encoding = decode_bytes(data, path)
-    head = body[: 256 * 1024].decode("utf-8", "replace").splitlines()[:_PROBE_ROWS]
-    delimiter = sniff_delimiter(head)
-    rows = sample_rows(body, delimiter)
-    header = find_header_row(rows, vocabulary)
+    body, encoding, encoding_note = decode_bytes(data, path)
+    lines = probe_lines(body, _PROBE_ROWS)
+    delimiter = sniff_delimiter(lines)
+    header = find_header_row(sample_rows(lines, delimiter), vocabulary)
     if header is None:
         raise ImportFileError(path, "the file has no table (only blank lines at the top)")
+    _check_header_width(path, body, header, delimiter)
     grid = read_text_grid(path, body, delimiter, skip_lines=header)
     letters = [column_letter(i) for i in range(grid.width)]
     table = _assemble(path, grid, 0, header + 1, letters)
     table.encoding, table.delimiter = encoding, delimiter
+    if encoding_note:
+        table.notes.insert(0, encoding_note)
     return table
+
+
+def _check_header_width(path: Path, body: bytes, header: int, delimiter: str) -> None:
+    """Refuse a header line with more cells than Excel allows before polars makes a
+    column of each (a 50 MB line of commas would take minutes and gigabytes)."""
+    start = 0
+    for _ in range(header):
+        start = body.find(b"\n", start) + 1
+    end = body.find(b"\n", start)
+    line = body[start : len(body) if end < 0 else end]
+    if line.count(delimiter.encode()) >= MAX_COLUMNS:
+        reason = f"the header row has more than {MAX_COLUMNS:,} columns; this is not a table"
+        raise ImportFileError(path, reason, row=header + 1)
 
 
 def _read_workbook(
@@ -135,7 +163,9 @@ def _assemble(
     """Name columns from grid row ``header``; number, de-blank and de-footer the rest."""
     if grid.height <= header:
         raise ImportFileError(path, "the file has no table")
+    _check_header_cells(path, grid.row(header), header_row, letters)
     names = unique_headers(grid.row(header), letters)
+    duplicates = _duplicate_headers(grid.row(header), names)
     # Row numbers go on before slicing off the header: adding a column to the sliced
     # frame would copy every column of a parallel-parsed grid (about 500 MB per 1M rows).
     data = grid.with_row_index(ROW, offset=header_row - header).slice(header + 1)
@@ -166,5 +196,36 @@ def _assemble(
     if data.height == 0:
         raise ImportFileError(path, "the table has a header but no data rows", row=header_row)
     return RawTable(
-        frame=data, headers=names, header_row=header_row, footer_note=footer_note, notes=notes
+        frame=data,
+        headers=names,
+        header_row=header_row,
+        footer_note=footer_note,
+        notes=notes,
+        duplicate_headers={k: [n for n in v if n in names] for k, v in duplicates.items()},
     )
+
+
+def _check_header_cells(
+    path: Path, cells: tuple[str | None, ...], row: int, letters: list[str]
+) -> None:
+    """Refuse a header row with a giant cell (its length is told, never its text)."""
+    for cell, letter in zip(cells, letters, strict=False):
+        if cell is not None and len(cell) > MAX_HEADER_CHARS:
+            reason = (
+                f"a header cell is {len(cell):,} characters long (a column name can have at "
+                f"most {MAX_HEADER_CHARS:,}); is the header row damaged?"
+            )
+            raise ImportFileError(path, reason, row=row, column=letter)
+
+
+def _duplicate_headers(cells: tuple[str | None, ...], names: list[str]) -> dict[str, list[str]]:
+    """Header text appearing more than once (case and spacing ignored) -> unique names."""
+    groups: dict[str, list[str]] = {}
+    first: dict[str, str] = {}
+    for cell, name in zip(cells, names, strict=True):
+        if cell is None or not cell.strip():
+            continue
+        key = " ".join(cell.split()).casefold()
+        first.setdefault(key, " ".join(cell.split()))
+        groups.setdefault(key, []).append(name)
+    return {first[k]: v for k, v in groups.items() if len(v) > 1}

@@ -4,20 +4,95 @@ Rows the pipeline rejected come from each prepared part's ``rejected_source``. R
 refused because a live batch already holds them (known only once the store is
 asked) are read again from the source file by their row numbers, so the file shows
 them in the user's own columns too. Clear identifiers are in this file by design
-(it is for fixing and re-importing); it is never written to the store.
+(it is for fixing and re-importing); it is never written to the store, the file is
+made readable by its owner only, and whoever writes it says so (REJECTS_WARNING).
+
+A spreadsheet would run a cell such as ``=HYPERLINK(...)`` as a formula (CSV
+injection): in CSV such cells get a leading apostrophe, as the OWASP guidance on CSV
+injection says (plain numbers such as -1 are left alone), which the importer takes
+off again on re-import; in XLSX every cell is written as text, never as a formula.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
+import xlsxwriter
 
 from rehabdash.ingest.fields import ACTIVITY_SYNONYMS, vocabulary
 from rehabdash.ingest.prepared import PreparedImport, read_bytes
 from rehabdash.ingest.readers import ROW, read_table
+from rehabdash.paths import restrict_to_user
 
-__all__ = ["RejectsCollector"]
+__all__ = [
+    "FIX_COLUMNS",
+    "FORMULA_GUARD",
+    "REJECTS_WARNING",
+    "RejectsCollector",
+    "guard_formulas",
+    "write_rows_to_fix",
+]
+
+REJECTS_WARNING = (
+    "the rejects file holds the rows as they were in your file, identifiers included "
+    "(NHS numbers, dates of birth, postcodes), so that you can fix and re-import them: "
+    "keep it as securely as the extract and delete it when done"
+)
+#: Columns a rows-to-fix file adds to the user's own; re-imported, the new ones replace them.
+FIX_COLUMNS = ("source_row", "reasons")
+#: A leading character that makes a spreadsheet treat a cell as a formula.
+FORMULA_GUARD = r"^[=+\-@\t\r]"
+_PLAIN_NUMBER = r"^[+-]?[0-9]+([.,][0-9]+)?$"
+
+
+def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as formulas, prefixed with an apostrophe."""
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_GUARD) & ~pl.col(c).str.contains(_PLAIN_NUMBER))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, dtype in frame.schema.items()
+        if dtype == pl.Utf8
+    )
+
+
+def write_rows_to_fix(frame: pl.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` (rows as in the file, plus row number and reasons) to ``path``:
+    .xlsx gives a workbook of text cells, anything else CSV in UTF-8 with a BOM (so that
+    Excel shows "£" and "é"). The file holds clear identifiers: only its owner may read it.
+    """
+    target = Path(path)
+    _private(target)
+    if target.suffix.lower() in {".xlsx", ".xlsm"}:
+        _write_xlsx(frame, target)
+    else:
+        guard_formulas(frame).write_csv(target, include_bom=True)
+    return target
+
+
+def _private(path: Path) -> None:
+    """Create (or empty) ``path`` as a file only its owner can read."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    restrict_to_user(path)  # an existing file keeps its old mode otherwise
+
+
+def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
+    """Every cell as typed text or a number; no formulas, links or guessed numbers."""
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(str(path), {**options, "constant_memory": True}) as book:
+        sheet = book.add_worksheet("Rejected rows")
+        for col, name in enumerate(frame.columns):
+            sheet.write_string(0, col, name)
+        for r, row in enumerate(frame.iter_rows(), start=1):
+            for col, value in enumerate(row):
+                if isinstance(value, int | float):
+                    sheet.write_number(r, col, value)
+                elif value is not None:
+                    sheet.write_string(r, col, str(value))
 
 
 class RejectsCollector:
@@ -49,13 +124,9 @@ class RejectsCollector:
         return frame
 
     def write(self, path: str | Path) -> int:
-        """Write the rows to fix to ``path`` (.xlsx, else CSV with a BOM); returns the count."""
+        """Write the rows to fix to ``path`` (see write_rows_to_fix); returns the count."""
         frame = self.frame()
-        target = Path(path)
-        if target.suffix.lower() in {".xlsx", ".xlsm"}:
-            frame.write_excel(target, worksheet="Rejected rows", autofit=True)
-        else:
-            frame.write_csv(target, include_bom=True)
+        write_rows_to_fix(frame, path)
         return frame.height
 
     def _repeated_rows(self, repeats: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -71,7 +142,8 @@ class RejectsCollector:
             self.source, data, sheet=self.sheet, vocabulary=vocabulary(ACTIVITY_SYNONYMS)
         )
         return (
-            table.frame.rename({ROW: "source_row"})
+            table.frame.drop(FIX_COLUMNS, strict=False)
+            .rename({ROW: "source_row"})
             .join(reasons, on="source_row", how="inner", maintain_order="left")
             .select(columns)
         )

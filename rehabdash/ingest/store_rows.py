@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from rehabdash.ingest.prepared import ImportSource, PreparedImport
+from rehabdash.ingest.scrub import scrub
 
 __all__ = ["batch_details", "check_period", "providers_of", "store_frame"]
 
@@ -98,7 +99,8 @@ def batch_details(
     (``notes``: the import's own, when its parts added to the file's)."""
     details: dict[str, Any] = {
         "header_row": source.header_row,
-        "notes": list(source.notes if notes is None else notes),
+        # Notes quote headers, which in a badly laid-out file may be data.
+        "notes": [scrub(n) for n in (source.notes if notes is None else notes)],
     }
     if source.footer_note:
         details["footer"] = source.footer_note

@@ -18,6 +18,7 @@ import polars as pl
 
 from rehabdash.ingest.pseudonymise import redact
 from rehabdash.ingest.readers import ROW
+from rehabdash.ingest.scrub import CONTROL_CHARACTERS
 
 __all__ = [
     "FAILURE_SCHEMA",
@@ -31,6 +32,7 @@ __all__ = [
     "empty_failures",
 ]
 
+SHOWN_CHARACTERS = 100  # of a failing value, in the failure table and row_issue
 REJECTED: Literal["rejected"] = "rejected"
 WARNING: Literal["warning"] = "warning"
 FAILURE_SCHEMA: dict[str, pl.DataType] = {
@@ -112,7 +114,9 @@ class Schema:
             value = rule.value if rule.value is not None else default_value
             if rule.redact:
                 value = redact(value)
+            value = _printable(value)
             message = rule.message if isinstance(rule.message, pl.Expr) else pl.lit(rule.message)
+            message = _printable(message)
             exprs = [pl.col(ROW), value, message, column]
             needed = sorted({n for e in exprs for n in e.meta.root_names()})
             parts.append(
@@ -144,6 +148,17 @@ class Schema:
         )
         kept = frame if keep is None else frame.select(keep)
         return ValidationResult(kept.filter(~rejected), reasons, failures, count_rules(failures))
+
+
+def _printable(expr: pl.Expr) -> pl.Expr:
+    """A value as the failure table keeps it: control characters shown as "?", and cut
+    short, so a NUL or a 50 MB cell is stored alike on SQLite and PostgreSQL."""
+    text = expr.cast(pl.Utf8).str.replace_all(CONTROL_CHARACTERS, "?")
+    return (
+        pl.when(text.str.len_chars() > SHOWN_CHARACTERS)
+        .then(text.str.slice(0, SHOWN_CHARACTERS) + pl.lit("…"))
+        .otherwise(text)
+    )
 
 
 def count_rules(failures: pl.DataFrame) -> pl.DataFrame:

@@ -1,7 +1,8 @@
 """The store: one schema on SQLite (one user) or PostgreSQL (an ICB team), with bulk loading.
 
 ``open_store(url)`` is the single way in: it opens the engine, checks it, and brings the
-schema up to date.
+schema up to date. Several processes may open one brand-new store at once (two first
+imports): creating the schema is serialised by the store's write lock (see migrate.py).
 """
 
 from __future__ import annotations

@@ -1,25 +1,39 @@
 """One engine factory for both kinds of store: a SQLite file (one user) or PostgreSQL (a team).
 
 SQLite runs in WAL mode with foreign keys on, so a killed import leaves the file as it
-was and readers are not blocked by a writer. Problems a user can fix (a malformed URL,
-an unreachable server, a folder that cannot be written) become one-line StoreErrors.
+was and readers are not blocked by a writer. A new SQLite file is created 0600 before
+sqlite3 opens it, so its -wal and -shm files (which SQLite gives the main file's mode)
+are the user's only too. Problems a user can fix (a malformed URL, an unreachable
+server, a folder that cannot be written) become one-line StoreErrors.
+
+``write_lock`` is the one way to serialise first-use work (creating the schema, making
+the key) between processes that open the same store at once.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from rehabdash.errors import StoreError
-from rehabdash.paths import check_url, hide_password
+from rehabdash.paths import check_url, hide_password, make_private_dir
 
-__all__ = ["describe_url", "open_engine", "sqlite_path"]
+__all__ = ["describe_url", "open_engine", "sqlite_path", "write_lock"]
+
+# One advisory lock id for "first-use work on this store" (advisory locks are per
+# database, so stores on one server do not wait for each other).
+_PG_LOCK_ID = 0x72656861_62646173  # "rehabdas"
+_BUSY_MS = 10_000
+# Waiting for another process's schema upgrade may take longer than a normal write.
+_LOCK_WAIT_MS = 120_000
 
 
 def describe_url(url: str | URL) -> str:
@@ -50,7 +64,7 @@ def _parse(url: str) -> URL:
 def _prepare_sqlite_file(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
     except OSError as exc:
         raise StoreError(
             f"cannot create the folder {folder} for the store: {exc.strerror}"
@@ -62,14 +76,20 @@ def _prepare_sqlite_file(path: Path) -> None:
         with path.open("rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 raise StoreError(f"{path} exists but is not a SQLite database")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # an existing store (or another process made it just now)
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
 
 
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={_BUSY_MS}")  # first: switching to WAL may wait too
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed data
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 
@@ -95,3 +115,33 @@ def open_engine(url: str) -> Engine:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise StoreError(f"cannot open the store {describe_url(parsed)}: {reason}") from None
     return engine
+
+
+@contextmanager
+def write_lock(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the store's first-use lock from its first statement.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock at once (DDL is transactional in
+    SQLite, so a schema built inside commits whole). PostgreSQL: a transaction-scoped
+    advisory lock, released by the commit or rollback. Work done inside must re-check
+    what it found before the lock: another process may have done it meanwhile.
+    """
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        try:
+            if sqlite:
+                # pysqlite would only BEGIN before DML; issuing it ourselves makes the
+                # whole block, DDL included, one transaction holding the write lock.
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={_LOCK_WAIT_MS}")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            if sqlite:  # the connection goes back to the pool with the usual timeout
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_MS}")
+                conn.rollback()

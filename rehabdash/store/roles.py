@@ -3,7 +3,8 @@
 Two group roles, granted to the team's own login roles by the database owner:
 
 * ``rehabdash_reader`` (leads, analysts): reads every table except ``store_secret``,
-  so a reader never sees the pseudonymisation key;
+  so a reader never sees the pseudonymisation key (``store_meta``, which only names the
+  key and holds a check of it, is readable by both roles);
 * ``rehabdash_importer`` (data officers): reads everything including the key, adds
   rows (imports, row issues, mapping templates) and updates batch rows (supersede,
   complete). Neither role may delete, change data rows or alter the schema, so no

@@ -42,6 +42,7 @@ __all__ = [
     "population",
     "referral",
     "row_issue",
+    "store_meta",
     "store_secret",
 ]
 
@@ -220,4 +221,14 @@ store_secret = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("value", LargeBinary, nullable=False),
+)
+
+# Facts about the store itself, none of them secret: "key_id" names the pseudonymisation
+# key (its file for SQLite) and "key_check" is a short HMAC of a fixed text under it, so
+# a key found elsewhere can be proved to be this store's. Travels with a copied file.
+store_meta = Table(
+    "store_meta",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
 )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -74,3 +77,37 @@ def issue_rows(engine: Engine, batch_id: int, rule: str) -> list[int]:
             )
         ).scalars()
         return sorted(rows)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``rehabdash ARGS`` as a real subprocess (the test's REHABDASH_HOME applies)."""
+    return subprocess.run(
+        [sys.executable, "-m", "rehabdash", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ},
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one stderr line of a command that failed as a user's mistake (exit 2)."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def store_text(engine: Engine) -> str:
+    """Every value of every table in the store, as one text (for "never stored" checks)."""
+    from sqlalchemy import MetaData
+
+    meta = MetaData()
+    meta.reflect(engine)
+    parts = []
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            for row in conn.execute(select(table)):
+                parts.append(" ".join("" if v is None else str(v) for v in row))
+    return "\n".join(parts)

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
-from commit_helpers import write_part
+from commit_helpers import one_line_error, run_cli, write_part
 
 from rehabdash.demo.extract import HEADERS
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rehabdash", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ},
-    )
-
-
-def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+run = run_cli
+_one_line_error = one_line_error
 
 
 def test_import_summary_batches_and_duplicate(store_url: str, extract_csv: Path) -> None:

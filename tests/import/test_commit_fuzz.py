@@ -123,3 +123,80 @@ def test_mangled_and_truncated_xlsx(fuzz_engine: Engine, cells: list[list[str]],
         path = Path(folder) / "mangled.xlsx"
         path.write_bytes(data)
         _check(fuzz_engine, path)
+
+
+# Issue 9: hostile files (duplicated headers, oversized cells, control characters, mixed
+# encodings) either import or fail with one line, and no input identifier reaches the store.
+_PEOPLE = [
+    ("PXQ7712345", "9434765919", "LS1 4AP", "12/05/1950"),
+    ("PXQ7754321", "9434765870", "BD7 1DP", "03/11/1948"),
+    ("PXQ7799999", "4010232137", "HX1 2TT", "27/08/1955"),
+]
+_HOSTILE = st.sampled_from(["\x00", "\x01", "\x1b", "\x7f", "x" * 1_500, "Café", "=1+1", '"'])
+
+
+def _identifiers() -> list[bytes]:
+    out = []
+    for pid, nhs, postcode, dob in _PEOPLE:
+        day, month, year = dob.split("/")
+        for text in (pid, nhs, "943 476 5919", postcode, postcode.replace(" ", ""), dob):
+            out += [text.encode(), text.encode("utf-16-le")]
+        out.append(f"{year}-{month}-{day}".encode())
+    return out
+
+
+def _assert_no_identifier_stored(engine: Engine) -> None:
+    from commit_helpers import store_text
+
+    text = store_text(engine).encode()
+    database = engine.url.database
+    raw = b""
+    if database:
+        for suffix in ("", "-wal"):
+            file = Path(database + suffix)
+            raw += file.read_bytes() if file.exists() else b""
+    for secret in _identifiers():
+        assert secret not in text, secret
+        assert secret not in raw, secret
+
+
+@_SETTINGS
+@given(
+    duplicate=st.sampled_from([None, "Referral ID", "NHS Number", "Patient ID"]),
+    hostile=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 6), _HOSTILE), max_size=6),
+    cp1252_rows=st.sets(st.integers(0, 8), max_size=4),
+)
+def test_hostile_files_store_no_identifier(
+    fuzz_engine: Engine,
+    duplicate: str | None,
+    hostile: list[tuple[int, int, str]],
+    cp1252_rows: set[int],
+) -> None:
+    header = [
+        "Patient ID",
+        "NHS Number",
+        "Referral ID",
+        "Provider",
+        "Referral Date",
+        "DOB",
+        "Postcode",
+    ]
+    rows = []
+    for i in range(9):
+        pid, nhs, postcode, dob = _PEOPLE[i % 3]
+        rows.append([pid, nhs, f"R{i}", "RY1", "01/03/2024", dob, postcode])
+    for row, col, value in hostile:
+        rows[row][col] = rows[row][col] + value
+    if duplicate is not None:  # the copy holds NHS numbers, as in the file that leaked
+        header.insert(0, duplicate)
+        for i, row in enumerate(rows):
+            row.insert(0, _PEOPLE[i % 3][1])
+    lines = [",".join(header).encode()]
+    for i, row in enumerate(rows):
+        text = ",".join('"' + c.replace('"', '""') + '"' for c in row)
+        lines.append(text.encode("cp1252", errors="replace") if i in cp1252_rows else text.encode())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "hostile.csv"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        _check(fuzz_engine, path)
+    _assert_no_identifier_stored(fuzz_engine)

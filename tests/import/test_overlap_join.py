@@ -65,7 +65,9 @@ def test_replace_with_the_join(
         "activity",
         today=TODAY,
         replace=[first.batch_id],
+        allow_loss=True,
     )
     assert joins == []  # the only live batch is the one replaced: nothing to join
     assert (second.rows_accepted, second.rows_rejected) == (2_500, 0)
+    assert second.left_out == {first.batch_id: 500}  # rows 0-499 are not in b.csv
     assert [b[2] for b in batches(engine)] == ["superseded", "committed"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +12,11 @@ import pytest
 import xlsxwriter
 from ingest_helpers import HEADER, KEY, TODAY, row
 
-from rehabdash.ingest import ImportFileError, prepare_activity
+from rehabdash.ingest import ColumnMapping, ImportFileError, prepare_activity
+from rehabdash.ingest.readers import read_table
+
+#: The messy workbook has "Ethnicity" twice: the officer says which one is the code.
+ETHNICITY_CHOSEN = ColumnMapping("activity", {"ethnic_category": "Ethnicity"}, partial=True)
 
 
 def _messy_workbook(path: Path) -> Path:
@@ -45,7 +51,10 @@ def _messy_workbook(path: Path) -> Path:
 
 
 def test_messy_workbook_end_to_end(tmp_path: Path) -> None:
-    result = prepare_activity(_messy_workbook(tmp_path / "extract.xlsx"), key=KEY, today=TODAY)
+    path = _messy_workbook(tmp_path / "extract.xlsx")
+    with pytest.raises(ImportFileError, match="'Ethnicity' appears 2 times"):
+        prepare_activity(path, key=KEY, today=TODAY)  # which "Ethnicity" is it? Say so.
+    result = prepare_activity(path, key=KEY, today=TODAY, mapping=ETHNICITY_CHOSEN)
     assert result.sheet == "Extract"
     assert result.header_row == 4
     assert result.footer_note == "ignored a totals row at row 8"
@@ -62,8 +71,10 @@ def test_messy_workbook_end_to_end(tmp_path: Path) -> None:
 
 def test_sheet_can_be_chosen_by_name_or_index(tmp_path: Path) -> None:
     path = _messy_workbook(tmp_path / "extract.xlsx")
-    by_name = prepare_activity(path, sheet="extract", key=KEY, today=TODAY)
-    by_index = prepare_activity(path, sheet=1, key=KEY, today=TODAY)
+    by_name = prepare_activity(
+        path, sheet="extract", key=KEY, today=TODAY, mapping=ETHNICITY_CHOSEN
+    )
+    by_index = prepare_activity(path, sheet=1, key=KEY, today=TODAY, mapping=ETHNICITY_CHOSEN)
     assert by_name.rows.equals(by_index.rows)
     with pytest.raises(ImportFileError, match=r"no sheet 'Missing'.*'Notes', 'Extract'"):
         prepare_activity(path, sheet="Missing", key=KEY, today=TODAY)
@@ -95,3 +106,73 @@ def test_empty_workbook_and_non_workbook(tmp_path: Path) -> None:
     fake.write_bytes(b"this is not a zip file at all")
     with pytest.raises(ImportFileError, match=r"not a readable spreadsheet"):
         prepare_activity(fake, key=KEY, today=TODAY)
+
+
+def _patched_workbook(old: bytes, new: bytes) -> bytes:
+    """A one-sheet workbook holding identifiers, with ``old`` replaced in its sheet XML."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Patient ID", "NHS Number"])
+    sheet.append(["PSECRET123", "9434765919"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                assert old in data
+                data = data.replace(old, new)
+            target.writestr(name, data)
+    return out.getvalue()
+
+
+_A2 = b'<c r="A2" t="inlineStr"><is><t>PSECRET123</t></is></c>'
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # calamine's messages quote these cells: "Unsupported cell error value 'PSECRET123'"
+        pytest.param(_patched_workbook(_A2, b'<c r="A2" t="e"><v>PSECRET123</v></c>'), id="error"),
+        pytest.param(_patched_workbook(_A2, b'<c r="A2" t="PSECRET123"><v>1</v></c>'), id="type"),
+        pytest.param(_patched_workbook(b"</sheetData>", b""), id="cut-xml"),
+        pytest.param(_patched_workbook(b"", b"")[:900], id="cut-zip"),
+    ],
+)
+def test_damaged_workbook_message_is_ours(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "damaged.xlsx"
+    with pytest.raises(ImportFileError) as info:
+        read_table(path, data)
+    message = str(info.value)
+    assert "PSECRET123" not in message
+    assert "9434765919" not in message
+    assert "calamine" not in message.lower()
+    assert "\n" not in message
+    assert message.startswith("damaged.xlsx: ")
+
+
+def test_excel_maximum_cell_is_read_in_data_and_refused_in_header(tmp_path: Path) -> None:
+    longest = "y" * 32_767  # Excel's limit for one cell
+    for header, body in (
+        (["Patient ID", "NHS Number", "Notes"], ["P1", "9434765919", longest]),
+        (["Patient ID", "NHS Number", longest], ["P1", "9434765919", "short"]),
+    ):
+        buffer = io.BytesIO()
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        sheet = book.add_worksheet("Extract")
+        sheet.write_row(0, 0, header)
+        sheet.write_row(1, 0, body)
+        book.close()
+        path = tmp_path / "longest.xlsx"
+        if header[2] == "Notes":
+            table = read_table(path, buffer.getvalue())
+            assert table.frame["Notes"].to_list() == [longest]
+            continue
+        with pytest.raises(ImportFileError) as info:
+            read_table(path, buffer.getvalue())
+        message = str(info.value)
+        assert message.startswith("longest.xlsx (row 1, column 'C'): a header cell is 32,767")
+        assert "yyyy" not in message

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from ingest_helpers import HEADER, KEY, TODAY, CsvMaker, row
 
-from rehabdash.ingest import ImportFileError, prepare_activity
+from rehabdash.ingest import ColumnMapping, ImportFileError, prepare_activity
 from rehabdash.ingest.readers import read_table
 
 
@@ -86,7 +86,11 @@ def test_duplicated_and_blank_headers_get_unique_names(make_csv: CsvMaker) -> No
     path = make_csv([[*row(), "A", "x"]], header=header)
     table = read_table(path, path.read_bytes())
     assert table.headers[-2:] == ["Ethnicity (2)", "Column M"]
-    result = _prepare(path)
+    assert table.duplicate_headers == {"Ethnicity": ["Ethnicity", "Ethnicity (2)"]}
+    with pytest.raises(ImportFileError, match="'Ethnicity' appears 2 times"):
+        _prepare(path)  # a guess took one of them: the officer must say which
+    chosen = ColumnMapping("activity", {"ethnic_category": "Ethnicity"}, partial=True)
+    result = prepare_activity(path, key=KEY, today=TODAY, mapping=chosen)
     assert any("'Ethnicity (2)'" in n and "'Column M'" in n for n in result.notes)
 
 
@@ -139,3 +143,15 @@ def test_headers_polars_would_misread_are_bracketed(make_csv: CsvMaker) -> None:
     table = read_table(path, path.read_bytes())
     assert table.headers[-2:] == ["[*]", "[^a$]"]
     assert _prepare(path).rows_accepted == 1
+
+
+def test_classic_mac_line_endings_with_mixed_encodings(tmp_path: Path) -> None:
+    """Lines end in a bare CR (old Mac exports): each is still decoded by its own encoding."""
+    lines = [",".join([*HEADER, "Service"]).encode()]
+    for i, encoding in enumerate(["utf-8", "cp1252", "utf-8"]):
+        lines.append(",".join([*row(Referral_ID=f"R{i}"), "Café Physio"]).encode(encoding))
+    path = tmp_path / "mac.csv"
+    table = read_table(path, b"\r".join(lines) + b"\r")
+    assert table.frame["Service"].to_list() == ["Café Physio"] * 3
+    assert table.frame["__row"].to_list() == [2, 3, 4]
+    assert any(n.startswith("mixed encodings: 1 row was Windows-1252 (row 3)") for n in table.notes)

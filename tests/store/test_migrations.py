@@ -119,3 +119,39 @@ def test_0002_downgrade_restores_the_fk(store_url: str) -> None:
         "ix_referral_referral_date",
     }
     engine.dispose()
+
+
+def test_0003_adds_store_meta_and_keeps_the_rows_both_ways(store_url: str) -> None:
+    engine = open_engine(store_url)
+    upgrade(engine, "0002_referral_without_batch_fk")
+    with engine.begin() as conn:
+        batch_id = record_batch(conn, BatchInfo("activity", "old.csv", "1" * 64))
+        conn.execute(
+            insert(referral),
+            [
+                {
+                    "batch_id": batch_id,
+                    "person_key": f"p{i}",
+                    "referral_id": f"R{i}",
+                    "provider_code": "RY6",
+                    "referral_date": date(2024, 4, 1 + i),
+                }
+                for i in range(3)
+            ],
+        )
+    with engine.connect() as conn:
+        before = conn.execute(select(referral).order_by(referral.c.id)).all()
+    assert not inspect(engine).has_table("store_meta")
+
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION == "0003_store_meta"
+    assert inspect(engine).has_table("store_meta")
+    with engine.connect() as conn:
+        assert conn.execute(select(referral).order_by(referral.c.id)).all() == before
+
+    command.downgrade(_config(engine), "0002_referral_without_batch_fk")
+    assert current_revision(engine) == "0002_referral_without_batch_fk"
+    assert not inspect(engine).has_table("store_meta")
+    with engine.connect() as conn:
+        assert conn.execute(select(referral).order_by(referral.c.id)).all() == before
+    engine.dispose()

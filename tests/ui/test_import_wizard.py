@@ -102,6 +102,10 @@ def test_saved_mapping_is_reapplied_to_the_next_file(qtbot: QtBot, tmp_path: Pat
     page = first.currentPage()
     page.table.set_field("service_name", NOT_MAPPED)  # the officer's own choice
     assert "“Service Name”" in page.dropped.text()
+    # It looks like a field, so it is not left out silently: the box must be ticked.
+    assert "“Service Name” (probably Service name" in page.attention.text()
+    assert not page.isComplete()
+    page.leave_out.setChecked(True)
     page.save_as.setText("Demo provider extract")
     go_next(qtbot, first, PageId.PREVIEW)
     wait_ready(qtbot, first)
@@ -125,6 +129,7 @@ def test_saved_mapping_is_reapplied_to_the_next_file(qtbot: QtBot, tmp_path: Pat
         mapping.banner.text()
     )
     assert "service_name" not in mapping.table.fields()
+    assert mapping.leave_out.isChecked()  # the saved mapping remembers what was left out
     assert mapping.save_as.text() == "Demo provider extract"
     go_next(qtbot, second, PageId.PREVIEW)
     wait_ready(qtbot, second)

@@ -95,6 +95,9 @@ class ImportState:
     overlaps: dict[int, int] = field(default_factory=dict)  # live batch id -> rows repeated
     batch_names: dict[int, str] = field(default_factory=dict)
     replace: tuple[int, ...] = ()
+    #: Replaced batch -> (its rows this file lacks, its rows), shown in the replace question.
+    loss: dict[int, tuple[int, int]] = field(default_factory=dict)
+    allow_loss: bool = False  # the officer said yes to a replace that leaves rows out
     result: Any = None  # ImportResult
 
 

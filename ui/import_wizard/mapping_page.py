@@ -3,6 +3,9 @@
 The header is read on the task runner. A mapping saved earlier for the same headers (same
 header signature) is applied and the page says so; otherwise the suggestion from the
 column names and values is shown. Unmapped source columns are listed as "will be dropped".
+At the top, the page names what must not pass unseen (issue 9): a header the file has
+twice, and unmapped columns that look like a field ("Discharged"); those must be mapped,
+or left out by ticking a box, before Next.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QVBoxLayout
+import polars as pl
+from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
 from rehabdash.ingest import ColumnMapping, MappingSuggestion
 from rehabdash.ingest.fields import REQUIRED_FIELDS
+from rehabdash.ingest.mapping_checks import Lookalike, unmapped_lookalikes
 from rehabdash.ui.import_wizard.base import BasePage, Failure, PageId, is_workbook
 from rehabdash.ui.import_wizard.mapping_table import MappingTable, field_label
 from rehabdash.ui.import_wizard.task_status import TaskStatus
+from rehabdash.ui.theme import DARK_PINK
 
 __all__ = ["HeaderInfo", "MappingPage", "read_header"]
 
@@ -31,6 +37,8 @@ class HeaderInfo:
     samples: dict[str, str]
     suggestion: MappingSuggestion
     saved: ColumnMapping | None
+    head: pl.DataFrame  # the first rows, to tell what an unmapped column looks like
+    duplicates: dict[str, list[str]]  # header text the file has twice -> its columns
 
 
 def read_header(engine: Any, path: Path, sheet: str | None) -> HeaderInfo:
@@ -53,7 +61,9 @@ def read_header(engine: Any, path: Path, sheet: str | None) -> HeaderInfo:
     for name in table.headers:
         values = head[name].drop_nulls()
         samples[name] = str(values[0]) if values.len() else ""
-    return HeaderInfo(list(table.headers), samples, suggestion, saved)
+    return HeaderInfo(
+        list(table.headers), samples, suggestion, saved, head, dict(table.duplicate_headers)
+    )
 
 
 class MappingPage(BasePage):
@@ -67,6 +77,15 @@ class MappingPage(BasePage):
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Where this mapping came from")
+        self.attention = QLabel("")
+        self.attention.setWordWrap(True)
+        self.attention.setStyleSheet(f"color: {DARK_PINK};")
+        self.attention.setAccessibleName("Columns to check before going on")
+        self.leave_out = QCheckBox("&Leave these columns out: they are not what they look like")
+        self.leave_out.setAccessibleName("Leave out the columns that look like fields")
+        self.leave_out.toggled.connect(lambda _on: self.completeChanged.emit())
+        self.leave_out.hide()
+        self._lookalikes: list[Lookalike] = []
         self.table = MappingTable()
         self.table.changed.connect(self._changed)
         self.dropped = QLabel("")
@@ -85,7 +104,7 @@ class MappingPage(BasePage):
         if isinstance(label, QLabel):
             label.setBuddy(self.save_as)
         layout = QVBoxLayout(self)
-        for widget in (self.status, self.banner):
+        for widget in (self.status, self.banner, self.attention, self.leave_out):
             layout.addWidget(widget)
         layout.addWidget(self.table, 1)
         for widget in (self.dropped, self.problem):
@@ -133,6 +152,9 @@ class MappingPage(BasePage):
                 lines.append(f"Several columns could be {field_label(field)}: {names}. Choose one.")
             self.banner.setText(" ".join(lines))
         self.table.load(info.headers, info.samples, fields, self._required())
+        if info.saved is not None and self._lookalikes:  # left out before, by this mapping
+            shown = {f.header for f in self._lookalikes}
+            self.leave_out.setChecked(shown <= set(info.saved.dropped))
         self.table.setFocus()
 
     def _required(self) -> list[str]:
@@ -150,7 +172,35 @@ class MappingPage(BasePage):
             else "Every column in the file is used."
         )
         self.problem.setText(self._problems(fields))
+        self._show_attention(fields)
         self.completeChanged.emit()
+
+    def _show_attention(self, fields: dict[str, str]) -> None:
+        """Duplicated headers and unmapped lookalike columns, at the top of the page."""
+        info = self._info
+        assert info is not None
+        found = unmapped_lookalikes(info.head, info.headers, fields)
+        if [f.header for f in found] != [f.header for f in self._lookalikes]:
+            self.leave_out.setChecked(False)  # a new set of columns needs a new decision
+        self._lookalikes = found
+        lines = []
+        for name, columns in info.duplicates.items():
+            listed = " and ".join(f"“{c}”" for c in columns)
+            lines.append(
+                f"The header “{name}” appears {len(columns)} times (read as {listed}): check "
+                "which column each field should use."
+            )
+        if found:
+            items = "; ".join(
+                f"“{f.header}” (probably {field_label(f.field)}: {f.reason})" for f in found
+            )
+            lines.append(
+                f"Not mapped, but looks like a field: {items}. Choose it above for that "
+                "field, or tick the box to leave it out."
+            )
+        self.attention.setText("\n".join(lines))
+        self.attention.setVisible(bool(lines))
+        self.leave_out.setVisible(bool(found))
 
     def _problems(self, fields: dict[str, str]) -> str:
         problems = []
@@ -167,7 +217,13 @@ class MappingPage(BasePage):
         return " ".join(problems)
 
     def isComplete(self) -> bool:
-        return self._info is not None and not self._problems(self.table.fields())
+        if self._info is None or self._problems(self.table.fields()):
+            return False
+        return not self._lookalikes or self.leave_out.isChecked()
+
+    def dropped_columns(self) -> list[str]:
+        """The lookalike columns the officer chose to leave out."""
+        return [f.header for f in self._lookalikes] if self.leave_out.isChecked() else []
 
     def validatePage(self) -> bool:
         info = self._info
@@ -176,13 +232,20 @@ class MappingPage(BasePage):
         saved = self.state.saved  # as found on reading, or as saved by the preview since
         signature = info.suggestion.mapping.header_signature
         name = self.save_as.text().strip()
-        same = saved is not None and saved.name == name and saved.fields == self.table.fields()
+        dropped = self.dropped_columns()
+        same = (
+            saved is not None
+            and saved.name == name
+            and saved.fields == self.table.fields()
+            and sorted(saved.dropped) == sorted(dropped)
+        )
         self.state.mapping = ColumnMapping(
             kind="activity",
             fields=self.table.fields(),
             header_signature=signature,
             name=name or None,
             version=saved.version if same and saved is not None else 1,
+            dropped=dropped,
         )
         self.state.save_as = "" if same else name
         self.state.prepared = None

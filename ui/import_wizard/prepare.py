@@ -7,7 +7,7 @@ Runs on the task runner. Nothing here touches a widget; the page shows the retur
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ class Preview:
     overlaps: dict[int, int]
     batch_names: dict[int, str]
     saved: ColumnMapping | None  # the mapping as saved just now, if it was
+    #: Each overlapping batch: (its rows this file lacks, its rows), if it is replaced.
+    loss: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def rule_report(prepared: PreparedImport) -> pl.DataFrame:
@@ -75,6 +77,7 @@ def _save(job: Job) -> tuple[ColumnMapping | None, ColumnMapping | None]:
         header_signature=job.mapping.header_signature,
         name=job.save_as,
         version=version,
+        dropped=list(job.mapping.dropped),
     )
     return saved, saved
 
@@ -88,6 +91,7 @@ def prepare(
     and gives activity files the store's pseudonym key and known LSOAs.
     """
     from rehabdash.ingest import find_overlaps, prepare_file
+    from rehabdash.ingest.refusals import expected_loss
     from rehabdash.store.batches import list_batches
 
     mapping, saved = _save(job)
@@ -101,13 +105,17 @@ def prepare(
         progress=report,
         cancel=cancelled,
     )
+    assert isinstance(prepared, PreparedImport)  # prepared whole: the preview shows it all
     report(1.0, "Checking for rows already in the store")
     overlaps = find_overlaps(job.engine, prepared)
     names: dict[int, str] = {}
+    loss: dict[int, tuple[int, int]] = {}
     if overlaps:
         batches = list_batches(job.engine).filter(pl.col("id").is_in(list(overlaps)))
         names = dict(zip(batches["id"].to_list(), batches["source_name"].to_list(), strict=True))
-    return Preview(prepared, rule_report(prepared), overlaps, names, saved)
+        report(1.0, "Checking what replacing those batches would leave out")
+        loss = expected_loss(job.engine, prepared, list(overlaps))
+    return Preview(prepared, rule_report(prepared), overlaps, names, saved, loss)
 
 
 def _batch_lines(overlaps: dict[int, int], names: dict[int, str]) -> str:
@@ -127,14 +135,37 @@ def overlap_notice(overlaps: dict[int, int], names: dict[int, str]) -> str:
     )
 
 
-def overlap_question(overlaps: dict[int, int], names: dict[int, str], accepted: int) -> str:
-    """The confirmation text naming each live batch this file repeats, with its row count."""
+def _loss_lines(loss: dict[int, tuple[int, int]], names: dict[int, str]) -> str:
+    return "\n".join(
+        f"• batch {bid} ({names.get(bid, 'unknown file')}): {missing:,} of its {total:,} "
+        "row(s) are not in this file"
+        for bid, (missing, total) in sorted(loss.items())
+        if missing
+    )
+
+
+def overlap_question(
+    overlaps: dict[int, int],
+    names: dict[int, str],
+    accepted: int,
+    loss: dict[int, tuple[int, int]] | None = None,
+) -> str:
+    """The confirmation text naming each live batch this file repeats, with its row count,
+    and what replacing would take out of live data."""
     no = "the repeated rows are rejected as duplicates and the rest are imported."
     if sum(overlaps.values()) >= accepted:
         no = "every row is already held, so nothing would be imported."
+    lost = _loss_lines(loss or {}, names)
+    warning = (
+        "\n\nReplacing would take these rows out of live data (they stay in the old "
+        "batch for audit only):\n" + lost
+        if lost
+        else ""
+    )
     return (
         "This file repeats rows that are already in the store:\n"
         + _batch_lines(overlaps, names)
+        + warning
         + "\n\nReplace those batches? Yes: the earlier batches are superseded (kept for "
         f"audit, no longer counted). No: {no}"
     )

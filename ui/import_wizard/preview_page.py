@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from rehabdash.ingest.rejects import REJECTS_WARNING
 from rehabdash.ui.import_wizard.base import BasePage, Failure, PageId
 from rehabdash.ui.import_wizard.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.import_wizard.prepare import (
@@ -89,7 +90,7 @@ class PreviewPage(BasePage):
     def initializePage(self) -> None:
         s = self.state
         assert s.path is not None
-        s.prepared, s.overlaps, s.replace = None, {}, ()
+        s.prepared, s.overlaps, s.replace, s.loss, s.allow_loss = None, {}, (), {}, False
         for model in (self.rows_model, self.report_model, self.failures_model):
             model.set_frame(None)
         self.summary.setText("")
@@ -112,6 +113,7 @@ class PreviewPage(BasePage):
         preview: Preview = result
         s, p = self.state, preview.prepared
         s.prepared, s.overlaps, s.batch_names = p, preview.overlaps, preview.batch_names
+        s.loss = preview.loss
         if preview.saved is not None:
             s.saved, s.mapping, s.save_as = preview.saved, preview.saved, ""
         self.rows_model.set_frame(p.rows.head(PREVIEW_ROWS))
@@ -155,10 +157,12 @@ class PreviewPage(BasePage):
         s = self.state
         if s.overlaps:
             accepted = s.prepared.rows_accepted if s.prepared is not None else 0
-            answer = self.wiz.confirm_replace(overlap_question(s.overlaps, s.batch_names, accepted))
+            question = overlap_question(s.overlaps, s.batch_names, accepted, s.loss)
+            answer = self.wiz.confirm_replace(question)
             if answer is None:
                 return False
             s.replace = tuple(sorted(s.overlaps)) if answer else ()
+            s.allow_loss = bool(answer)  # the question said what replacing leaves out
         return True
 
     def nextId(self) -> int:
@@ -193,4 +197,6 @@ class PreviewPage(BasePage):
             self.export_status.done(f"Could not export: {result.message}", error=True)
             return
         n = self.state.prepared.rows_rejected if self.state.prepared else 0
-        self.export_status.done(f"Saved {n:,} rejected row(s) with their reasons to {result}.")
+        self.export_status.done(
+            f"Saved {n:,} rejected row(s) with their reasons to {result}. Note: {REJECTS_WARNING}."
+        )

@@ -38,6 +38,7 @@ class RunPage(BasePage):
         assert prepared is not None
         s.result = None
         engine, provider, period, replace = s.engine, s.provider_code, s.period, s.replace
+        allow_loss = s.allow_loss
         parts = [f"{prepared.rows_accepted:,} rows from {prepared.source_name}"]
         if replace:
             parts.append("replacing batch " + ", ".join(str(b) for b in replace))
@@ -53,6 +54,7 @@ class RunPage(BasePage):
                 provider_code=provider,
                 period=period,
                 replace=replace,
+                allow_loss=allow_loss,
                 progress=report,
                 cancel=cancelled,
             )

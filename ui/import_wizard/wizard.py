@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
@@ -28,9 +28,16 @@ from rehabdash.ui.import_wizard.sheet_page import SheetPage
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskRunner
 
-__all__ = ["ImportWizard"]
+__all__ = ["ImportWizard", "Running"]
 
 log = logging.getLogger(__name__)
+
+
+class Running(NamedTuple):
+    """A long task in flight, which closing the window would interrupt."""
+
+    source: str  # the file's name
+    text: str  # what is happening to it, as a clause: "… is being written to the store"
 
 
 class ImportWizard(QWizard):
@@ -38,6 +45,7 @@ class ImportWizard(QWizard):
 
     overview_requested = Signal()
     show_batch = Signal(int)
+    task_ended = Signal(str, bool)  # name, succeeded: a task's result has been delivered
 
     def __init__(
         self,
@@ -51,6 +59,7 @@ class ImportWizard(QWizard):
         self.runner = runner
         self.settings = settings or Settings()
         self._stops: dict[str, threading.Event] = {}
+        self._running: set[str] = set()  # tasks whose result is still to come
         self.setWindowTitle("Import a file")
         self.setAccessibleName("Import wizard")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -89,7 +98,28 @@ class ImportWizard(QWizard):
                     log.error("import wizard task %s failed", name, exc_info=exc)
                 return Failure(exc)
 
-        self.runner.start(f"import-wizard.{name}", run, on_done, on_progress)
+        def done(result: Any) -> None:
+            self._running.discard(name)
+            on_done(result)
+            self.task_ended.emit(name, not isinstance(result, Failure))
+
+        self._running.add(name)
+        self.runner.start(f"import-wizard.{name}", run, done, on_progress)
+
+    def running(self) -> Running | None:
+        """The import being written or the file being prepared, if one is (else None)."""
+        s = self.state
+        if "import" in self._running and s.prepared is not None:
+            rows, source = s.prepared.rows_accepted, s.prepared.source_name
+            return Running(source, f"{source} ({rows:,} rows) is being written to the store")
+        if "prepare" in self._running and s.path is not None:
+            return Running(s.path.name, f"{s.path.name} is being prepared (nothing is written yet)")
+        return None
+
+    def cancel_running(self) -> None:
+        """Cancel the import or preparation :meth:`running` names; its result still arrives."""
+        for name in ("import", "prepare"):
+            self.cancel(name)
 
     def cancel(self, name: str) -> None:
         """Ask the running task ``name`` to stop; its Failure(ImportCancelled) still arrives."""
@@ -102,6 +132,7 @@ class ImportWizard(QWizard):
         for name, stop in self._stops.items():
             stop.set()
             self.runner.cancel(f"import-wizard.{name}")
+        self._running.clear()
 
     def done(self, result: int) -> None:
         self.abandon()

@@ -8,7 +8,7 @@ Polars and the import pipeline load only when the page first needs them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
 from rehabdash.ui.import_wizard.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
+
+if TYPE_CHECKING:
+    from rehabdash.ui.import_wizard.wizard import Running
 
 __all__ = ["ImportPage"]
 
@@ -47,6 +50,7 @@ class ImportPage(QWidget):
 
     overview_requested = Signal()
     history_loaded = Signal()
+    task_ended = Signal(str, bool)  # the wizard's: name, succeeded
 
     def __init__(
         self,
@@ -106,12 +110,22 @@ class ImportPage(QWidget):
         wizard.setWindowFlags(Qt.WindowType.Widget)
         wizard.finished.connect(self._wizard_closed)
         wizard.overview_requested.connect(self.overview_requested)
+        wizard.task_ended.connect(self.task_ended)
         wizard.show_batch.connect(self._remember_batch)
         self.wizard = wizard
         self.stack.addWidget(wizard)
         self.stack.setCurrentWidget(wizard)
         wizard.show()
         wizard.currentPage().setFocus()
+
+    def running(self) -> Running | None:
+        """The import being written or the file being prepared, if one is."""
+        return self.wizard.running() if self.wizard is not None else None
+
+    def cancel_running(self) -> None:
+        """Cancel what :meth:`running` names; ``task_ended`` follows once it has stopped."""
+        if self.wizard is not None:
+            self.wizard.cancel_running()
 
     def _remember_batch(self, batch_id: int) -> None:
         self._select = batch_id

@@ -1,4 +1,9 @@
-"""Alembic environment: runs migrations on the Engine handed over by rehabdash.store.migrate."""
+"""Alembic environment: runs migrations on what rehabdash.store.migrate hands over.
+
+``connection``: a connection inside a transaction that already holds the store's write
+lock (rehabdash.store.migrate.upgrade); it is committed by the caller. ``engine``: run
+in a transaction of its own (tests and manual downgrades).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,12 @@ from alembic import context
 
 from rehabdash.store.schema import metadata
 
-engine = context.config.attributes["engine"]
-with engine.begin() as connection:
+connection = context.config.attributes.get("connection")
+if connection is not None:
     context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
     context.run_migrations()
+else:
+    engine = context.config.attributes["engine"]
+    with engine.begin() as own:
+        context.configure(connection=own, target_metadata=metadata, render_as_batch=True)
+        context.run_migrations()

@@ -1,0 +1,250 @@
+"""Checks on a column mapping before any row is prepared (issue 9: nothing leaked or lost).
+
+Three ways a plausible mapping goes wrong without anyone seeing it:
+
+* **A header the file has twice.** Only one of the columns can be matched by name,
+  and nobody said which: the first "Service Request Identifier" may hold NHS numbers.
+* **Identifiers in a field stored in clear.** A column whose values are NHS numbers
+  (valid modulus 11) or full postcodes, mapped to referral id, service name or any
+  other field the store keeps as text, would put them in the store unhashed.
+* **A column that looks like a field but is left unmapped.** "Date of First Attended
+  Contact" or "Discharged", dropped, makes every referral look never seen.
+
+The first two stop the import; the third stops it unless the column is mapped or
+explicitly dropped. Suggestions come from header tokens (with common abbreviations)
+and from what the values look like (dates, NHS codes through each field's own
+normaliser, numbers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import polars as pl
+
+from rehabdash.codes import INVALID, NORMALISERS
+from rehabdash.ingest.dates import parse_date_series
+from rehabdash.ingest.fields import ACTIVITY_SYNONYMS, DATE_FIELDS, IDENTIFIER_FIELDS
+from rehabdash.ingest.pseudonymise import nhs_number_valid
+
+__all__ = [
+    "Lookalike",
+    "duplicate_header_problems",
+    "identifier_leaks",
+    "names_some_field",
+    "unmapped_lookalikes",
+]
+
+_SAMPLE = 500
+_SHARE = 0.8  # share of sampled values that must look alike
+_LEAK_SHARE = 0.5  # NHS numbers or postcodes in a clear field: random ids are ~9% mod-11 valid
+_NAME_ALONE = 0.6  # words shared, of all in header and synonym, for a name to suffice
+_POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
+_STOPWORDS = frozenset({"of", "the", "a", "an", "to", "for", "on", "at", "in", "and", "or", "by"})
+# What data officers abbreviate in report headers.
+_ABBREVIATIONS = {
+    "dt": "date",
+    "ref": "referral",
+    "refd": "referred",
+    "pat": "patient",
+    "pt": "patient",
+    "org": "organisation",
+    "dob": "date birth",
+    "disch": "discharge",
+    "dis": "discharge",
+    "appt": "appointment",
+    "eth": "ethnic",
+    "relig": "religion",
+    "orient": "sexual orientation",
+    "no": "number",
+    "num": "number",
+    "nbr": "number",
+    "dx": "diagnosis",
+    "att": "attended",
+    "cont": "contact",
+    "1st": "first",
+}
+_NUMBER_FIELDS = frozenset(
+    {"age", "contacts_attended", "contacts_dna", "contacts_cancelled", "imd_decile"}
+    | {"outcome_start", "outcome_end"}
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _tokens(text: str) -> frozenset[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)  # camelCase -> camel Case
+    words: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", spaced.lower()):
+        words += _ABBREVIATIONS.get(word, word).split()
+    return frozenset(_stem(w) for w in words if w not in _STOPWORDS)
+
+
+@lru_cache(maxsize=1)
+def _field_tokens() -> dict[str, list[frozenset[str]]]:
+    return {
+        fld: [t for t in (_tokens(s) for s in (fld.replace("_", " "), *names)) if t]
+        for fld, names in ACTIVITY_SYNONYMS.items()
+    }
+
+
+def _name_match(header: str) -> tuple[str, float, float] | None:
+    """The field whose synonym the header's words cover best: (field, share of the
+    synonym's words in the header, share of all the words the two share)."""
+    words = _tokens(header)
+    if not words:
+        return None
+    best: tuple[float, int, float, str] | None = None
+    for fld, synonyms in _field_tokens().items():
+        for syn in synonyms:
+            found = len(syn & words)
+            if not found:
+                continue
+            score = (found / len(syn), found, found / len(syn | words), fld)
+            if best is None or score[:3] > best[:3]:
+                best = score
+    return None if best is None else (best[3], best[0], best[2])
+
+
+def names_some_field(headers: Sequence[str]) -> bool:
+    """True when at least one header reads like a field's name (a header row, not data)."""
+    for header in headers:
+        match = _name_match(header)
+        if match is not None and match[1] >= 0.5:
+            return True
+    return False
+
+
+def _sample(frame: pl.DataFrame, header: str) -> pl.Series:
+    values = frame[header].drop_nulls().str.strip_chars()
+    return values.filter(values != "").head(_SAMPLE)
+
+
+def _share(mask: pl.Series) -> float:
+    return float(mask.sum()) / mask.len() if mask.len() else 0.0
+
+
+def _nhs_share(values: pl.Series) -> float:
+    digits = values.str.replace_all(r"[\s-]", "")
+    return _share(pl.select(nhs_number_valid(pl.lit(digits))).to_series())
+
+
+def _value_share(fld: str, values: pl.Series) -> float:
+    """Share of ``values`` that read as valid values of ``fld``."""
+    if values.len() == 0:
+        return 0.0
+    if fld in DATE_FIELDS:
+        return _share(parse_date_series(values).is_not_null())
+    if fld in NORMALISERS:
+        coded = pl.DataFrame({"v": values}).select(NORMALISERS[fld](pl.col("v"))).to_series()
+        return _share(coded.is_not_null() & (coded != INVALID))
+    if fld in _NUMBER_FIELDS:
+        numbers = values.str.replace_all(r"[,\s]", "").cast(pl.Float64, strict=False)
+        return _share(numbers.is_not_null())
+    if fld == "nhs_number":
+        return _nhs_share(values)
+    if fld == "lsoa":
+        return _share(values.str.to_uppercase().str.contains(r"^[EW]01[0-9]{6}$"))
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """An unmapped column that probably holds ``field``, and why we think so."""
+
+    header: str
+    field: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.header!r} (probably {self.field}: {self.reason})"
+
+
+def unmapped_lookalikes(
+    frame: pl.DataFrame,
+    headers: Sequence[str],
+    fields: Mapping[str, str],
+    dropped: Collection[str] = (),
+) -> list[Lookalike]:
+    """Columns neither mapped nor dropped whose name or values look like an unmapped field.
+
+    A name that covers all of a synonym's words, with few others, is enough
+    ("Discharged", "Date of First Attended Contact"); a name that covers half of them
+    needs values that read as the field ("Seen Date" holding dates).
+    """
+    mapped = set(fields.values())
+    out: list[Lookalike] = []
+    for header in headers:
+        if header in mapped or header in dropped:
+            continue
+        match = _name_match(header)
+        if match is None:
+            continue
+        fld, covered, shared = match
+        if fld in fields or covered < 0.5:
+            continue
+        share = _value_share(fld, _sample(frame, header))
+        if covered >= 1.0 and shared >= _NAME_ALONE:
+            reason = "its name"
+            if share >= _SHARE:
+                reason += f", and {share:.0%} of its values read as one"
+            out.append(Lookalike(header, fld, reason))
+        elif share >= _SHARE:
+            reason = f"its name is close, and {share:.0%} of its values read as one"
+            out.append(Lookalike(header, fld, reason))
+    return out
+
+
+def identifier_leaks(frame: pl.DataFrame, fields: Mapping[str, str]) -> list[str]:
+    """Problems for mapped fields stored in clear whose values are NHS numbers or postcodes."""
+    problems = []
+    for fld, header in fields.items():
+        if fld in IDENTIFIER_FIELDS or fld in DATE_FIELDS or fld in _NUMBER_FIELDS:
+            continue
+        values = _sample(frame, header)
+        if values.len() == 0:
+            continue
+        what = None
+        if _nhs_share(values) >= _LEAK_SHARE:
+            what, field_name = "NHS numbers", "nhs_number"
+        elif _share(values.str.to_uppercase().str.contains(_POSTCODE)) >= _LEAK_SHARE:
+            what, field_name = "postcodes", "postcode"
+        if what is not None:
+            problems.append(
+                f"column {header!r} is mapped to {fld} but holds {what}, which would be "
+                f"stored in clear: map it as {field_name} (or map another column to {fld})"
+            )
+    return problems
+
+
+def duplicate_header_problems(
+    duplicates: Mapping[str, Sequence[str]],
+    suggested: Mapping[str, str],
+    explicit: Collection[str],
+) -> list[str]:
+    """Problems for header names the file has more than once, where a guess took one.
+
+    ``suggested``: field -> column chosen by the suggestion; ``explicit``: the columns
+    the user mapped or dropped themselves (those are not guesses).
+    """
+    problems = []
+    for name, columns in duplicates.items():
+        guessed = [(f, c) for f, c in suggested.items() if c in columns and c not in explicit]
+        if not guessed:
+            continue
+        listed = ", ".join(repr(c) for c in columns)
+        taken = ", ".join(f"{c!r} as {f}" for f, c in guessed)
+        problems.append(
+            f"the header {name!r} appears {len(columns)} times (read as {listed}) and "
+            f"{taken} was only a guess: say which column is which (--map FIELD=COLUMN, "
+            "--drop COLUMN, or the wizard's mapping page)"
+        )
+    return problems

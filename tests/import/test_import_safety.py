@@ -1,0 +1,328 @@
+"""Issue 9: no identifier stored in clear, nothing lost or revived unasked, every failure audited.
+
+Each test builds the file that showed a defect and checks the store afterwards, on
+SQLite and on a real PostgreSQL server alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from commit_helpers import TODAY, batches, counts, referrals_of, store_text
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from rehabdash.errors import StoreError
+from rehabdash.ingest import ColumnMapping, DuplicateFileError, ImportFileError, import_file
+from rehabdash.ingest.commit import ReplacementLossError
+from rehabdash.store.schema import import_batch, row_issue
+
+NHS = ["9434765919", "9434765870", "4010232137"]
+HEADER = "Patient ID,Referral ID,Provider,Referral Date"
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _audit(engine: Engine) -> list[tuple[str, dict[str, object]]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(import_batch.c.status, import_batch.c.details).order_by(import_batch.c.id)
+        ).all()
+    return [(r.status, r.details or {}) for r in rows]
+
+
+def _simple(path: Path, ids: range, day: str = "01") -> Path:
+    return _write(path, [HEADER, *(f"P{i},R{i},RY1,{day}/03/2024" for i in ids)])
+
+
+# 1. NHS numbers stored in clear --------------------------------------------------------
+
+
+def test_duplicated_header_stops_until_mapped(engine: Engine, tmp_path: Path) -> None:
+    lines = [
+        "Service Request Identifier,Patient ID,Service Request Identifier,Provider,Referral Date"
+    ]
+    lines += [f"{nhs},P{i},R{i},RY1,01/03/2024" for i, nhs in enumerate(NHS)]
+    path = _write(tmp_path / "dup.csv", lines)
+    with pytest.raises(ImportFileError) as caught:
+        import_file(engine, path, "activity", today=TODAY)
+    message = str(caught.value)
+    assert "'Service Request Identifier' appears 2 times" in message
+    assert "'Service Request Identifier (2)'" in message
+    assert counts(engine)["referral"] == 0
+    assert [status for status, _ in _audit(engine)] == ["rolled back"]
+
+    mapping = ColumnMapping(
+        "activity",
+        {
+            "nhs_number": "Service Request Identifier",
+            "referral_id": "Service Request Identifier (2)",
+        },
+        partial=True,
+    )
+    result = import_file(engine, path, "activity", today=TODAY, mapping=mapping)
+    assert result.rows_accepted == 3
+    stored = referrals_of(engine)
+    assert sorted(stored["referral_id"].to_list()) == ["R0", "R1", "R2"]
+    assert stored["nhs_number_key"].str.contains(r"^[0-9a-f]{64}$").all()
+    text = store_text(engine)
+    assert not any(nhs in text for nhs in NHS)
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "what"),
+    [
+        ("Referral ID", NHS, "NHS numbers"),
+        ("Service", ["LS1 4AP", "BD7 1DP", "HX1 2TT"], "postcodes"),
+    ],
+)
+def test_identifiers_in_a_clear_field_stop_import(
+    engine: Engine, tmp_path: Path, header: str, values: list[str], what: str
+) -> None:
+    has_ref = header == "Referral ID"
+    head = f"Patient ID,{header},Provider,Referral Date" + ("" if has_ref else ",Referral ID")
+    rows = [
+        f"P{i},{v},RY1,01/03/2024" + ("" if has_ref else f",R{i}") for i, v in enumerate(values)
+    ]
+    path = _write(tmp_path / "leak.csv", [head, *rows])
+    field = "referral_id" if has_ref else "service_name"
+    explicit = ColumnMapping(
+        "activity",
+        {"person_id": "Patient ID", field: header, "provider_code": "Provider"}
+        | {"referral_date": "Referral Date"}
+        | ({} if has_ref else {"referral_id": "Referral ID"}),
+    )
+    for mapping in (None, explicit):  # suggested or given, never stored in clear
+        with pytest.raises(ImportFileError, match=f"mapped to {field} but holds {what}"):
+            import_file(engine, path, "activity", today=TODAY, mapping=mapping)
+    assert counts(engine)["referral"] == 0
+    assert not any(v in store_text(engine) for v in values)
+
+
+# 2. and 3. Failures explained, audited, without identifiers ----------------------------
+
+
+def test_unexpected_failure_is_audited_without_identifiers(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rehabdash.ingest.pipeline as pipeline
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"choked on {NHS[0]} born 12/05/1950 at LS1 4AP")
+
+    monkeypatch.setattr(pipeline, "normalise_activity", broken)
+    path = _simple(tmp_path / "a.csv", range(3))
+    with pytest.raises(RuntimeError):
+        import_file(engine, path, "activity", today=TODAY)
+    ((status, details),) = _audit(engine)
+    assert status == "rolled back"
+    assert "RuntimeError" in str(details["error"])
+    for secret in (NHS[0], "12/05/1950", "LS1 4AP"):
+        assert secret not in store_text(engine)
+
+
+def test_file_errors_are_scrubbed_before_they_are_shown_or_stored(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # No header row: the first data row is taken as the header and listed in the message.
+    path = _write(
+        tmp_path / "noheader.csv",
+        [
+            f"PSECRET1,{NHS[0]},R1,RY1,12/05/1950,LS1 4AP",
+            f"PSECRET2,{NHS[1]},R2,RY1,01/02/1960,LS2 9JT",
+        ],
+    )
+    with pytest.raises(ImportFileError) as caught:
+        import_file(engine, path, "activity", today=TODAY)
+    assert "names none of the known fields" in str(caught.value)
+    for secret in ("PSECRET1", NHS[0], "12/05/1950", "LS1 4AP"):
+        assert secret not in str(caught.value)
+        assert secret not in store_text(engine)
+    assert [s for s, _ in _audit(engine)] == ["rolled back"]
+
+
+# 4. Lengths and control characters: the same on both stores ---------------------------
+
+
+def test_lengths_and_control_characters_are_row_problems(engine: Engine, tmp_path: Path) -> None:
+    padding = [f"P{i},R{i},RY1,01/03/2024,Physio" for i in range(30_000)]
+    bad = [
+        "PA,R" + "9" * 70 + ",RY1,01/03/2024,Physio",  # referral id over 64
+        "PB,RB,RY1" + "X" * 20 + ",01/03/2024,Physio",  # provider code over 16
+        "PC,R\x00C,RY1,01/03/2024,Physio",  # NUL in the referral id
+        "PD,RD,RY1,01/03/2024,Phys\x00io",  # NUL in free text: removed, warned
+        "PE,RE,RY1,01/03/2024," + "S" * 5_000,  # an over-long cell
+    ]
+    early = ["PF,R\x00F,RY1,01/03/2024,Physio"]  # a stray NUL near the top: a row problem too
+    padding = early + padding
+    path = tmp_path / "odd.csv"
+    path.write_bytes(
+        (
+            "Patient ID,Referral ID,Provider,Referral Date,Service\n"
+            + "\n".join(padding + bad)
+            + "\n"
+        ).encode()
+    )
+    result = import_file(engine, path, "activity", today=TODAY)
+    assert (result.rows_accepted, result.rows_rejected) == (30_001, 5)
+    rules = {(r, s): n for r, s, n in result.rule_counts.iter_rows()}
+    assert rules[("value_too_long", "rejected")] == 3
+    assert rules[("control_character", "rejected")] == 2
+    assert rules[("control_character", "warning")] == 1
+    stored = referrals_of(engine)
+    assert stored.filter(pl.col("referral_id") == "RD")["service_name"].to_list() == ["Physio"]
+    assert stored["referral_id"].str.len_chars().max() <= 64
+    with engine.connect() as conn:
+        values = conn.execute(select(row_issue.c.value)).scalars().all()
+    assert all("\x00" not in (v or "") and len(v or "") <= 101 for v in values)
+
+
+def test_mixed_encodings_are_stored_as_written(engine: Engine, tmp_path: Path) -> None:
+    utf8 = "".join(f"P{i},R{i},RY1,01/03/2024,Café Physio\n" for i in range(5))
+    cp1252 = "".join(f"P{i},R{i},RY1,01/03/2024,Café Physio\n" for i in range(5, 10))
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"Patient ID,Referral ID,Provider,Referral Date,Service\n"
+        + utf8.encode("utf-8")
+        + cp1252.encode("cp1252")
+    )
+    import_file(engine, path, "activity", today=TODAY)
+    assert set(referrals_of(engine)["service_name"].to_list()) == {"Café Physio"}
+
+
+# 7. A superseded file does not come back unasked --------------------------------------
+
+
+def test_superseded_file_is_refused_naming_its_replacement(engine: Engine, tmp_path: Path) -> None:
+    a = _simple(tmp_path / "a.csv", range(10))
+    b = _simple(tmp_path / "b.csv", range(10), day="02")
+    first = import_file(engine, a, "activity", today=TODAY)
+    second = import_file(engine, b, "activity", today=TODAY, replace=[first.batch_id])
+    before = counts(engine), batches(engine)
+    with pytest.raises(
+        DuplicateFileError, match=f"replaced by batch {second.batch_id} \\(b.csv\\)"
+    ):
+        import_file(engine, a, "activity", today=TODAY)
+    assert (counts(engine), batches(engine)) == before
+    back = import_file(engine, a, "activity", today=TODAY, replace=[second.batch_id])
+    assert back.rows_accepted == 10
+    live = referrals_of(engine, back.batch_id)
+    assert live.height == 10
+
+
+def test_same_file_may_replace_its_own_batch(engine: Engine, tmp_path: Path) -> None:
+    path = _simple(tmp_path / "a.csv", range(4))
+    first = import_file(engine, path, "activity", today=TODAY)
+    with pytest.raises(DuplicateFileError):
+        import_file(engine, path, "activity", today=TODAY)
+    again = import_file(engine, path, "activity", today=TODAY, replace=[first.batch_id])
+    assert again.superseded == (first.batch_id,)
+
+
+# 8. --replace says what leaves live data ----------------------------------------------
+
+
+def test_replacing_with_fewer_referrals_is_refused_unless_allowed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    old = import_file(engine, _simple(tmp_path / "old.csv", range(10)), "activity", today=TODAY)
+    new = _simple(tmp_path / "new.csv", range(10, 14))  # shares none of them
+    before = counts(engine)["referral"]
+    with pytest.raises(ReplacementLossError) as caught:
+        import_file(engine, new, "activity", today=TODAY, replace=[old.batch_id])
+    assert caught.value.lost == {old.batch_id: 10}
+    assert f"10 of the 10 referrals of batch {old.batch_id}" in str(caught.value)
+    assert counts(engine)["referral"] == before
+    assert [s for s, _ in _audit(engine)] == ["committed", "rolled back"]
+
+    done = import_file(
+        engine, new, "activity", today=TODAY, replace=[old.batch_id], allow_loss=True
+    )
+    assert done.left_out == {old.batch_id: 10}
+    assert any("10 row(s) not in this file" in n for n in done.notes)
+
+
+def test_rows_rejected_from_the_replacement_count_as_lost(engine: Engine, tmp_path: Path) -> None:
+    old = import_file(engine, _simple(tmp_path / "old.csv", range(3)), "activity", today=TODAY)
+    new = _write(
+        tmp_path / "new.csv",
+        [HEADER, "P0,R0,RY1,01/03/2024", "P1,R1,RY1,01/03/2099", "P2,R2,RY1,01/03/2024"],
+    )
+    with pytest.raises(ReplacementLossError) as caught:
+        import_file(engine, new, "activity", today=TODAY, replace=[old.batch_id])
+    assert caught.value.lost == {old.batch_id: 1}  # R1 is rejected (future date)
+
+
+def test_replacing_with_every_referral_needs_no_confirmation(
+    engine: Engine, tmp_path: Path
+) -> None:
+    old = import_file(engine, _simple(tmp_path / "old.csv", range(5)), "activity", today=TODAY)
+    new = _simple(tmp_path / "new.csv", range(6), day="02")
+    result = import_file(engine, new, "activity", today=TODAY, replace=[old.batch_id])
+    assert result.left_out == {old.batch_id: 0}
+    assert result.rows_accepted == 6
+
+
+# 9. Columns that look like fields are not dropped silently ----------------------------
+
+
+def test_lookalike_columns_stop_until_mapped_or_dropped(engine: Engine, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["MSK activity report"])
+    sheet.append([])
+    sheet.append(
+        [
+            "Patient ID",
+            "Referral ID",
+            "Provider",
+            "Referral Date",
+            "Date of First Attended Contact",
+            "Discharged",
+        ]
+    )
+    for i in range(5):
+        sheet.append([f"P{i}", f"R{i}", "RY1", "01/03/2024", "08/03/2024", "01/05/2024"])
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    with pytest.raises(ImportFileError) as caught:
+        import_file(engine, path, "activity", today=TODAY)
+    message = str(caught.value)
+    assert "'Date of First Attended Contact' (probably first_contact_date" in message
+    assert "'Discharged' (probably discharge_date" in message
+    assert counts(engine)["referral"] == 0
+
+    dropped = ColumnMapping("activity", {}, dropped=["Discharged"], partial=True)
+    with pytest.raises(ImportFileError, match="Date of First Attended Contact"):
+        import_file(engine, path, "activity", today=TODAY, mapping=dropped)
+    chosen = ColumnMapping(
+        "activity",
+        {"first_contact_date": "Date of First Attended Contact"},
+        dropped=["Discharged"],
+        partial=True,
+    )
+    result = import_file(engine, path, "activity", today=TODAY, mapping=chosen)
+    assert result.rows_accepted == 5
+    stored = referrals_of(engine)
+    assert stored["first_contact_date"].is_not_null().all()
+    assert stored["discharge_date"].is_null().all()
+    with engine.connect() as conn:
+        saved = conn.execute(
+            select(import_batch.c.mapping).where(import_batch.c.id == result.batch_id)
+        ).scalar_one()
+    assert saved["dropped"] == ["Discharged"]
+
+
+def test_replace_of_a_missing_batch_is_still_refused(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such batch"):
+        import_file(
+            engine, _simple(tmp_path / "a.csv", range(2)), "activity", today=TODAY, replace=[99]
+        )
