@@ -52,14 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
         "database URL: sqlite:///path/file.db or postgresql+psycopg://user@host:port/db "
         "(default: $REHABDASH_DB, else a SQLite file in your data folder)"
     )
+    # --db may come before or after the command: a subcommand leaves it unset unless
+    # given there (argparse would otherwise overwrite the earlier value with a default).
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", help=db_help)
+    common.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
     parser = argparse.ArgumentParser(
         prog="rehabdash",
         description="Community rehabilitation access dashboard for ICBs. "
         "With no command, opens the window.",
-        parents=[common],
     )
+    parser.add_argument("--db", metavar="URL", help=db_help)  # its own: default None
     parser.add_argument("--version", action="version", version=f"rehabdash {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser(

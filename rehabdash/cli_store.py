@@ -17,16 +17,8 @@ __all__ = ["add_store_parsers", "run_store_command"]
 def add_store_parsers(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
-    """Add backup, restore and key to the `rehabdash` subcommands.
-
-    ``common`` (cli.py's shared --db option) is not reused: these commands take a copy
-    whose default is left unset, so `rehabdash --db URL backup ...` keeps the URL given
-    before the command (argparse lets a subcommand's default overwrite it).
-    """
-    db = argparse.ArgumentParser(add_help=False)
-    for action in common._actions:
-        if "--db" in action.option_strings:
-            db.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=action.help)
+    """Add backup, restore and key to the `rehabdash` subcommands (``common``: --db)."""
+    db = common
     backup = sub.add_parser(
         "backup",
         parents=[db],

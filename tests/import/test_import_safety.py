@@ -326,3 +326,35 @@ def test_replace_of_a_missing_batch_is_still_refused(engine: Engine, tmp_path: P
         import_file(
             engine, _simple(tmp_path / "a.csv", range(2)), "activity", today=TODAY, replace=[99]
         )
+
+
+def test_oversized_cells_are_rejected_rows_wherever_they_are(
+    engine: Engine, tmp_path: Path
+) -> None:
+    big = "x" * 1_048_576
+    rows = [f"P{i},R{i},RY1,01/03/2024,Physio" for i in range(150)]
+    rows[0] = f"P0,R0,RY1,01/03/2024,{big}"  # row 2: inside the header probe
+    rows[98] = f"P98,R98,RY1,01/03/2024,{big}"  # row 100
+    path = _write(
+        tmp_path / "big.csv", ["Patient ID,Referral ID,Provider,Referral Date,Service", *rows]
+    )
+    result = import_file(engine, path, "activity", today=TODAY)
+    assert (result.rows_accepted, result.rows_rejected) == (148, 2)
+    with engine.connect() as conn:
+        issues = conn.execute(
+            select(row_issue.c.source_row, row_issue.c.column_name, row_issue.c.message)
+            .where(row_issue.c.rule == "value_too_long")
+            .order_by(row_issue.c.source_row)
+        ).all()
+    assert [(r.source_row, r.column_name) for r in issues] == [(2, "Service"), (100, "Service")]
+    assert "1048576 characters long" in issues[0].message
+    assert [s for s, _ in _audit(engine)] == ["committed"]
+
+
+def test_oversized_header_is_one_line_and_audited(engine: Engine, tmp_path: Path) -> None:
+    path = _write(tmp_path / "head.csv", [HEADER + "," + "H" * 2_000_000, "P1,R1,RY1,01/03/2024,x"])
+    with pytest.raises(ImportFileError) as caught:
+        import_file(engine, path, "activity", today=TODAY)
+    assert "\n" not in str(caught.value)
+    assert len(str(caught.value)) < 300
+    assert [s for s, _ in _audit(engine)] == ["rolled back"]
