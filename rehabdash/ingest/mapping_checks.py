@@ -41,6 +41,7 @@ __all__ = [
 _SAMPLE = 500
 _SHARE = 0.8  # share of sampled values that must look alike
 _LEAK_SHARE = 0.5  # NHS numbers or postcodes in a clear field: random ids are ~9% mod-11 valid
+_AGAINST = 0.5  # below this share of values reading as the field, the name is not enough
 _NAME_ALONE = 0.6  # words shared, of all in header and synonym, for a name to suffice
 _POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
 _STOPWORDS = frozenset({"of", "the", "a", "an", "to", "for", "on", "at", "in", "and", "or", "by"})
@@ -137,10 +138,11 @@ def _nhs_share(values: pl.Series) -> float:
     return _share(pl.select(nhs_number_valid(pl.lit(digits))).to_series())
 
 
-def _value_share(fld: str, values: pl.Series) -> float:
-    """Share of ``values`` that read as valid values of ``fld``."""
+def _value_share(fld: str, values: pl.Series) -> float | None:
+    """Share of ``values`` that read as valid values of ``fld``; None when the field's
+    values cannot be told apart (free text) or the column is empty."""
     if values.len() == 0:
-        return 0.0
+        return None
     if fld in DATE_FIELDS:
         return _share(parse_date_series(values).is_not_null())
     if fld in NORMALISERS:
@@ -151,9 +153,14 @@ def _value_share(fld: str, values: pl.Series) -> float:
         return _share(numbers.is_not_null())
     if fld == "nhs_number":
         return _nhs_share(values)
-    if fld == "lsoa":
-        return _share(values.str.to_uppercase().str.contains(r"^[EW]01[0-9]{6}$"))
-    return 0.0
+    patterns = {
+        "lsoa": r"^[EW]01[0-9]{6}$",
+        "gp_practice": r"^[A-Z][0-9]{5}$",
+        "postcode": _POSTCODE,
+    }
+    if fld in patterns:
+        return _share(values.str.to_uppercase().str.contains(patterns[fld]))
+    return None
 
 
 @dataclass(frozen=True)
@@ -177,8 +184,9 @@ def unmapped_lookalikes(
     """Columns neither mapped nor dropped whose name or values look like an unmapped field.
 
     A name that covers all of a synonym's words, with few others, is enough
-    ("Discharged", "Date of First Attended Contact"); a name that covers half of them
-    needs values that read as the field ("Seen Date" holding dates).
+    ("Discharged", "Date of First Attended Contact") unless the values say otherwise
+    ("GP Practice Name" holding names); a name that covers half of them needs values
+    that read as the field ("Seen Date" holding dates).
     """
     mapped = set(fields.values())
     out: list[Lookalike] = []
@@ -192,12 +200,14 @@ def unmapped_lookalikes(
         if fld in fields or covered < 0.5:
             continue
         share = _value_share(fld, _sample(frame, header))
+        if share is not None and share < _AGAINST:
+            continue  # the values say otherwise ("GP Practice Name" holding names)
         if covered >= 1.0 and shared >= _NAME_ALONE:
             reason = "its name"
-            if share >= _SHARE:
+            if share is not None and share >= _SHARE:
                 reason += f", and {share:.0%} of its values read as one"
             out.append(Lookalike(header, fld, reason))
-        elif share >= _SHARE:
+        elif share is not None and share >= _SHARE:
             reason = f"its name is close, and {share:.0%} of its values read as one"
             out.append(Lookalike(header, fld, reason))
     return out

@@ -24,6 +24,7 @@ from rehabdash.ingest.excel_reader import (
     open_workbook,
     read_sheet_grid,
 )
+from rehabdash.ingest.fields import MAX_CELL_CHARACTERS
 from rehabdash.ingest.header_detect import find_header_row, footer_kind, unique_headers
 from rehabdash.ingest.text_reader import (
     decode_bytes,
@@ -38,9 +39,9 @@ __all__ = ["ROW", "RawTable", "read_table"]
 ROW = "__row"
 _PROBE_ROWS = 60
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
-# No real column name is this long; a longer header cell means the header row is really
-# a damaged line or a data dump, and naming columns after it would be meaningless.
-MAX_HEADER_CHARS = 1_000
+# No cell is read longer, a header least of all: a longer header cell means the header
+# row is really a damaged line or a data dump, and naming columns after it is meaningless.
+MAX_HEADER_CHARS = MAX_CELL_CHARACTERS
 MAX_COLUMNS = 16_384  # Excel's limit; a wider header line is not a table
 
 

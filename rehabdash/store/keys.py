@@ -13,9 +13,9 @@ itself records which key it uses: ``store_meta`` holds a random ``key_id`` and a
   it is refused unless it passes the store's key_check.
 
 A key is made only for a store that has never had one (no key_id and no pseudonymised
-rows). A store
-whose key cannot be found refuses to import rather than make a new key. Stores made
-before key ids adopt their old key file (named from the store file's path) on first use.
+rows). A store whose key cannot be found refuses to import rather than make a new key.
+Stores made before key ids adopt their old key file (named from the store file's path)
+on first use.
 First use is serialised by the store's write lock, so processes racing on a new store
 end with one key.
 """

@@ -99,12 +99,12 @@ referral = Table(
     Column("team_type", String(8)),
     Column("service_name", Text),
     Column("referral_date", Date, nullable=False),
-    Column("source_of_referral", String(16)),
+    Column("source_of_referral", Text),  # a label as given (0004)
     Column("first_contact_date", Date),
     Column("discharge_date", Date),
-    Column("closure_reason", String(16)),
+    Column("closure_reason", Text),  # a label as given (0004)
     Column("rejection_date", Date),
-    Column("rejection_reason", String(16)),
+    Column("rejection_reason", Text),  # a label as given (0004)
     Column("age", SmallInteger),
     Column("age_band", String(8)),
     Column("sex", String(8)),
@@ -122,7 +122,7 @@ referral = Table(
     Column("contacts_attended", Integer),
     Column("contacts_dna", Integer),
     Column("contacts_cancelled", Integer),
-    Column("outcome_tool", String(32)),
+    Column("outcome_tool", Text),  # a label as given (0004)
     Column("outcome_start", Float),
     Column("outcome_end", Float),
     # No index on batch_id: with one live batch holding most rows, SQLite would pick it

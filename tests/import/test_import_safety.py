@@ -358,3 +358,21 @@ def test_oversized_header_is_one_line_and_audited(engine: Engine, tmp_path: Path
     assert "\n" not in str(caught.value)
     assert len(str(caught.value)) < 300
     assert [s for s, _ in _audit(engine)] == ["rolled back"]
+
+
+def test_long_labels_in_free_text_fields_are_stored_whole(engine: Engine, tmp_path: Path) -> None:
+    source = "Self-referral by patient or carer (online form)"
+    closure = "Discharged - treatment completed and goals met"
+    tool = "Musculoskeletal Health Questionnaire (MSK-HQ)"
+    head = HEADER + ",Source of Referral,Closure Reason,Outcome Tool"
+    path = _write(
+        tmp_path / "labels.csv", [head, f"P1,R1,RY1,01/03/2024,{source},{closure},{tool}"]
+    )
+    result = import_file(engine, path, "activity", today=TODAY)
+    assert result.rows_accepted == 1
+    stored = referrals_of(engine).row(0, named=True)
+    assert (stored["source_of_referral"], stored["closure_reason"], stored["outcome_tool"]) == (
+        source,
+        closure,
+        tool,
+    )

@@ -58,6 +58,8 @@ def test_unmapped_columns_that_look_like_fields_are_named(
         ("Clinician", "Dr Jones"),
         ("Postcode Sector", "LS1 4"),
         ("Seen Date", "yes"),  # close name, but not dates
+        ("GP Practice Name", "Leeds Road Surgery"),  # the name fits, the values do not
+        ("Discharged", "Y"),  # a flag, not a date
     ],
 )
 def test_unrelated_columns_are_not_flagged(header: str, value: str) -> None:

@@ -144,7 +144,7 @@ def test_0003_adds_store_meta_and_keeps_the_rows_both_ways(store_url: str) -> No
     assert not inspect(engine).has_table("store_meta")
 
     upgrade(engine)
-    assert current_revision(engine) == HEAD_REVISION == "0003_store_meta"
+    assert current_revision(engine) == HEAD_REVISION
     assert inspect(engine).has_table("store_meta")
     with engine.connect() as conn:
         assert conn.execute(select(referral).order_by(referral.c.id)).all() == before
@@ -154,4 +154,77 @@ def test_0003_adds_store_meta_and_keeps_the_rows_both_ways(store_url: str) -> No
     assert not inspect(engine).has_table("store_meta")
     with engine.connect() as conn:
         assert conn.execute(select(referral).order_by(referral.c.id)).all() == before
+    engine.dispose()
+
+
+def test_0004_widens_the_free_text_columns_and_keeps_rows_and_indexes(store_url: str) -> None:
+    engine = open_engine(store_url)
+    upgrade(engine, "0003_store_meta")
+    with engine.begin() as conn:
+        batch_id = record_batch(conn, BatchInfo("activity", "old.csv", "2" * 64))
+        conn.execute(
+            insert(referral),
+            [
+                {
+                    "batch_id": batch_id,
+                    "person_key": f"p{i}",
+                    "referral_id": f"R{i}",
+                    "provider_code": "RY6",
+                    "referral_date": date(2024, 4, 1 + i),
+                    "source_of_referral": "GP referral",
+                }
+                for i in range(3)
+            ],
+        )
+    with engine.connect() as conn:
+        before = conn.execute(select(referral).order_by(referral.c.id)).all()
+    indexes = sorted(ix["name"] for ix in inspect(engine).get_indexes("referral"))
+
+    upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    with engine.connect() as conn:
+        assert conn.execute(select(referral).order_by(referral.c.id)).all() == before
+    assert sorted(ix["name"] for ix in inspect(engine).get_indexes("referral")) == indexes
+    label = "Self-referral by patient or carer (online form)"
+    with engine.begin() as conn:  # PostgreSQL refused this before 0004
+        conn.execute(
+            insert(referral).values(
+                batch_id=batch_id,
+                person_key="p9",
+                referral_id="R9",
+                provider_code="RY6",
+                referral_date=date(2024, 5, 1),
+                source_of_referral=label,
+                outcome_tool="Musculoskeletal Health Questionnaire",
+            )
+        )
+        stored = conn.execute(
+            select(referral.c.source_of_referral).where(referral.c.referral_id == "R9")
+        ).scalar_one()
+    assert stored == label
+    engine.dispose()
+
+
+def test_0004_downgrade_cuts_long_labels_to_the_old_width(store_url: str) -> None:
+    engine = open_engine(store_url)
+    upgrade(engine)
+    label = "Self-referral by patient or carer"
+    with engine.begin() as conn:
+        batch_id = record_batch(conn, BatchInfo("activity", "new.csv", "3" * 64))
+        conn.execute(
+            insert(referral).values(
+                batch_id=batch_id,
+                person_key="p1",
+                referral_id="R1",
+                provider_code="RY6",
+                referral_date=date(2024, 5, 1),
+                source_of_referral=label,
+            )
+        )
+    command.downgrade(_config(engine), "0003_store_meta")
+    assert current_revision(engine) == "0003_store_meta"
+    with engine.connect() as conn:
+        kept = conn.execute(select(referral.c.source_of_referral)).scalar_one()
+    # PostgreSQL enforces the old width; SQLite never did, so it keeps the label.
+    assert kept == (label[:16] if engine.dialect.name == "postgresql" else label)
     engine.dispose()
