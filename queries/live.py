@@ -5,38 +5,22 @@ A superseded batch stays in the store for audit but is never counted (DESIGN 3).
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_
 
-from rehabdash.store.schema import import_batch, referral
+from rehabdash.codes.team_type import REHAB_CODES
+from rehabdash.store.batches import live_batches
+from rehabdash.store.schema import referral
 
 __all__ = ["REHAB_TEAM_TYPES", "in_period", "live_referrals", "rehab_teams"]
 
-# CSDS "service or team type referred to" codes that are rehabilitation (DESIGN 5.8).
-REHAB_TEAM_TYPES: tuple[str, ...] = (
-    "04",
-    "20",
-    "21",
-    "23",
-    "25",
-    "26",
-    "29",
-    "30",
-    "33",
-    "45",
-    "46",
-    "48",
-    "50",
-    "51",
-    "52",
-    "53",
-    "54",
-)
+#: CSDS "service or team type referred to" codes that are rehabilitation (DESIGN 5.8),
+#: as the code list defines them.
+REHAB_TEAM_TYPES: tuple[str, ...] = tuple(sorted(REHAB_CODES))
 
 
 def live_referrals() -> ColumnElement[bool]:
     """Referral rows whose batch is committed (not superseded or rolled back)."""
-    live = select(import_batch.c.id).where(import_batch.c.status == "committed")
-    return referral.c.batch_id.in_(live.scalar_subquery())
+    return referral.c.batch_id.in_(live_batches().scalar_subquery())
 
 
 def rehab_teams() -> ColumnElement[bool]:

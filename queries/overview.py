@@ -19,7 +19,8 @@ from rehabdash.queries.live import live_referrals, rehab_teams
 from rehabdash.queries.periods import Period, financial_year
 from rehabdash.queries.summaries import Headline, Monthly, Overview
 from rehabdash.stats import rate
-from rehabdash.store.schema import import_batch, population, referral
+from rehabdash.store.batches import live_batches
+from rehabdash.store.schema import population, referral
 
 __all__ = ["Headline", "Overview", "latest_period", "overview"]
 
@@ -44,7 +45,7 @@ def latest_period(engine: Engine) -> Period | None:
 
 
 def _population(engine: Engine, period: Period) -> tuple[float | None, int | None]:
-    live = select(import_batch.c.id).where(import_batch.c.status == "committed").scalar_subquery()
+    live = live_batches().scalar_subquery()
     with engine.connect() as conn:
         year = conn.execute(
             select(func.max(population.c.year)).where(

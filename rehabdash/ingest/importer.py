@@ -38,8 +38,8 @@ from rehabdash.ingest.pipeline import (
 )
 from rehabdash.ingest.scrub import unexpected_reason
 from rehabdash.ingest.store_rows import check_period
-from rehabdash.store.batches import BatchInfo
-from rehabdash.store.schema import area_lookup, import_batch
+from rehabdash.store.batches import BatchInfo, live_batches
+from rehabdash.store.schema import area_lookup
 
 __all__ = ["IMPORT_KINDS", "file_sha256", "import_file", "known_lsoas", "prepare_file"]
 
@@ -59,7 +59,7 @@ def _shipped_lsoas() -> frozenset[str]:
 
 def known_lsoas(engine: Engine) -> frozenset[str]:
     """LSOAs of the shipped lookups (2011 and 2021) and of the store's live area lookups."""
-    live = select(import_batch.c.id).where(import_batch.c.status == "committed")
+    live = live_batches()
     with engine.connect() as conn:
         held = conn.execute(
             select(area_lookup.c.lsoa).distinct().where(area_lookup.c.batch_id.in_(live))

@@ -20,6 +20,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from rehabdash.ingest.prepared import PreparedImport
 from rehabdash.ingest.validate import FAILURE_SCHEMA, REJECTED
+from rehabdash.store.batches import live_batches
 from rehabdash.store.bulk import bulk_insert
 from rehabdash.store.schema import area_lookup, import_batch, need_weight, population, referral
 
@@ -122,13 +123,8 @@ class HeldKeys:
         return held.group_by(spec.keys).agg(pl.col("batch_id").min())
 
     def _live(self) -> ScalarSelect[Any]:
-        spec = KINDS[self.kind]
-        live = select(import_batch.c.id).where(
-            import_batch.c.status == "committed", import_batch.c.kind.in_(spec.batch_kinds)
-        )
-        if self.exclude:
-            live = live.where(import_batch.c.id.not_in(self.exclude))
-        return live.scalar_subquery()
+        kinds = KINDS[self.kind].batch_kinds
+        return live_batches(*kinds, exclude=self.exclude).scalar_subquery()
 
     def _count(self, conn: Connection, providers: list[str]) -> int:
         query = (

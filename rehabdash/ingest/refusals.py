@@ -22,7 +22,7 @@ from rehabdash.errors import StoreError
 from rehabdash.ingest.overlaps import KINDS, file_keys
 from rehabdash.ingest.pipeline import ActivitySource
 from rehabdash.ingest.prepared import PreparedImport
-from rehabdash.store.schema import import_batch
+from rehabdash.store.schema import LIVE, import_batch
 
 __all__ = [
     "DuplicateFileError",
@@ -72,7 +72,7 @@ def _live_successor(conn: Connection, batch_id: int) -> Any:
         ).first()
         if row is None:
             return None
-        if row.status == "committed":
+        if row.status == LIVE:
             return row
         if row.superseded_by is None:
             return None
@@ -98,12 +98,12 @@ def duplicate_of(
         )
         .where(
             import_batch.c.sha256 == sha256,
-            import_batch.c.status.in_(("committed", "superseded")),
+            import_batch.c.status.in_((LIVE, "superseded")),
         )
         .order_by(import_batch.c.id)
     ).all()
     for row in rows:
-        if row.status == "committed" and int(row.id) not in wanted:
+        if row.status == LIVE and int(row.id) not in wanted:
             return DuplicateFileError(
                 f"{source_name}: this file was already imported as batch {row.id} "
                 f"({row.source_name}{_when(row)}); nothing was imported",
@@ -140,7 +140,7 @@ def check_replace(conn: Connection, kind: str, replace: Sequence[int]) -> None:
         row = found.get(bid)
         if row is None:
             raise StoreError(f"cannot replace batch {bid}: there is no such batch")
-        if row.status != "committed":
+        if row.status != LIVE:
             raise StoreError(f"cannot replace batch {bid}: it is {row.status}, not live")
         if row.kind not in KINDS[kind].batch_kinds:
             raise StoreError(f"cannot replace batch {bid}: it holds {row.kind}, not {kind}")

@@ -40,20 +40,22 @@ GroupBy = str | Sequence[str] | None
 
 
 def parse_confidence(confidence: float) -> float:
-    """Return the confidence level as a fraction in [0.5, 1).
+    """Return the confidence level as a fraction in [0.9, 1).
 
-    Accepts ``0.95`` or ``95`` (and ``0.998`` or ``99.8``). Anything else, such
-    as 1, 100, 0.05 or a negative number, raises ``ValueError``.
+    Accepts ``0.95`` or ``95`` (and ``0.998`` or ``99.8``): as PHEindicatormethods, a
+    level between 0.9 and 1 or between 90 and 100. Anything else, such as 0.5, 80,
+    1, 100, 0.05 or a negative number, raises ``ValueError`` naming the value.
     """
     if isinstance(confidence, bool) or not isinstance(confidence, int | float):
         raise ValueError(f"confidence must be a number such as 0.95 or 95, not {confidence!r}")
     level = float(confidence)
     if 1.0 < level < 100.0:
         level = level / 100.0
-    if not (math.isfinite(level) and 0.5 <= level < 1.0):
+    if not (math.isfinite(level) and 0.9 <= level < 1.0):
         raise ValueError(
-            f"confidence {confidence!r} is out of range: give a level between 0.5 and 1 "
-            "(for example 0.95) or between 50 and 100 (for example 95)"
+            f"confidence {confidence!r} is out of range: give a level between 0.9 and 1 "
+            "(for example 0.95) or between 90 and 100 (for example 95), as "
+            "PHEindicatormethods does"
         )
     return level
 

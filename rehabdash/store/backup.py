@@ -24,12 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import Engine
 
 from rehabdash.errors import StoreError
-from rehabdash.paths import check_url, make_private_dir, restrict_to_user
-from rehabdash.store.engine import sqlite_path
+from rehabdash.paths import make_private_dir, restrict_to_user
+from rehabdash.store.engine import parse_url, sqlite_path
 from rehabdash.store.keys import (
     ENV_VAR,
     install_key,
@@ -180,11 +179,7 @@ def _backup_key(zf: zipfile.ZipFile, manifest: dict[str, object], source: Path) 
 
 
 def _target(url: str) -> Path:
-    check_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise StoreError(f"'{url}' is not a valid database URL") from None
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "postgresql":
         raise StoreError(_PG_BACKUP)
     path = sqlite_path(parsed)

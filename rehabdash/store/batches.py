@@ -8,21 +8,23 @@ a superseded batch stays for audit.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from rehabdash.store.schema import import_batch
+from rehabdash.store.schema import LIVE, import_batch
 
 __all__ = [
     "BatchInfo",
     "complete_batch",
     "list_batches",
     "live_batch_ids",
+    "live_batches",
     "record_batch",
     "supersede_batch",
 ]
@@ -52,7 +54,7 @@ class BatchInfo:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def record_batch(conn: Connection, info: BatchInfo, status: str = "committed") -> int:
+def record_batch(conn: Connection, info: BatchInfo, status: str = LIVE) -> int:
     """Insert the batch row inside the caller's transaction; returns its id."""
     values = {
         "kind": info.kind,
@@ -101,13 +103,19 @@ def supersede_batch(conn: Connection, old_id: int, new_id: int) -> None:
     )
 
 
+def live_batches(*kinds: str, exclude: Collection[int] = ()) -> Select[tuple[int]]:
+    """The ids of live batches (of ``kinds``, all kinds when none, less ``exclude``):
+    the one query every count, lookup and duplicate check filters by."""
+    query = select(import_batch.c.id).where(import_batch.c.status == LIVE)
+    if kinds:
+        query = query.where(import_batch.c.kind.in_(kinds))
+    if exclude:
+        query = query.where(import_batch.c.id.not_in(list(exclude)))
+    return query
+
+
 def live_batch_ids(conn: Connection, kind: str) -> list[int]:
-    rows = conn.execute(
-        select(import_batch.c.id).where(
-            import_batch.c.kind == kind, import_batch.c.status == "committed"
-        )
-    )
-    return [int(r[0]) for r in rows]
+    return [int(row.id) for row in conn.execute(live_batches(kind))]
 
 
 def list_batches(engine: Engine) -> pl.DataFrame:

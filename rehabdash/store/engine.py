@@ -26,7 +26,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from rehabdash.errors import StoreError
 from rehabdash.paths import check_url, hide_password, make_private_dir
 
-__all__ = ["describe_url", "open_engine", "sqlite_path", "write_lock"]
+__all__ = ["describe_url", "open_engine", "parse_url", "sqlite_path", "write_lock"]
 
 # One advisory lock id for "first-use work on this store" (advisory locks are per
 # database, so stores on one server do not wait for each other).
@@ -50,7 +50,8 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database or "")
 
 
-def _parse(url: str) -> URL:
+def parse_url(url: str) -> URL:
+    """``url`` as SQLAlchemy reads it (PostgreSQL through psycopg); StoreError if malformed."""
     check_url(url)
     try:
         parsed = make_url(url)
@@ -95,7 +96,7 @@ def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
 
 def open_engine(url: str) -> Engine:
     """An Engine for the store at ``url``, checked by connecting once."""
-    parsed = _parse(url)
+    parsed = parse_url(url)
     path = sqlite_path(parsed)
     if path is not None:
         _prepare_sqlite_file(path)

@@ -33,6 +33,7 @@ __all__ = [
     "BATCH_KINDS",
     "BATCH_STATUSES",
     "INVALID",
+    "LIVE",
     "REFERRAL_COLUMNS",
     "area_lookup",
     "column_mapping",
@@ -48,7 +49,10 @@ __all__ = [
 
 INVALID = "INVALID"
 BATCH_KINDS = ("activity", "population", "imd", "need", "lookup")
-BATCH_STATUSES = ("committed", "superseded", "rolled back")
+#: A batch's status: only LIVE batches count; a superseded one is kept for audit, a rolled
+#: back one is the audit row of a failed import. The one definition of "live batch".
+LIVE = "committed"
+BATCH_STATUSES = (LIVE, "superseded", "rolled back")
 
 # Fixed constraint names so Alembic migrations match on SQLite and PostgreSQL alike.
 metadata = MetaData(

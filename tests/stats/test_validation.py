@@ -43,10 +43,23 @@ def test_x_above_n_only_for_proportions() -> None:
     assert rate(df, "x", "n")["value"][1] == pytest.approx(125_000.0)
 
 
-@pytest.mark.parametrize("level", [0, 1, 100, 0.05, 120, -95, True, "95"])
+@pytest.mark.parametrize("level", [0, 1, 100, 0.05, 120, -95, True, "95", 0.5, 0.8, 80, 50])
 def test_confidence_out_of_range(level: object) -> None:
     with pytest.raises(ValueError, match="confidence"):
         rate(COUNTS, "x", "n", confidence=level)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("level", [0.5, 80, 0.899])
+@pytest.mark.parametrize("func", [proportion, rate])
+def test_confidence_below_ninety_is_refused_naming_it(func: object, level: float) -> None:
+    # PHEindicatormethods accepts 0.9-1 or 90-100 only; so do we, and we name the value.
+    with pytest.raises(ValueError, match=rf"confidence {level!r} is out of range.*0\.9 and 1"):
+        func(COUNTS, "x", "n", confidence=level)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("level", [0.9, 90, 0.95, 95, 0.998, 99.8])
+def test_confidence_from_ninety_is_accepted(level: float) -> None:
+    assert rate(COUNTS, "x", "n", confidence=level)["confidence"].is_not_null().all()
 
 
 def test_unknown_column_and_bad_multiplier() -> None:

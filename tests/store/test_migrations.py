@@ -37,6 +37,27 @@ def _index_names(engine: Engine, table: str) -> set[str | None]:
     return {ix["name"] for ix in inspect(engine).get_indexes(table)}
 
 
+def _insert_referrals(engine: Engine, sha: str, **extra: object) -> int:
+    """Three referral rows in a new batch (columns the current metadata has); the batch id."""
+    with engine.begin() as conn:
+        batch_id = record_batch(conn, BatchInfo("activity", "old.csv", sha * 64))
+        conn.execute(
+            insert(referral),
+            [
+                {
+                    "batch_id": batch_id,
+                    "person_key": f"p{i}",
+                    "referral_id": f"R{i}",
+                    "provider_code": "RY6",
+                    "referral_date": date(2024, 4, 1 + i),
+                    **extra,
+                }
+                for i in range(3)
+            ],
+        )
+    return batch_id
+
+
 def test_head_revision_constant_matches_the_scripts() -> None:
     assert ScriptDirectory.from_config(_config()).get_current_head() == HEAD_REVISION
 
@@ -124,21 +145,7 @@ def test_0002_downgrade_restores_the_fk(store_url: str) -> None:
 def test_0003_adds_store_meta_and_keeps_the_rows_both_ways(store_url: str) -> None:
     engine = open_engine(store_url)
     upgrade(engine, "0002_referral_without_batch_fk")
-    with engine.begin() as conn:
-        batch_id = record_batch(conn, BatchInfo("activity", "old.csv", "1" * 64))
-        conn.execute(
-            insert(referral),
-            [
-                {
-                    "batch_id": batch_id,
-                    "person_key": f"p{i}",
-                    "referral_id": f"R{i}",
-                    "provider_code": "RY6",
-                    "referral_date": date(2024, 4, 1 + i),
-                }
-                for i in range(3)
-            ],
-        )
+    _insert_referrals(engine, "1")
     with engine.connect() as conn:
         before = conn.execute(select(referral).order_by(referral.c.id)).all()
     assert not inspect(engine).has_table("store_meta")
@@ -160,22 +167,7 @@ def test_0003_adds_store_meta_and_keeps_the_rows_both_ways(store_url: str) -> No
 def test_0004_widens_the_free_text_columns_and_keeps_rows_and_indexes(store_url: str) -> None:
     engine = open_engine(store_url)
     upgrade(engine, "0003_store_meta")
-    with engine.begin() as conn:
-        batch_id = record_batch(conn, BatchInfo("activity", "old.csv", "2" * 64))
-        conn.execute(
-            insert(referral),
-            [
-                {
-                    "batch_id": batch_id,
-                    "person_key": f"p{i}",
-                    "referral_id": f"R{i}",
-                    "provider_code": "RY6",
-                    "referral_date": date(2024, 4, 1 + i),
-                    "source_of_referral": "GP referral",
-                }
-                for i in range(3)
-            ],
-        )
+    batch_id = _insert_referrals(engine, "2", source_of_referral="GP referral")
     with engine.connect() as conn:
         before = conn.execute(select(referral).order_by(referral.c.id)).all()
     indexes = sorted(ix["name"] for ix in inspect(engine).get_indexes("referral"))
