@@ -15,6 +15,7 @@ from collections.abc import Callable
 import polars as pl
 
 from rehabdash.codes import INVALID, NORMALISERS
+from rehabdash.codes.age import age_band
 from rehabdash.codes.attendance import normalise_attendance
 from rehabdash.ingest.dates import parse_date_series
 from rehabdash.ingest.fields import FREE_TEXT_FIELDS
@@ -23,8 +24,6 @@ from rehabdash.ingest.readers import ROW
 from rehabdash.ingest.scrub import CONTROL_CHARACTERS
 
 __all__ = [
-    "AGE_BANDS",
-    "age_band",
     "nhs_digits",
     "normalise_activity",
     "normalise_postcode",
@@ -32,7 +31,6 @@ __all__ = [
     "trimmed",
 ]
 
-AGE_BANDS = tuple([f"{lo}-{lo + 4}" for lo in range(0, 90, 5)] + ["90+"])
 # Identifiers (person_id, referral_id) are used as trimmed, without a per-value
 # transform: they are nearly all distinct.
 _COUNT_FIELDS = ("contacts_attended", "contacts_dna", "contacts_cancelled")
@@ -45,12 +43,6 @@ _DISTINCT_SHARE = 0.9  # above this share of distinct values in a sample, work r
 def raw(field: str) -> str:
     """Name of the column holding a field's trimmed source text."""
     return f"{field}__raw"
-
-
-def age_band(age: pl.Expr) -> pl.Expr:
-    """ESP 2013 five-year band ("0-4" ... "85-89", "90+") of a whole-year age."""
-    bands = {a: AGE_BANDS[min(a // 5, 18)] for a in range(0, 121)}
-    return age.replace_strict(bands, default=None, return_dtype=pl.Utf8)
 
 
 def normalise_postcode(expr: pl.Expr) -> pl.Expr:

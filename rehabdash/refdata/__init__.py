@@ -13,6 +13,8 @@ from typing import Literal
 
 import polars as pl
 
+from rehabdash.codes.age import AGE_BANDS  # re-exported: the bands the tables use
+
 __all__ = [
     "AGE_BANDS",
     "ATTRIBUTION",
@@ -33,8 +35,6 @@ ATTRIBUTION = (
     "European Standard Population 2013: Eurostat."
 )
 
-# The 19 five-year bands of ESP 2013 and ONS estimates, youngest first.
-AGE_BANDS: tuple[str, ...] = (*(f"{a}-{a + 4}" for a in range(0, 90, 5)), "90+")
 
 Vintage = Literal[2011, 2021]
 

@@ -13,14 +13,12 @@ from importlib.resources import files
 
 import polars as pl
 
+from rehabdash.codes.age import AGE_BANDS
+
 __all__ = ["ESP2013_BANDS", "esp2013", "normalise_band_label"]
 
-#: ESP 2013 band labels, youngest first.
-ESP2013_BANDS: tuple[str, ...] = (
-    "0-4", "5-9", "10-14", "15-19", "20-24", "25-29", "30-34", "35-39", "40-44",
-    "45-49", "50-54", "55-59", "60-64", "65-69", "70-74", "75-79", "80-84",
-    "85-89", "90+",
-)  # fmt: skip
+#: ESP 2013 band labels, youngest first: the app's one set of age bands.
+ESP2013_BANDS: tuple[str, ...] = AGE_BANDS
 
 
 def esp2013() -> pl.DataFrame:
