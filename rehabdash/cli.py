@@ -279,26 +279,33 @@ def _import(args: argparse.Namespace, url: str) -> int:
 
 def _run_import(args: argparse.Namespace, url: str) -> int:
     from rehabdash.ingest import import_prepared, prepare_file
+    from rehabdash.ingest.importer import audit_failure
     from rehabdash.ingest.rejects import REJECTS_WARNING, RejectsCollector
-    from rehabdash.ingest.store_rows import check_period
+    from rehabdash.ingest.store_rows import check_period, check_provider
     from rehabdash.store import describe_url, open_store
     from rehabdash.store.mappings import save_mapping
 
     out = sys.stdout.write
-    if args.rejects is not None and not args.rejects.parent.exists():
-        raise StoreError(
-            f"cannot write {args.rejects}: folder {args.rejects.parent} does not exist"
-        )
     check_period(args.period)  # before the long prepare
+    args.provider = check_provider(args.provider)
     engine = open_store(url)
     started = time.perf_counter()
     out(f"importing {args.kind} from {args.file} into {describe_url(url)}\n")
+    try:  # a refusal before prepare_file (which audits its own) leaves its audit row
+        if args.rejects is not None and not args.rejects.parent.exists():
+            raise StoreError(
+                f"cannot write {args.rejects}: folder {args.rejects.parent} does not exist"
+            )
+        mapping = _mapping(engine, args)
+    except (StoreError, ValueError) as exc:
+        audit_failure(engine, args.file, args.kind, args.provider, exc)
+        raise
     prepared = prepare_file(
         engine,
         args.file,
         args.kind,
         sheet=_sheet(args.sheet),
-        mapping=_mapping(engine, args),
+        mapping=mapping,
         provider_code=args.provider,
         year=args.year,
         edition=args.edition,
@@ -310,9 +317,15 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
     if prepared.mapping is not None and args.kind == "activity":
         how = "given" if args.mapping else "saved or suggested from the headers"
         out(f"mapping: {len(prepared.mapping.fields)} fields mapped ({how})\n")
-    for note in prepared.notes:
+    if prepared.header_row > 1:
+        out(f"note: the header is on row {prepared.header_row:,}; the rows above it were skipped\n")
+    for note in [*prepared.notes, *([prepared.footer_note] if prepared.footer_note else [])]:
         out(f"note: {note}\n")
-    loss = _check_replacement(engine, prepared, args.replace, args.yes)
+    try:
+        loss = _check_replacement(engine, prepared, args.replace, args.yes)
+    except StoreError as exc:
+        audit_failure(engine, args.file, args.kind, args.provider, exc)
+        raise
     if loss is not None:
         out(f"note: {loss} (--yes given)\n")
     rejects = RejectsCollector(args.file) if args.rejects is not None else None

@@ -24,15 +24,19 @@ from rehabdash.ingest.fields import (
     MAX_CELL_CHARACTERS,
 )
 from rehabdash.ingest.normalise import raw
-from rehabdash.ingest.scrub import CONTROL_CHARACTERS
+from rehabdash.ingest.pseudonymise import nhs_number_valid
+from rehabdash.ingest.scrub import CONTROL_CHARACTERS, IDENTIFYING
 from rehabdash.ingest.validate import REJECTED, WARNING, Rule, Schema
 from rehabdash.store.schema import referral
 
-__all__ = ["KEY_COUNT", "ActivitySchema"]
+__all__ = ["EVENT_DATE_RULES", "KEY_COUNT", "REFERRAL_ID_NHS", "ActivitySchema"]
 
 #: Optional working column: rows of the whole file sharing a row's provider + referral
 #: id, for a file validated in parts (otherwise counted within the frame).
 KEY_COUNT = "__key_n"
+#: Optional working column: True where the referral id held an NHS number (and so is
+#: stored as its pseudonym).
+REFERRAL_ID_NHS = "__ref_nhs"
 
 _MIN_DATE = dt.date(1900, 1, 1)
 #: Fields stored as given, in the clear: a control character makes them unusable.
@@ -68,6 +72,19 @@ _ORDER = (
         "rejection date is before the referral date",
     ),
 )
+
+#: Rules whose failing value is an event date (a referral, contact, discharge or
+#: rejection date), kept when failures are stored; a date of birth's are redacted.
+EVENT_DATE_RULES = frozenset(
+    {"date_unparseable", "date_in_future", "date_before_1900", "seen_after_rejection"}
+    | {rule for _later, _earlier, rule, _message in _ORDER}
+)
+
+
+def _thousands(number: pl.Expr) -> pl.Expr:
+    """1048576 -> "1,048,576" (a plain run of digits would be masked as an identifier)."""
+    text = number.cast(pl.Utf8).str.reverse().str.replace_all(r"([0-9]{3})", "$1,")
+    return text.str.reverse().str.strip_chars_start(",")
 
 
 @dataclass
@@ -133,6 +150,28 @@ class ActivitySchema(Schema):
         )
         out.append(
             Rule(
+                "provider_code_identifier",
+                REJECTED,
+                "provider_code",
+                nhs_number_valid(pl.col("provider_code")),
+                "provider code is an NHS number, not an organisation code",
+                value=pl.col("provider_code"),
+                redact=True,
+            )
+        )
+        if REFERRAL_ID_NHS in frame.columns:
+            out.append(
+                Rule(
+                    "referral_id_identifier",
+                    WARNING,
+                    "referral_id",
+                    pl.col(REFERRAL_ID_NHS),
+                    "referral id holds what looks like an NHS number: stored as its pseudonym",
+                    redact=True,
+                )
+            )
+        out.append(
+            Rule(
                 "provider_code_unusual",
                 WARNING,
                 "provider_code",
@@ -148,12 +187,14 @@ class ActivitySchema(Schema):
         (one parallel pass finds them), so a clean 1M-row file pays almost nothing."""
         fields = sorted(have)
         suspect = [f for f in (*_KEY_TEXT, *FREE_TEXT_FIELDS) if f in have]
+        free = [f for f in FREE_TEXT_FIELDS if f in have]
         found = frame.select(
             *(pl.col(raw(f)).str.len_chars().max().alias(f"len:{f}") for f in fields),
             *(
                 pl.col(raw(f)).str.contains(CONTROL_CHARACTERS).any().alias(f"ctl:{f}")
                 for f in suspect
             ),
+            *(pl.col(raw(f)).str.contains(IDENTIFYING).any().alias(f"ids:{f}") for f in free),
         ).row(0, named=True)
         out = []
         for field in fields:
@@ -170,7 +211,7 @@ class ActivitySchema(Schema):
                         pl.format(
                             f"{name} is {{}} characters long: at most {MAX_CELL_CHARACTERS:,} "
                             "are read (a broken export?)",
-                            length,
+                            _thousands(length),
                         ),
                         redact=hide,
                     )
@@ -186,6 +227,18 @@ class ActivitySchema(Schema):
                         pl.format(
                             f"{name} is {{}} characters long: at most {width} are kept", length
                         ),
+                    )
+                )
+            if found.get(f"ids:{field}"):
+                out.append(
+                    Rule(
+                        "identifier_masked",
+                        WARNING,
+                        field,
+                        pl.col(raw(field)).str.contains(IDENTIFYING),
+                        f"{name} held what looks like an NHS number, postcode or other "
+                        "identifier; it was masked before storing",
+                        redact=True,
                     )
                 )
             if not found.get(f"ctl:{field}"):

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from rehabdash.errors import StoreError
+from rehabdash.ingest.activity_schema import EVENT_DATE_RULES
 from rehabdash.ingest.errors import ImportCancelled
 from rehabdash.ingest.overlaps import HeldKeys, file_keys, overlap_in, store_table
 from rehabdash.ingest.pipeline import ActivitySource
@@ -41,10 +42,11 @@ from rehabdash.ingest.refusals import (
     loss_message,
     replacement_loss,
 )
+from rehabdash.ingest.replaced import with_replaced
 from rehabdash.ingest.scrub import scrub, scrub_driver_message, unexpected_reason
-from rehabdash.ingest.store_rows import batch_details, check_period
+from rehabdash.ingest.store_rows import batch_details, check_period, check_provider
 from rehabdash.ingest.tally import ImportTally, accepted_rows
-from rehabdash.ingest.validate import FAILURE_SCHEMA, count_rules
+from rehabdash.ingest.validate import FAILURE_SCHEMA, count_rules, stored_failures
 from rehabdash.store.batches import BatchInfo, complete_batch, record_batch, supersede_batch
 from rehabdash.store.bulk import Cancelled, bulk_insert, driver_errors
 from rehabdash.store.schema import row_issue
@@ -157,6 +159,8 @@ def _write(
         done = tally.accepted + tally.rejected
         steps(0.05 + 0.85 * done / total, f"Checking rows {done + 1:,}-{done + part.rows_read:,}")
         overlap = overlap_in(conn, part, held=held)
+        if source.kind == "activity" and not replaced:
+            overlap = with_replaced(conn, part, overlap)
         rows = accepted_rows(part, overlap)
         tally.add(part, overlap, rows.height)
         if replaced:
@@ -187,7 +191,7 @@ def _write(
             f"were rejected ({_top_rules(counts)})"
         )
     left_out = _check_loss(conn, source, replaced, brought, options.allow_loss)
-    issues = tally.all_failures().select(FAILURE_SCHEMA.keys())
+    issues = stored_failures(tally.all_failures().select(FAILURE_SCHEMA.keys()), EVENT_DATE_RULES)
     steps(0.9, f"Writing {issues.height:,} row issues")
     if issues.height:
         bulk_insert(
@@ -320,15 +324,16 @@ def import_prepared(
 
     ``prepared`` is a :class:`PreparedImport`, or an :class:`ActivitySource` whose
     rows are prepared part by part while earlier parts are written (same outcome,
-    less time and memory). ``allow_loss``: the caller has said that replacing may
+    less time and memory). Every failure and refusal leaves a "rolled back" batch row.
+    ``allow_loss``: the caller has said that replacing may
     take rows of the replaced batches that this file lacks out of live data
-    (otherwise ReplacementLossError). Raises DuplicateFileError (store unchanged),
-    StrictModeError, ReplacementLossError, StoreError (nothing to import, a batch that
-    cannot be replaced, the database failing) or ImportCancelled; each but the first
-    leaves only a "rolled back" batch row.
+    (otherwise ReplacementLossError). Raises DuplicateFileError, StrictModeError,
+    ReplacementLossError, StoreError (nothing to import, a batch that cannot be
+    replaced, the database failing) or ImportCancelled; nothing else is written.
     """
     store_table(prepared.kind)
     period = check_period(period)
+    provider_code = check_provider(provider_code)
     steps = _Steps(progress, cancel)
     info = _info(prepared, provider_code, period, datetime.now(UTC))
     options = _Options(
@@ -343,8 +348,6 @@ def import_prepared(
             result = _write(conn, prepared, parts, info, options, steps)
         steps.scaled(0.0, 1.0)(1.0, f"Imported {result.rows_accepted:,} rows")
         return result
-    except DuplicateFileError:
-        raise
     except (ImportCancelled, Cancelled) as exc:
         record_rollback(engine, info, f"cancelled: {exc}")
         raise ImportCancelled(

@@ -37,11 +37,18 @@ from rehabdash.ingest.pipeline import (
     prepare_population,
 )
 from rehabdash.ingest.scrub import unexpected_reason
-from rehabdash.ingest.store_rows import check_period
+from rehabdash.ingest.store_rows import check_period, check_provider
 from rehabdash.store.batches import BatchInfo, live_batches
 from rehabdash.store.schema import area_lookup
 
-__all__ = ["IMPORT_KINDS", "file_sha256", "import_file", "known_lsoas", "prepare_file"]
+__all__ = [
+    "IMPORT_KINDS",
+    "audit_failure",
+    "file_sha256",
+    "import_file",
+    "known_lsoas",
+    "prepare_file",
+]
 
 IMPORT_KINDS = ("activity", "population", "imd", "need")
 
@@ -168,12 +175,13 @@ def prepare_file(
     path = Path(path)
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r} (use one of {', '.join(IMPORT_KINDS)})")
+    provider_code = check_provider(provider_code)
     if not path.is_file():
         reason = "this is a folder, not a file" if path.is_dir() else "the file does not exist"
         raise ImportFileError(path, reason)
     sha = file_sha256(path)
-    _refuse_known_file(engine, path, sha, replace)
     try:
+        _refuse_known_file(engine, path, sha, replace)
         return _prepare(
             engine,
             path,
@@ -189,16 +197,29 @@ def prepare_file(
             cancel=cancel,
         )
     except Exception as exc:
-        if isinstance(exc, ImportFileError | ImportCancelled | StoreError):
-            reason = str(exc) or type(exc).__name__
-        else:  # a library's message may quote the file: keep it for the log only
-            log.exception("preparing %s failed", path.name)
-            reason = unexpected_reason(exc)
-        if audit and sha is not None:
-            info = BatchInfo(kind, path.name, sha, size_bytes=path.stat().st_size)
-            info.provider_code = provider_code.strip().upper()[:16] if provider_code else None
-            record_rollback(engine, info, reason)
+        if audit:
+            audit_failure(engine, path, kind, provider_code, exc)
         raise
+
+
+def audit_failure(
+    engine: Engine, path: str | Path, kind: str, provider_code: str | None, exc: BaseException
+) -> None:
+    """Leave the "rolled back" audit row of an import of ``path`` that failed or was
+    refused before anything was written (the reason scrubbed; an unexpected error is
+    logged in full and recorded by its kind only)."""
+    path = Path(path)
+    sha = file_sha256(path)
+    if sha is None:  # no file to speak of: nothing to audit
+        return
+    if isinstance(exc, ImportFileError | ImportCancelled | StoreError | ValueError):
+        reason = str(exc) or type(exc).__name__
+    else:  # a library's message may quote the file: keep it for the log only
+        log.exception("importing %s failed", path.name)
+        reason = unexpected_reason(exc)
+    info = BatchInfo(kind, path.name, sha, size_bytes=path.stat().st_size)
+    info.provider_code = provider_code
+    record_rollback(engine, info, reason)
 
 
 def import_file(
@@ -225,6 +246,7 @@ def import_file(
     while the store writes the parts before (same outcome as prepare then commit).
     """
     check_period(period)  # before the long prepare
+    provider_code = check_provider(provider_code)
     stream = kind == "activity"
     share = 0.15 if stream else 0.5  # streaming prepares most rows while writing
 

@@ -6,7 +6,8 @@ with the same headers can be matched to the saved template (the store saves and
 versions templates; this module only suggests, serialises and checks them).
 Suggestions come from header names and their synonyms, then from the values
 themselves (an E01... column is an LSOA; 10-digit numbers passing the NHS number
-modulus-11 check are NHS numbers).
+modulus-11 check are NHS numbers), except where the header's name says it is some
+other field ("PAT_ID" holding "P12345" is a patient id, not a GP practice code).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import polars as pl
 
 from rehabdash.codes._normalise import clean_key
 from rehabdash.ingest.fields import ACTIVITY_SYNONYMS
+from rehabdash.ingest.mapping_checks import named_fields
 from rehabdash.ingest.pseudonymise import nhs_number_valid
 
 __all__ = ["ColumnMapping", "MappingSuggestion", "header_signature", "suggest_mapping"]
@@ -29,6 +31,7 @@ _VALUE_RULES: tuple[tuple[str, str], ...] = (
     ("postcode", r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"),
     ("gp_practice", r"^[A-Z][0-9]{5}$"),
 )
+_VALUE_FIELDS = frozenset({"nhs_number", *(f for f, _ in _VALUE_RULES)})
 _SAMPLE = 500
 _SHARE = 0.8
 
@@ -141,14 +144,20 @@ def _by_values(frame: pl.DataFrame, candidates: Sequence[str], taken: set[str]) 
         values = values.filter(values != "")
         if values.len() == 0:
             continue
+        # Values never override a name that says another field ("PAT_ID" holding
+        # "P12345"): such a column is left to the lookalike check.
+        named = named_fields(header)
+        closed = taken | set(found)
+        if named:
+            closed |= _VALUE_FIELDS - named
         digits = values.str.replace_all(r"[\s-]", "")
-        if "nhs_number" not in taken | set(found) and _share(digits, r"^[0-9]{10}$") >= _SHARE:
+        if "nhs_number" not in closed and _share(digits, r"^[0-9]{10}$") >= _SHARE:
             valid = pl.select(nhs_number_valid(pl.lit(digits))).to_series()
             if int(valid.sum()) / valid.len() >= _SHARE:
                 found["nhs_number"] = header
                 continue
         for fld, pattern in _VALUE_RULES:
-            if fld not in taken | set(found) and _share(values, pattern) >= _SHARE:
+            if fld not in closed and _share(values, pattern) >= _SHARE:
                 found[fld] = header
                 break
     return found

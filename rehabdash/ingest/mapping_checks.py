@@ -18,6 +18,7 @@ normaliser, numbers).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ __all__ = [
     "Lookalike",
     "duplicate_header_problems",
     "identifier_leaks",
+    "name_match",
+    "name_matches",
+    "named_fields",
     "names_some_field",
     "unmapped_lookalikes",
 ]
@@ -43,6 +47,9 @@ _SHARE = 0.8  # share of sampled values that must look alike
 _LEAK_SHARE = 0.5  # NHS numbers or postcodes in a clear field: random ids are ~9% mod-11 valid
 _AGAINST = 0.5  # below this share of values reading as the field, the name is not enough
 _NAME_ALONE = 0.6  # words shared, of all in header and synonym, for a name to suffice
+_CLOSE = 0.5  # synonym words covered, and words shared, for a close name (values must agree)
+# Excel serials read as dates from 1 up: a code "01" or a score "20" is not a 1900 date.
+_PLAUSIBLE_DATES = (dt.date(1901, 1, 1), dt.date(2100, 12, 31))
 _POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
 _STOPWORDS = frozenset({"of", "the", "a", "an", "to", "for", "on", "at", "in", "and", "or", "by"})
 # What data officers abbreviate in report headers.
@@ -67,6 +74,11 @@ _ABBREVIATIONS = {
     "att": "attended",
     "cont": "contact",
     "1st": "first",
+    "rsn": "reason",
+    "desc": "description",
+    "descr": "description",
+    "src": "source",
+    "svc": "service",
 }
 _NUMBER_FIELDS = frozenset(
     {"age", "contacts_attended", "contacts_dna", "contacts_cancelled", "imd_decile"}
@@ -97,28 +109,49 @@ def _field_tokens() -> dict[str, list[frozenset[str]]]:
     }
 
 
-def _name_match(header: str) -> tuple[str, float, float] | None:
-    """The field whose synonym the header's words cover best: (field, share of the
-    synonym's words in the header, share of all the words the two share)."""
+def name_matches(header: str) -> list[tuple[str, float, float]]:
+    """Every field some synonym of which shares words with the header, best first:
+    (field, share of the synonym's words in the header, share of all the words the
+    two share), each field scored by its best synonym (more words found breaks ties
+    of coverage; the field listed first in ACTIVITY_SYNONYMS breaks the rest)."""
     words = _tokens(header)
     if not words:
-        return None
-    best: tuple[float, int, float, str] | None = None
+        return []
+    best: dict[str, tuple[float, int, float]] = {}
     for fld, synonyms in _field_tokens().items():
         for syn in synonyms:
             found = len(syn & words)
             if not found:
                 continue
-            score = (found / len(syn), found, found / len(syn | words), fld)
-            if best is None or score[:3] > best[:3]:
-                best = score
-    return None if best is None else (best[3], best[0], best[2])
+            score = (found / len(syn), found, found / len(syn | words))
+            if fld not in best or score > best[fld]:
+                best[fld] = score
+    ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)  # stable on ties
+    return [(fld, covered, shared) for fld, (covered, _found, shared) in ranked]
+
+
+def name_match(header: str) -> tuple[str, float, float] | None:
+    """The best of :func:`name_matches`, or None when no field shares a word."""
+    matches = name_matches(header)
+    return matches[0] if matches else None
+
+
+def _names_alone(covered: float, shared: float) -> bool:
+    return covered >= 1.0 and shared >= _NAME_ALONE
+
+
+def named_fields(header: str) -> frozenset[str]:
+    """The fields the header's name alone says it holds (all of a synonym's words and
+    few others): "PAT_ID" names person_id, so its values must not make it a GP practice."""
+    return frozenset(
+        f for f, covered, shared in name_matches(header) if _names_alone(covered, shared)
+    )
 
 
 def names_some_field(headers: Sequence[str]) -> bool:
     """True when at least one header reads like a field's name (a header row, not data)."""
     for header in headers:
-        match = _name_match(header)
+        match = name_match(header)
         if match is not None and match[1] >= 0.5:
             return True
     return False
@@ -144,7 +177,8 @@ def _value_share(fld: str, values: pl.Series) -> float | None:
     if values.len() == 0:
         return None
     if fld in DATE_FIELDS:
-        return _share(parse_date_series(values).is_not_null())
+        lo, hi = _PLAUSIBLE_DATES
+        return _share(parse_date_series(values).is_between(lo, hi).fill_null(False))
     if fld in NORMALISERS:
         coded = pl.DataFrame({"v": values}).select(NORMALISERS[fld](pl.col("v"))).to_series()
         return _share(coded.is_not_null() & (coded != INVALID))
@@ -185,32 +219,43 @@ def unmapped_lookalikes(
 
     A name that covers all of a synonym's words, with few others, is enough
     ("Discharged", "Date of First Attended Contact") unless the values say otherwise
-    ("GP Practice Name" holding names); a name that covers half of them needs values
-    that read as the field ("Seen Date" holding dates).
+    ("GP Practice Name" holding names); a name that covers half of them, and shares
+    half of all the words, needs values that read as the field ("Seen Date" holding
+    dates, but not "Week Ending"). The fields a header's words match are tried best
+    first, skipping mapped ones: "Team" holding "20" is team_type when service_name
+    (whose synonyms include "team") is already mapped.
     """
     mapped = set(fields.values())
     out: list[Lookalike] = []
     for header in headers:
         if header in mapped or header in dropped:
             continue
-        match = _name_match(header)
-        if match is None:
-            continue
-        fld, covered, shared = match
-        if fld in fields or covered < 0.5:
-            continue
-        share = _value_share(fld, _sample(frame, header))
-        if share is not None and share < _AGAINST:
-            continue  # the values say otherwise ("GP Practice Name" holding names)
-        if covered >= 1.0 and shared >= _NAME_ALONE:
-            reason = "its name"
-            if share is not None and share >= _SHARE:
-                reason += f", and {share:.0%} of its values read as one"
-            out.append(Lookalike(header, fld, reason))
-        elif share is not None and share >= _SHARE:
-            reason = f"its name is close, and {share:.0%} of its values read as one"
-            out.append(Lookalike(header, fld, reason))
+        values: pl.Series | None = None  # sampled once, on the first candidate
+        for fld, covered, shared in name_matches(header):
+            if fld in fields or covered < _CLOSE or shared < _CLOSE:
+                continue  # below both rules whatever the values say
+            if values is None:
+                values = _sample(frame, header)
+            reason = _lookalike_reason(fld, covered, shared, values)
+            if reason is not None:
+                out.append(Lookalike(header, fld, reason))
+                break
     return out
+
+
+def _lookalike_reason(fld: str, covered: float, shared: float, values: pl.Series) -> str | None:
+    """Why the column probably holds ``fld``, or None when the rules say it does not."""
+    share = _value_share(fld, values)
+    if share is not None and share < _AGAINST:
+        return None  # the values say otherwise ("GP Practice Name" holding names)
+    if _names_alone(covered, shared):
+        reason = "its name"
+        if share is not None and share >= _SHARE:
+            reason += f", and {share:.0%} of its values read as one"
+        return reason
+    if share is not None and share >= _SHARE:
+        return f"its name is close, and {share:.0%} of its values read as one"
+    return None
 
 
 def identifier_leaks(frame: pl.DataFrame, fields: Mapping[str, str]) -> list[str]:

@@ -21,7 +21,7 @@ from rehabdash.ingest.dates import parse_date_series
 from rehabdash.ingest.fields import FREE_TEXT_FIELDS
 from rehabdash.ingest.pseudonymise import clean_nhs_number, nhs_number_valid
 from rehabdash.ingest.readers import ROW
-from rehabdash.ingest.scrub import CONTROL_CHARACTERS
+from rehabdash.ingest.scrub import CONTROL_CHARACTERS, scrub_expr
 
 __all__ = [
     "nhs_digits",
@@ -79,8 +79,13 @@ def _field_transforms(
     """Field -> function from its trimmed text to its canonical value."""
     out: dict[str, Callable[[pl.Expr], pl.Expr]] = {}
     for field in FREE_TEXT_FIELDS:
-        out[field] = lambda e: (
-            e.str.replace_all(CONTROL_CHARACTERS, "").str.replace_all(r"\s+", " ").str.strip_chars()
+        # Free text is stored in clear: NHS numbers, postcodes and long digit runs in it
+        # are masked (the validation warns where it did so).
+        out[field] = lambda e: scrub_expr(
+            e.str.replace_all(CONTROL_CHARACTERS, "")
+            .str.replace_all(r"\s+", " ")
+            .str.strip_chars(),
+            dates=False,
         ).replace("", None)
     out["provider_code"] = lambda e: e.str.to_uppercase().str.replace_all(r"\s+", "")
     out.update(NORMALISERS)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from rehabdash.ingest.activity_schema import KEY_COUNT, ActivitySchema
+from rehabdash.ingest.activity_schema import KEY_COUNT, REFERRAL_ID_NHS, ActivitySchema
 from rehabdash.ingest.contacts import is_contact_level, referrals_from_contacts
 from rehabdash.ingest.fields import (
     ACTIVITY_OUTPUT_SCHEMA,
@@ -30,7 +30,7 @@ from rehabdash.ingest.need import prepare_need
 from rehabdash.ingest.normalise import nhs_digits, normalise_activity, trimmed
 from rehabdash.ingest.population import prepare_population
 from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps, read_bytes
-from rehabdash.ingest.pseudonymise import pseudonymise
+from rehabdash.ingest.pseudonymise import holds_nhs_number, pseudonymise, pseudonymise_where
 from rehabdash.ingest.readers import ROW, RawTable, read_table
 from rehabdash.ingest.rejects import FIX_COLUMNS
 from rehabdash.ingest.resolve import resolve_mapping
@@ -214,6 +214,7 @@ class ActivitySource:
                 postcode_lookup=self.postcode_lookup,
             )
             work = work.with_columns(hashing.result())
+        work = _protect_referral_ids(work, self.key)
         notes = list(self.notes)
         if is_contact_level(fields):
             work, rolled_up = referrals_from_contacts(work)
@@ -263,7 +264,7 @@ class ActivitySource:
             return None
         frame = self.table.frame.select(ROW, *set(fields.values()))
         keys = normalise_activity(frame, fields, today=self.today, provider_code=self.provider_code)
-        return keys.select("provider_code", "referral_id")
+        return _protect_referral_ids(keys, self.key).select("provider_code", "referral_id")
 
     def key_counts(self) -> pl.Series | None:
         """Per row of the file: rows sharing its provider + referral id (None without ids)."""
@@ -324,6 +325,20 @@ def _hash_identifiers(frame: pl.DataFrame, fields: dict[str, str], key: bytes) -
         digits = nhs_digits(trimmed(frame[fields["nhs_number"]]))
         out.append(pseudonymise(digits, key).alias("nhs_number_key"))
     return out
+
+
+def _protect_referral_ids(work: pl.DataFrame, key: bytes) -> pl.DataFrame:
+    """A referral id stored in clear must not be an NHS number: one that holds a valid
+    NHS number is stored as its pseudonym (the same every time, so duplicates and
+    replacements still match), and flagged for a warning."""
+    if "referral_id" not in work.columns:
+        return work
+    found = holds_nhs_number(work["referral_id"])
+    if not found.any():
+        return work
+    return work.with_columns(
+        pseudonymise_where(work["referral_id"], found, key), found.alias(REFERRAL_ID_NHS)
+    )
 
 
 def _canonical(valid: pl.DataFrame) -> pl.DataFrame:

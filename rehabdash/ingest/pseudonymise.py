@@ -15,7 +15,15 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["clean_nhs_number", "nhs_number_valid", "pseudonymise", "pseudonymise_values", "redact"]
+__all__ = [
+    "clean_nhs_number",
+    "holds_nhs_number",
+    "nhs_number_valid",
+    "pseudonymise",
+    "pseudonymise_values",
+    "pseudonymise_where",
+    "redact",
+]
 
 _BLOCK = 64  # SHA-256 block size
 _SAMPLE = 20_000  # values looked at to judge how often a column repeats
@@ -71,6 +79,31 @@ def pseudonymise(values: pl.Series, key: bytes) -> pl.Series:
     uniques = values.drop_nulls().unique()
     digests = pl.Series(pseudonymise_values(uniques.to_list(), key), dtype=pl.Utf8)
     return values.replace_strict(uniques, digests, default=None, return_dtype=pl.Utf8)
+
+
+# An NHS number inside other text: ten digits, or 3-3-4 with spaces or hyphens, not part
+# of a longer run of digits.
+_NHS_IN_TEXT = r"(?:^|[^0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4})(?:[^0-9]|$)"
+
+
+def holds_nhs_number(values: pl.Series) -> pl.Series:
+    """True where a value holds a valid (modulus 11) NHS number, alone or inside text."""
+    # A plain contains() is a fast DFA pass; the capturing extract runs on the few hits.
+    hits = values.str.contains(r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}").fill_null(False)
+    found = pl.Series(values.name, [False] * values.len(), dtype=pl.Boolean)
+    if not hits.any():
+        return found
+    digits = values.filter(hits).str.extract(_NHS_IN_TEXT, 1)
+    valid = pl.select(nhs_number_valid(clean_nhs_number(pl.lit(digits)))).to_series()
+    return found.scatter(hits.arg_true(), valid.fill_null(False))
+
+
+def pseudonymise_where(values: pl.Series, mask: pl.Series, key: bytes) -> pl.Series:
+    """``values`` with those where ``mask`` is True replaced by their pseudonyms."""
+    if not mask.any():
+        return values
+    hashed = pseudonymise(values.filter(mask), key)
+    return values.scatter(mask.arg_true(), hashed)
 
 
 def clean_nhs_number(expr: pl.Expr) -> pl.Expr:

@@ -10,7 +10,8 @@ made readable by its owner only, and whoever writes it says so (REJECTS_WARNING)
 A spreadsheet would run a cell such as ``=HYPERLINK(...)`` as a formula (CSV
 injection): in CSV such cells get a leading apostrophe, as the OWASP guidance on CSV
 injection says (plain numbers such as -1 are left alone), which the importer takes
-off again on re-import; in XLSX every cell is written as text, never as a formula.
+off again on re-import; header names too (a source column named "=Notes"). In XLSX
+every cell, header included, is written as text, never as a formula.
 """
 
 from __future__ import annotations
@@ -69,8 +70,21 @@ def write_rows_to_fix(frame: pl.DataFrame, path: str | Path) -> Path:
     if target.suffix.lower() in {".xlsx", ".xlsm"}:
         _write_xlsx(frame, target)
     else:
-        guard_formulas(frame).write_csv(target, include_bom=True)
+        _write_csv(frame, target)
     return target
+
+
+def _write_csv(frame: pl.DataFrame, path: Path) -> None:
+    """CSV with formula-like cells guarded, the header line included."""
+    if not frame.columns:
+        frame.write_csv(path, include_bom=True)
+        return
+    # The header goes out as a row of text, so it is guarded and quoted like any cell
+    # (renaming the columns could collide with a column already named "'=Notes").
+    header = guard_formulas(pl.DataFrame({str(i): [n] for i, n in enumerate(frame.columns)}))
+    with path.open("wb") as out:
+        header.write_csv(out, include_header=False, include_bom=True)
+        guard_formulas(frame).write_csv(out, include_header=False)
 
 
 def _private(path: Path) -> None:

@@ -13,11 +13,20 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CONTROL_CHARACTERS", "scrub", "scrub_driver_message", "unexpected_reason"]
+import polars as pl
+
+__all__ = [
+    "CONTROL_CHARACTERS",
+    "IDENTIFYING",
+    "scrub",
+    "scrub_driver_message",
+    "scrub_expr",
+    "unexpected_reason",
+]
 
 # 10 digits, optionally grouped 3-3-4 (NHS numbers); any other run of 9+ digits.
 _NHS = re.compile(r"(?<![\w.])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w.])")
-_DIGITS = re.compile(r"\d{9,}")
+_DIGITS = re.compile(r"\d{6,}")  # long ids and yyyymmdd dates of birth
 _DATE = re.compile(
     r"(?<!\w)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?!\w)"
@@ -42,6 +51,36 @@ def scrub(text: str) -> str:
     text = _DATE.sub("[date]", text)
     text = _POSTCODE.sub("[postcode]", text)
     return " ".join(text.split())
+
+
+# The same rules for a column of values (polars' regex has no look-around, so a digit
+# run is masked whole, and a little more eagerly than by scrub()).
+_EXPR_RULES = (
+    (r"[\w.+-]+@[\w-]+\.[\w.-]+", "[e-mail]"),
+    (r"\d{3}[ -]?\d{3}[ -]?\d{4}", "[number]"),
+    (r"\d{6,}", "[number]"),
+)
+_EXPR_DATES = (
+    r"\b(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})\b",
+    "[date]",
+)
+_EXPR_POSTCODE = (r"(?i)\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", "[postcode]")
+#: Anything scrub_expr masks (dates aside), as one pattern: for "does this text hold one?"
+IDENTIFYING = "|".join(f"(?:{p})" for p, _mask in (*_EXPR_RULES, _EXPR_POSTCODE))
+
+
+def scrub_expr(expr: pl.Expr, *, dates: bool = True) -> pl.Expr:
+    """:func:`scrub` as a polars expression, for values stored about failures.
+
+    ``dates=False`` keeps dates: the value of a failing referral or contact date is an
+    event date the officer needs to see, not a date of birth (those are redacted by
+    their rules).
+    """
+    rules = (*_EXPR_RULES, *((_EXPR_DATES,) if dates else ()), _EXPR_POSTCODE)
+    out = expr.cast(pl.Utf8).str.replace_all(CONTROL_CHARACTERS, "?")
+    for pattern, mask in rules:
+        out = out.str.replace_all(pattern, mask)
+    return out
 
 
 def scrub_driver_message(text: str) -> str:

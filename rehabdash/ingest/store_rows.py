@@ -16,7 +16,7 @@ import polars as pl
 from rehabdash.ingest.prepared import ImportSource, PreparedImport
 from rehabdash.ingest.scrub import scrub
 
-__all__ = ["batch_details", "check_period", "providers_of", "store_frame"]
+__all__ = ["batch_details", "check_period", "check_provider", "providers_of", "store_frame"]
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LOOKUP_COLUMNS = ("lad_code", "lad_name", "sicb_code", "sicb_name", "icb_code", "icb_name")
@@ -30,6 +30,19 @@ def check_period(period: str | None) -> str | None:
     if not _PERIOD.match(period):
         raise ValueError(f"period {period!r} is not a month as YYYY-MM (e.g. 2024-05)")
     return period
+
+
+def check_provider(code: str | None) -> str | None:
+    """An ODS organisation code for rows without one (3 to 6 letters or digits), upper
+    case, or None; ValueError otherwise (it would be stored on every row)."""
+    if code is None or not code.strip():
+        return None
+    cleaned = code.strip().upper().replace(" ", "")
+    if not re.fullmatch(r"[A-Z0-9]{3,6}", cleaned):
+        raise ValueError(
+            f"provider code {code!r} is not an ODS organisation code (3 to 6 letters or digits)"
+        )
+    return cleaned
 
 
 def providers_of(prepared: PreparedImport) -> list[str]:

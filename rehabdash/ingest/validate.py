@@ -10,7 +10,7 @@ value - redacted for identifiers - and message) and per-rule counts. Only
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +18,7 @@ import polars as pl
 
 from rehabdash.ingest.pseudonymise import redact
 from rehabdash.ingest.readers import ROW
-from rehabdash.ingest.scrub import CONTROL_CHARACTERS
+from rehabdash.ingest.scrub import CONTROL_CHARACTERS, scrub_expr
 
 __all__ = [
     "FAILURE_SCHEMA",
@@ -30,6 +30,7 @@ __all__ = [
     "ValidationResult",
     "count_rules",
     "empty_failures",
+    "stored_failures",
 ]
 
 SHOWN_CHARACTERS = 100  # of a failing value, in the failure table and row_issue
@@ -158,6 +159,17 @@ def _printable(expr: pl.Expr) -> pl.Expr:
         pl.when(text.str.len_chars() > SHOWN_CHARACTERS)
         .then(text.str.slice(0, SHOWN_CHARACTERS) + pl.lit("…"))
         .otherwise(text)
+    )
+
+
+def stored_failures(failures: pl.DataFrame, event_date_rules: Collection[str]) -> pl.DataFrame:
+    """The failure table as the store keeps it (row_issue): values and messages scrubbed
+    of anything shaped like an identifier, whatever column it came from (an NHS number
+    under "Gender" is still one). Rules about event dates keep their dates."""
+    dates = pl.col("rule").is_in(sorted(event_date_rules))
+    return failures.with_columns(
+        pl.when(dates).then(scrub_expr(pl.col(c), dates=False)).otherwise(scrub_expr(pl.col(c)))
+        for c in ("value", "message")
     )
 
 

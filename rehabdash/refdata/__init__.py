@@ -3,6 +3,7 @@
 They let any English ICB work offline: pick the ICB and its LSOAs, deprivation and
 population are already here. Sources and licences: resources/REFDATA_SOURCES.md
 (MHCLG and ONS under the Open Government Licence v3.0; ESP 2013 from Eurostat).
+Census 2021 denominators and their NHS mappings: rehabdash.refdata.census.
 """
 
 from __future__ import annotations
@@ -14,16 +15,34 @@ from typing import Literal
 import polars as pl
 
 from rehabdash.codes.age import AGE_BANDS  # re-exported: the bands the tables use
+from rehabdash.refdata.census import (
+    CENSUS_ATTRIBUTION,
+    CENSUS_TABLES,
+    CENSUS_TO_NHS,
+    CensusTable,
+    census_groups,
+    census_table,
+    nhs_denominators,
+    population_by_sex,
+)
 
 __all__ = [
     "AGE_BANDS",
     "ATTRIBUTION",
+    "CENSUS_ATTRIBUTION",
+    "CENSUS_TABLES",
+    "CENSUS_TO_NHS",
+    "CensusTable",
     "Icb",
+    "census_groups",
+    "census_table",
     "esp2013",
     "gp_practices",
     "icbs",
     "imd",
     "lsoa_lookup",
+    "nhs_denominators",
+    "population_by_sex",
     "population_persons",
     "resource_path",
 ]

@@ -29,11 +29,12 @@ def test_import_summary_batches_and_duplicate(store_url: str, extract_csv: Path)
     assert f"{extract_csv.name}: this file was already imported as batch 1" in line
     listing = run("batches", "--db", store_url)
     assert listing.returncode == 0, listing.stderr
-    header, first = listing.stdout.splitlines()[:2]
+    header, refused, first = listing.stdout.splitlines()[:3]
     assert header.split() == [
         "id", "kind", "status", "file", "read", "accepted", "rejected", "period", "provider",
         "finished", "user",
     ]  # fmt: skip
+    assert refused.split()[:4] == ["2", "activity", "rolled", "back"]  # the refusal's audit row
     assert first.split()[:8] == [
         "1", "activity", "committed", extract_csv.name, "3,000", "3,000", "0", "2025-03",
     ]  # fmt: skip

@@ -94,8 +94,8 @@ def test_same_file_twice_is_refused_naming_the_batch(engine: Engine, extract_csv
         import_file(engine, extract_csv, "activity", today=TODAY)
     assert caught.value.batch_id == first.batch_id
     assert extract_csv.name in str(caught.value)
-    assert counts(engine) == before
-    assert batches(engine) == before_batches
+    assert counts(engine) == before  # no data written; the refusal is audited
+    assert batches(engine) == [*before_batches, (2, "activity", "rolled back", 0, 0, 0)]
 
 
 def test_duplicate_is_refused_at_commit_too(engine: Engine, extract_csv: Path) -> None:
@@ -105,7 +105,8 @@ def test_duplicate_is_refused_at_commit_too(engine: Engine, extract_csv: Path) -
     with pytest.raises(DuplicateFileError) as caught:
         import_prepared(engine, prepared)
     assert caught.value.batch_id == first.batch_id
-    assert batches(engine) == before
+    assert batches(engine)[:-1] == before
+    assert batches(engine)[-1][2] == "rolled back"  # the refusal is audited
 
 
 def test_repeated_referrals_are_rejected_as_already_imported(

@@ -123,7 +123,8 @@ def test_need_weights_and_same_file_refused(engine: Engine, tmp_path: Path) -> N
     )
     assert replaced.superseded == (result.batch_id,)
     assert replaced.left_out == {result.batch_id: 2}  # 0-4 F and 90+ F are not in v2
-    assert [b[2] for b in batches(engine)] == ["superseded", "committed"]
+    # need.csv, need.csv refused (audited), need_v2.csv
+    assert [b[2] for b in batches(engine)] == ["superseded", "rolled back", "committed"]
 
 
 def test_mapping_is_refused_for_reference_tables(engine: Engine, tmp_path: Path) -> None:

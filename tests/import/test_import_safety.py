@@ -208,7 +208,9 @@ def test_superseded_file_is_refused_naming_its_replacement(engine: Engine, tmp_p
         DuplicateFileError, match=f"replaced by batch {second.batch_id} \\(b.csv\\)"
     ):
         import_file(engine, a, "activity", today=TODAY)
-    assert (counts(engine), batches(engine)) == before
+    assert counts(engine) == before[0]
+    assert batches(engine)[:-1] == before[1]
+    assert batches(engine)[-1][2] == "rolled back"  # the refusal is audited
     back = import_file(engine, a, "activity", today=TODAY, replace=[second.batch_id])
     assert back.rows_accepted == 10
     live = referrals_of(engine, back.batch_id)
@@ -347,7 +349,7 @@ def test_oversized_cells_are_rejected_rows_wherever_they_are(
             .order_by(row_issue.c.source_row)
         ).all()
     assert [(r.source_row, r.column_name) for r in issues] == [(2, "Service"), (100, "Service")]
-    assert "1048576 characters long" in issues[0].message
+    assert "1,048,576 characters long" in issues[0].message
     assert [s for s, _ in _audit(engine)] == ["committed"]
 
 
@@ -376,3 +378,116 @@ def test_long_labels_in_free_text_fields_are_stored_whole(engine: Engine, tmp_pa
         closure,
         tool,
     )
+
+
+# User trial (issue 9): identifiers in the wrong column, late in a file, inside text -----
+
+
+def test_identifiers_in_any_failing_cell_are_not_stored(engine: Engine, tmp_path: Path) -> None:
+    head = "Patient ID,Referral ID,Provider,Referral Date,Gender,Ethnic Category,LSOA"
+    rows = [
+        f"P1,R1,RY1,01/03/2024,{NHS[0]},A,E01011229",  # an NHS number under Gender
+        "P2,R2,RY1,01/03/2024,F,17/01/1950,E01011229",  # a date of birth under ethnicity
+        "P3,R3,RY1,01/03/2024,F,A,LS1 4DY",  # a postcode under LSOA
+        "P4,R4,RY1,01/03/2024,F,A,E01011229",
+    ]
+    result = import_file(
+        engine, _write(tmp_path / "wrong.csv", [head, *rows]), "activity", today=TODAY
+    )
+    assert result.rows_accepted == 4
+    with engine.connect() as conn:
+        values = [v or "" for v in conn.execute(select(row_issue.c.value)).scalars()]
+    assert len(values) >= 3  # the three odd cells are warned about
+    text = store_text(engine)
+    for secret in (NHS[0], "17/01/1950", "LS1 4DY"):
+        assert secret not in text
+
+
+def test_nhs_numbers_in_referral_ids_are_stored_as_pseudonyms(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [f"P{i},R{i},RY1,01/03/2024" for i in range(600)]
+    rows[550] = f"P550,{NHS[0]},RY1,01/03/2024"  # late in the file: past any sample
+    rows[551] = f"P551,REF-{NHS[1]}-X,RY1,01/03/2024"  # inside other text
+    path = _write(tmp_path / "late.csv", [HEADER, *rows])
+    result = import_file(engine, path, "activity", today=TODAY)
+    assert result.rows_accepted == 600
+    rules = {r for r, _s, _n in result.rule_counts.iter_rows()}
+    assert "referral_id_identifier" in rules
+    stored = referrals_of(engine)["referral_id"].to_list()
+    assert sum(len(r) == 64 for r in stored) == 2
+    assert not any(n in store_text(engine) for n in NHS)
+    # The same file's referrals are recognised again (the pseudonym is stable).
+    again = _write(tmp_path / "late2.csv", [HEADER, *rows, "P999,R999,RY1,02/03/2024"])
+    second = import_file(engine, again, "activity", today=TODAY)
+    assert (second.rows_accepted, second.rows_rejected) == (1, 600)
+
+
+def test_identifiers_in_free_text_are_masked(engine: Engine, tmp_path: Path) -> None:
+    head = HEADER + ",Service"
+    rows = [f"P1,R1,RY1,01/03/2024,Leeds MSK pt {NHS[0]}", "P2,R2,RY1,01/03/2024,MSK LS1 4DY"]
+    result = import_file(
+        engine, _write(tmp_path / "text.csv", [head, *rows]), "activity", today=TODAY
+    )
+    assert any(r == "identifier_masked" for r, _s, _n in result.rule_counts.iter_rows())
+    services = sorted(referrals_of(engine)["service_name"].to_list())
+    assert services == ["Leeds MSK pt [number]", "MSK [postcode]"]
+    assert NHS[0] not in store_text(engine)
+
+
+def test_a_provider_code_that_is_an_nhs_number_is_rejected(engine: Engine, tmp_path: Path) -> None:
+    rows = [f"P{i},R{i},RY1,01/03/2024" for i in range(5)]
+    rows[2] = f"P2,R2,{NHS[0]},01/03/2024"  # one row: the whole-column check lets it by
+    result = import_file(
+        engine, _write(tmp_path / "prov.csv", [HEADER, *rows]), "activity", today=TODAY
+    )
+    assert (result.rows_accepted, result.rows_rejected) == (4, 1)
+    assert any(r == "provider_code_identifier" for r, _s, _n in result.rule_counts.iter_rows())
+    assert NHS[0] not in store_text(engine)
+
+
+def test_a_provider_option_that_is_not_an_ods_code_is_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path / "noprov.csv", ["Patient ID,Referral ID,Referral Date", "P1,R1,01/03/2024"]
+    )
+    with pytest.raises(ValueError, match="not an ODS organisation code"):
+        import_file(engine, path, "activity", today=TODAY, provider_code="RY6RY6RY6RY6RY6RY6RY6")
+    assert counts(engine)["referral"] == 0
+    result = import_file(engine, path, "activity", today=TODAY, provider_code=" ry6 ")
+    assert referrals_of(engine)["provider_code"].to_list() == ["RY6"]
+    assert result.rows_accepted == 1
+
+
+def test_long_digit_ids_and_compact_dates_are_masked_in_messages(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "nohead.csv", ["RX1000134,REF-0001,RY6,19500117,Leeds MSK Service"])
+    with pytest.raises(ImportFileError) as caught:
+        import_file(engine, path, "activity", today=TODAY)
+    for secret in ("1000134", "19500117"):
+        assert secret not in str(caught.value)
+        assert secret not in store_text(engine)
+
+
+def test_referrals_a_replacement_dropped_do_not_come_back_in_a_re_export(
+    engine: Engine, tmp_path: Path
+) -> None:
+    a = _simple(tmp_path / "a.csv", range(10))
+    first = import_file(engine, a, "activity", today=TODAY)
+    b = _simple(tmp_path / "b.csv", range(7), day="02")  # drops R7, R8, R9 on purpose
+    second = import_file(
+        engine, b, "activity", today=TODAY, replace=[first.batch_id], allow_loss=True
+    )
+    reexport = tmp_path / "a_again.csv"
+    reexport.write_bytes(a.read_bytes().replace(b"\n", b"\r\n"))  # same rows, new SHA-256
+    with pytest.raises(StoreError, match="already_imported 7, replaced_before 3"):
+        import_file(engine, reexport, "activity", today=TODAY)
+    live = referrals_of(engine).filter(pl.col("batch_id") != first.batch_id)
+    assert sorted(live["referral_id"].to_list()) == [f"R{i}" for i in range(7)]
+    # Replacing batch B on purpose brings them back.
+    back = import_file(
+        engine, reexport, "activity", today=TODAY, replace=[second.batch_id], allow_loss=True
+    )
+    assert back.rows_accepted == 10

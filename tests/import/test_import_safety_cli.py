@@ -161,3 +161,47 @@ def test_wizard_export_is_guarded_too(tmp_path: Path, suffix: str) -> None:
     if suffix == ".csv":
         assert "'=1+1" in target.read_text(encoding="utf-8-sig")
     engine.dispose()
+
+
+def _statuses(store_url: str) -> list[str]:
+    from commit_helpers import batches
+
+    engine = open_store(store_url)
+    try:
+        return [b[2] for b in batches(engine)]
+    finally:
+        engine.dispose()
+
+
+def test_every_refused_import_leaves_its_audit_row(store_url: str, tmp_path: Path) -> None:
+    old = _file(tmp_path / "old.csv", range(6))
+    assert run_cli("import", "activity", str(old), "--db", store_url).returncode == 0
+    new = _file(tmp_path / "new.csv", range(3), day="02")
+    refusals = [
+        ("import", "activity", str(old), "--db", store_url),  # the same file again
+        ("import", "activity", str(new), "--db", store_url, "--mapping", "nope"),
+        ("import", "activity", str(new), "--db", store_url, "--rejects", "/no/such/dir/r.csv"),
+        ("import", "activity", str(new), "--db", store_url, "--replace", "1"),  # needs --yes
+    ]
+    for args in refusals:
+        one_line_error(run_cli(*args))
+    assert _statuses(store_url) == ["committed", *["rolled back"] * len(refusals)]
+
+
+def test_skipped_title_and_totals_rows_are_said(store_url: str, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Community MSK referrals"])
+    sheet.append(["Run on 01/04/2024"])
+    sheet.append([])
+    sheet.append(HEADER.split(","))
+    for i in range(3):
+        sheet.append([f"P{i}", f"R{i}", "RY1", "01/03/2024"])
+    sheet.append(["Total", "", "", ""])
+    path = tmp_path / "report.xlsx"
+    book.save(path)
+    result = run_cli("import", "activity", str(path), "--db", store_url)
+    assert result.returncode == 0, result.stderr
+    assert "note: the header is on row 4; the rows above it were skipped" in result.stdout
+    assert "ignored a totals row at row 8" in result.stdout

@@ -41,6 +41,26 @@ def test_values_reveal_lsoa_and_nhs_number() -> None:
     assert suggestion.unmapped == ["Col C"]
 
 
+def test_values_do_not_override_a_header_that_names_another_field() -> None:
+    frame = pl.DataFrame(
+        {
+            "PAT_ID": ["P12345", "P12346", "P12347"],  # the GP practice pattern, a patient id
+            "Col D": ["B86001", "B86016", "B86018"],
+            "Pat NHS No": ["943 476 5919", "9434765870", "4010232137"],  # names nhs_number too
+            "Client Ref": ["E01011264", "E01011352", "E01011353"],  # "ref" alone is not clear
+        }
+    )
+    suggestion = suggest_mapping(frame, frame.columns)
+    assert suggestion.from_values == {
+        "gp_practice": "Col D",
+        "nhs_number": "Pat NHS No",
+        "lsoa": "Client Ref",
+    }
+    assert suggestion.unmapped == ["PAT_ID"]
+    only = frame.select("PAT_ID")
+    assert suggest_mapping(only, only.columns).mapping.fields == {}
+
+
 def test_better_synonym_wins_and_equal_ones_are_ambiguous() -> None:
     frame = pl.DataFrame({"Ethnicity": ["A"], "Ethnic Category": ["A"]})
     assert suggest_mapping(frame, frame.columns).mapping.fields == {

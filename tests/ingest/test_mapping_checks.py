@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from ingest_helpers import KEY, TODAY, CsvMaker
 
 from rehabdash.demo.extract import HEADERS
+from rehabdash.ingest import prepare_activity
+from rehabdash.ingest.mapping import suggest_mapping
 from rehabdash.ingest.mapping_checks import (
     duplicate_header_problems,
     identifier_leaks,
@@ -38,6 +41,9 @@ def _frame(columns: dict[str, str]) -> pl.DataFrame:
         ("Religion Desc", "Christian", "religion"),
         ("DNA Count", "2", "contacts_dna"),
         ("Outcome Score (Start)", "12", "outcome_start"),
+        ("Referral Closure Rsn", "01", "closure_reason"),  # rsn: reason
+        ("Service Desc", "MSK physiotherapy", "service_name"),  # desc: description
+        ("Total Contacts", "6", "contacts_attended"),  # close name, and counts
     ],
 )
 def test_unmapped_columns_that_look_like_fields_are_named(
@@ -60,6 +66,8 @@ def test_unmapped_columns_that_look_like_fields_are_named(
         ("Seen Date", "yes"),  # close name, but not dates
         ("GP Practice Name", "Leeds Road Surgery"),  # the name fits, the values do not
         ("Discharged", "Y"),  # a flag, not a date
+        ("Week Ending", "08/03/2024"),  # dates, but "ending" is one word of "end date"
+        ("Frailty Score", "4"),  # a number, but "score" is one word of "baseline score"
     ],
 )
 def test_unrelated_columns_are_not_flagged(header: str, value: str) -> None:
@@ -72,11 +80,130 @@ def test_mapped_fields_dropped_columns_and_the_demo_extract_are_not_flagged() ->
     assert unmapped_lookalikes(frame, frame.columns, mapped) == []
     assert unmapped_lookalikes(frame, ["Discharged"], REQUIRED, dropped={"Discharged"}) == []
     # Every column of the demo extract is mapped by name, so none can be a lookalike.
-    from rehabdash.ingest.mapping import suggest_mapping
-
     demo = pl.DataFrame({h: ["x"] for h in HEADERS})
     fields = suggest_mapping(demo, list(HEADERS)).mapping.fields
     assert unmapped_lookalikes(demo, list(HEADERS), fields) == []
+
+
+def test_a_name_is_not_overridden_by_values_that_look_like_another_field() -> None:
+    # "P12345" matches the GP practice pattern, but PAT_ID names a patient id.
+    frame = _frame({"PAT_ID": "P12345", "Ref": "R1", "Org": "RY1", "Received": "01/03/2024"})
+    suggestion = suggest_mapping(frame, frame.columns)
+    assert "gp_practice" not in suggestion.mapping.fields
+    assert suggestion.from_values == {}
+    assert "PAT_ID" in suggestion.unmapped
+    # Left to the name: flagged while person_id is unmapped...
+    unmapped = {f: h for f, h in REQUIRED.items() if f != "person_id"}
+    found = unmapped_lookalikes(frame, frame.columns, unmapped)
+    assert [(f.header, f.field, f.reason) for f in found] == [("PAT_ID", "person_id", "its name")]
+    # ...and dropped (nothing to flag) once another column is the person id.
+    assert unmapped_lookalikes(frame, ["PAT_ID"], REQUIRED) == []
+
+
+def test_a_mapped_best_match_leaves_the_next_field_a_header_could_be() -> None:
+    # "team" is a synonym of service_name; with that mapped, "20" reads as a team type.
+    frame = _frame({"Team": "20"})
+    mapped = {**REQUIRED, "service_name": "Service"}
+    found = unmapped_lookalikes(frame, ["Team"], mapped)
+    assert [(f.header, f.field) for f in found] == [("Team", "team_type")]
+    assert unmapped_lookalikes(frame, ["Team"], {**mapped, "team_type": "Team Type"}) == []
+    # Team names are not codes: nothing to flag once service_name is mapped.
+    names = _frame({"Team": "North Leeds MSK"})
+    assert unmapped_lookalikes(names, ["Team"], mapped) == []
+
+
+def test_codes_are_not_read_as_excel_dates() -> None:
+    # "01" is Excel day 1 (1899-12-31): with closure_reason mapped, the next field
+    # "Referral Closure Rsn" could be is discharge_date ("referral closure date").
+    frame = _frame({"Referral Closure Rsn": "01"})
+    mapped = {**REQUIRED, "closure_reason": "Closure Reason"}
+    assert unmapped_lookalikes(frame, frame.columns, mapped) == []
+    # A real serial date still counts.
+    dates = _frame({"Seen Date": "45356"})
+    assert [f.field for f in unmapped_lookalikes(dates, ["Seen Date"], REQUIRED)] == [
+        "first_contact_date"
+    ]
+
+
+# One realistic value (or a few) per column: text, dates, numbers as an extract has them.
+_DEMO_VALUES: dict[str, list[str]] = {
+    "NHS Number": ["9434765919", "943 476 5870", "4010232137"],
+    "Local Patient Identifier": ["RIO100231", "RIO100232", "RIO100233"],
+    "Service Request Identifier": ["SR55120", "SR55121", "SR55122"],
+    "Organisation Code (Provider)": ["RY6"],
+    "Team Type": ["20", "21", "03"],
+    "Service Name": ["MSK Physiotherapy", "Community Rehab"],
+    "Referral Received Date": ["01/03/2024", "04/03/2024"],
+    "Source of Referral": ["GP", "Self referral"],
+    "First Contact Date": ["05/03/2024", "11/03/2024"],
+    "Discharge Date": ["01/05/2024", ""],
+    "Referral Closure Reason": ["01", "02"],
+    "Referral Rejection Date": ["", "", "07/03/2024"],
+    "Referral Rejection Reason": ["", "", "Not appropriate"],
+    "Date of Birth": ["12/05/1950", "03/11/1941"],
+    "Gender": ["Female", "Male"],
+    "Gender Identity": ["1", "2"],
+    "Gender Identity Same At Birth": ["Y"],
+    "Ethnic Category": ["A", "White - British", "H"],
+    "GP Practice Code": ["B86001", "B86016"],
+    "LSOA": ["E01011264", "E01011352"],
+    "Disability": ["N", "Y"],
+    "Religion": ["Christian", "No religion"],
+    "Sexual Orientation": ["1", "Heterosexual"],
+    "Marital Status": ["M", "Single"],
+    "Pregnant": ["N", ""],
+    "Attended Contacts": ["6", "4", "0"],
+    "DNA Contacts": ["1", "0"],
+    "Cancelled Contacts": ["0", "2"],
+    "Outcome Measure": ["EQ-5D-5L"],
+    "Outcome Score Start": ["0.45", "0.61"],
+    "Outcome Score End": ["0.72", ""],
+}
+_EXTRA_VALUES: dict[str, list[str]] = {
+    "Clinician": ["Dr A Jones", "S Patel (Physio)"],
+    "Priority": ["Routine", "Urgent"],
+    "Referral Reason": ["Knee pain", "Falls"],
+    "Appointment Type": ["Face to face", "Telephone"],
+    "GP Practice Name": ["Leeds Road Surgery", "The Grange Practice"],
+    "Postcode District": ["LS1", "BD7"],
+    "Age Band": ["65-69", "80-84"],
+    "Comments": ["seen twice", "", "moved area"],
+    "Wait (days)": ["14", "32", "3"],
+    "Contact Type": ["Face to face", "Video"],
+    "Week Ending": ["08/03/2024", "15/03/2024"],
+    "Frailty Score": ["4", "6", "5"],
+    "Referral Closure Rsn": ["01", "02"],  # closure_reason is mapped: a second copy
+}
+
+
+def _realistic_frame(rows: int = 30) -> pl.DataFrame:
+    columns = {**_DEMO_VALUES, **_EXTRA_VALUES}
+    assert set(_DEMO_VALUES) == set(HEADERS)
+    return pl.DataFrame({h: [vs[i % len(vs)] for i in range(rows)] for h, vs in columns.items()})
+
+
+def test_the_demo_extract_with_realistic_extra_columns_does_not_stop(
+    make_csv: CsvMaker,
+) -> None:
+    frame = _realistic_frame()
+    suggestion = suggest_mapping(frame, frame.columns)
+    fields = suggestion.mapping.fields
+    wanted = {h: f for h, f in HEADERS.items() if f != "lsoa_as_recorded"} | {"LSOA": "lsoa"}
+    assert {h: f for f, h in fields.items()} == wanted  # every demo column, no extra
+    assert suggestion.from_values == {}
+    assert unmapped_lookalikes(frame, frame.columns, fields) == []
+    assert identifier_leaks(frame, fields) == []
+    # And through the pipeline: the file is read, mapped and checked without stopping.
+    path = make_csv(frame.rows(), header=frame.columns)
+    prepared = prepare_activity(path, key=KEY, today=TODAY)
+    assert prepared.rows_read == frame.height
+    # The trial's file had no discharge date or baseline score: the week ending (dates),
+    # the frailty score (numbers) and the closure codes ("01", not Excel day 1) stay
+    # unflagged all the same.
+    fewer = frame.drop("Discharge Date", "Outcome Score Start")
+    fields = suggest_mapping(fewer, fewer.columns).mapping.fields
+    assert {"discharge_date", "outcome_start"}.isdisjoint(fields)
+    assert unmapped_lookalikes(fewer, fewer.columns, fields) == []
 
 
 def test_identifiers_in_clear_fields() -> None:
