@@ -25,6 +25,7 @@ from rehabdash.ingest.fields import (
 )
 from rehabdash.ingest.normalise import raw
 from rehabdash.ingest.pseudonymise import nhs_number_valid
+from rehabdash.ingest.readers import MISALIGNED
 from rehabdash.ingest.scrub import CONTROL_CHARACTERS, IDENTIFYING
 from rehabdash.ingest.validate import REJECTED, WARNING, Rule, Schema
 from rehabdash.store.schema import referral
@@ -97,6 +98,17 @@ class ActivitySchema(Schema):
     def rules(self, frame: pl.DataFrame) -> Sequence[Rule]:
         have = {c[: -len("__raw")] for c in frame.columns if c.endswith("__raw")}
         rules: list[Rule] = []
+        if MISALIGNED in frame.columns:
+            rules.append(
+                Rule(
+                    "row_misaligned",
+                    REJECTED,
+                    pl.lit(None, dtype=pl.Utf8),
+                    pl.col(MISALIGNED),
+                    "the row has more cells than the header (an unquoted comma in a value?): "
+                    "its values would land in the wrong columns",
+                )
+            )
         rules += self._required(have, frame)
         rules += self._text(have, frame)
         rules += self._dates(have)

@@ -20,7 +20,7 @@ from rehabdash.codes.attendance import normalise_attendance
 from rehabdash.ingest.dates import parse_date_series
 from rehabdash.ingest.fields import FREE_TEXT_FIELDS
 from rehabdash.ingest.pseudonymise import clean_nhs_number, nhs_number_valid
-from rehabdash.ingest.readers import ROW
+from rehabdash.ingest.readers import MISALIGNED, ROW
 from rehabdash.ingest.scrub import CONTROL_CHARACTERS, scrub_expr
 
 __all__ = [
@@ -213,6 +213,8 @@ def normalise_activity(
         wales = _expression(lambda e: _compact(e).str.contains(r"^W01[0-9]{6}$"))
         transforms["lsoa"] = lambda v: pl.DataFrame({"l": lsoa(v), "w": wales(v)}).to_struct()
     columns: list[pl.Series] = [frame[ROW]]
+    if MISALIGNED in frame.columns:  # the reader's flag travels with the row
+        columns.append(frame[MISALIGNED])
     for field, header in fields.items():
         columns += _field_columns(frame[header], field, transforms.get(field))
     work = pl.DataFrame(columns)

@@ -31,7 +31,7 @@ from rehabdash.ingest.normalise import nhs_digits, normalise_activity, trimmed
 from rehabdash.ingest.population import prepare_population
 from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps, read_bytes
 from rehabdash.ingest.pseudonymise import holds_nhs_number, pseudonymise, pseudonymise_where
-from rehabdash.ingest.readers import ROW, RawTable, read_table
+from rehabdash.ingest.readers import MISALIGNED, ROW, RawTable, read_table
 from rehabdash.ingest.rejects import FIX_COLUMNS
 from rehabdash.ingest.resolve import resolve_mapping
 
@@ -232,7 +232,7 @@ class ActivitySource:
         rows = _canonical(result.valid)
         # A fixed rows-to-fix file brings old row numbers and reasons: the new ones replace them.
         rejected = (
-            frame.drop(FIX_COLUMNS, strict=False)
+            frame.drop(*FIX_COLUMNS, MISALIGNED, strict=False)
             .join(result.rejected_rows, on=ROW, how="inner", maintain_order="left")
             .rename({ROW: "source_row"})
         )

@@ -34,9 +34,11 @@ from rehabdash.ingest.text_reader import (
     sniff_delimiter,
 )
 
-__all__ = ["ROW", "RawTable", "read_table"]
+__all__ = ["MISALIGNED", "ROW", "RawTable", "read_table"]
 
 ROW = "__row"
+#: True on rows with more non-empty cells than the header: their values are misplaced.
+MISALIGNED = "__misaligned"
 _PROBE_ROWS = 60
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 # No cell is read longer, a header least of all: a longer header cell means the header
@@ -85,9 +87,16 @@ def _read_text(path: Path, data: bytes, vocabulary: Collection[str]) -> RawTable
     if header is None:
         raise ImportFileError(path, "the file has no table (only blank lines at the top)")
     _check_header_width(path, body, header, delimiter)
-    grid = read_text_grid(path, body, delimiter, skip_lines=header)
+    grid, wide = read_text_grid(path, body, delimiter, skip_lines=header)
     letters = [column_letter(i) for i in range(grid.width)]
     table = _assemble(path, grid, 0, header + 1, letters)
+    if wide:  # grid row i is file row header + 1 + i
+        rows = [header + 1 + i for i in wide]
+        table.frame = table.frame.with_columns(pl.col(ROW).is_in(rows).alias(MISALIGNED))
+        table.notes.append(
+            f"{len(wide):,} row(s) have more cells than the header (an unquoted "
+            f"{'comma' if delimiter == ',' else 'delimiter'} in a value?): they are rejected"
+        )
     table.encoding, table.delimiter = encoding, delimiter
     if encoding_note:
         table.notes.insert(0, encoding_note)

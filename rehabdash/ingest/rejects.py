@@ -24,7 +24,7 @@ import xlsxwriter
 
 from rehabdash.ingest.fields import ACTIVITY_SYNONYMS, vocabulary
 from rehabdash.ingest.prepared import PreparedImport, read_bytes
-from rehabdash.ingest.readers import ROW, read_table
+from rehabdash.ingest.readers import MISALIGNED, ROW, read_table
 from rehabdash.paths import restrict_to_user
 
 __all__ = [
@@ -156,7 +156,7 @@ class RejectsCollector:
             self.source, data, sheet=self.sheet, vocabulary=vocabulary(ACTIVITY_SYNONYMS)
         )
         return (
-            table.frame.drop(FIX_COLUMNS, strict=False)
+            table.frame.drop(*FIX_COLUMNS, MISALIGNED, strict=False)
             .rename({ROW: "source_row"})
             .join(reasons, on="source_row", how="inner", maintain_order="left")
             .select(columns)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import logging
 import re
 import threading
@@ -235,19 +236,22 @@ def _split(line: str, delimiter: str) -> list[str]:
         return [line]
 
 
-def read_text_grid(path: Path, body: bytes, delimiter: str, skip_lines: int) -> pl.DataFrame:
-    """All rows from ``skip_lines`` on (the header first), every column as text."""
+def read_text_grid(
+    path: Path, body: bytes, delimiter: str, skip_lines: int
+) -> tuple[pl.DataFrame, list[int]]:
+    """All rows from ``skip_lines`` on (the header first), every column as text, and the
+    grid rows that have more non-empty cells than the header (an unquoted delimiter in a
+    cell shifts every later value into the wrong column: those rows must not be used)."""
+    wide: list[int] = []
     try:
-        grid = pl.read_csv(
-            body,
-            has_header=False,
-            separator=delimiter,
-            skip_lines=skip_lines,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-            quote_char='"',
-        )
+        try:
+            grid = _parse(body, delimiter, skip_lines, truncate=False)
+        except pl.exceptions.ComputeError as exc:
+            if "more fields" not in str(exc):
+                raise
+            # Only now pay for a second parse and a pass that finds the wide rows.
+            grid = _parse(body, delimiter, skip_lines, truncate=True)
+            wide = _wide_records(body, delimiter, skip_lines, grid.width)
     except pl.exceptions.PolarsError as exc:
         # polars quotes the offending line: log it, never show or store it.
         log.debug("polars could not parse %s: %s", path.name, exc)
@@ -257,7 +261,35 @@ def read_text_grid(path: Path, body: bytes, delimiter: str, skip_lines: int) -> 
         row, cell, reason = problem
         column = None if cell is None else column_letter(cell)
         raise ImportFileError(path, reason, row=row, column=column) from None
-    return grid
+    return grid, wide
+
+
+def _parse(body: bytes, delimiter: str, skip_lines: int, *, truncate: bool) -> pl.DataFrame:
+    return pl.read_csv(
+        body,
+        has_header=False,
+        separator=delimiter,
+        skip_lines=skip_lines,
+        infer_schema=False,
+        truncate_ragged_lines=truncate,
+        raise_if_empty=False,
+        quote_char='"',
+    )
+
+
+def _wide_records(body: bytes, delimiter: str, skip_lines: int, width: int) -> list[int]:
+    """Indexes of the records (the header is 0) with a non-empty cell past ``width``;
+    trailing empty cells ("1,2,3,") are a common export habit and harmless."""
+    start = 0
+    for _ in range(skip_lines):
+        start = body.find(b"\n", start) + 1
+    text = io.StringIO(body[start:].decode("utf-8", errors="replace"), newline="")
+    csv.field_size_limit(2**31 - 1)  # a 50 MB cell is a row's problem, not the parser's
+    return [
+        i
+        for i, cells in enumerate(csv.reader(text, delimiter=delimiter))
+        if len(cells) > width and any(c.strip() for c in cells[width:])
+    ]
 
 
 _QUOTED = re.compile(rb'"(?:[^"]|"")*"')  # a closed quoted cell ("" is an escaped quote)

@@ -491,3 +491,28 @@ def test_referrals_a_replacement_dropped_do_not_come_back_in_a_re_export(
         engine, reexport, "activity", today=TODAY, replace=[second.batch_id], allow_loss=True
     )
     assert back.rows_accepted == 10
+
+
+def test_rows_with_more_cells_than_the_header_are_rejected_not_shifted(
+    engine: Engine, tmp_path: Path
+) -> None:
+    head = HEADER + ",Ethnic Category,Service"
+    rows = [
+        "P1,R1,RY1,01/03/2024,A,Leeds MSK",
+        "P2,R2,RY1,01/03/2024,White, British,Leeds MSK",  # an unquoted comma
+        "P3,R3,RY1,01/03/2024,A,Leeds MSK,",  # a trailing comma: harmless
+        'P4,R4,RY1,01/03/2024,"White, British",Leeds MSK',  # quoted: fine
+    ]
+    result = import_file(
+        engine, _write(tmp_path / "ragged.csv", [head, *rows]), "activity", today=TODAY
+    )
+    assert (result.rows_accepted, result.rows_rejected) == (3, 1)
+    assert any("more cells than the header" in n for n in result.notes)
+    with engine.connect() as conn:
+        issue = conn.execute(
+            select(row_issue.c.source_row, row_issue.c.rule).where(
+                row_issue.c.rule == "row_misaligned"
+            )
+        ).one()
+    assert tuple(issue) == (3, "row_misaligned")
+    assert set(referrals_of(engine)["service_name"].to_list()) == {"Leeds MSK"}
