@@ -31,7 +31,8 @@ class Settings:
         self._qs.setValue("window/geometry", value)
 
     def last_page(self) -> int:
-        return int(self._qs.value("window/page", 0, int))
+        value = self._qs.value("window/page", 0, int)
+        return value if isinstance(value, int) else 0
 
     def set_last_page(self, index: int) -> None:
         self._qs.setValue("window/page", index)

@@ -51,6 +51,8 @@ ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0. "
     "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
     "Contains OS data © Crown copyright and database right. "
+    "Source: Office for National Statistics, Census 2021, licensed under the Open Government "
+    "Licence v3.0. "
     "European Standard Population 2013: Eurostat."
 )
 

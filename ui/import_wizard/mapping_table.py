@@ -82,10 +82,10 @@ class MappingTable(QTableWidget):
             combo.clear()
             combo.addItems([NOT_MAPPED, *headers])
             chosen = fields.get(name)
-            combo.setCurrentIndex(combo.findText(chosen) if chosen in headers else 0)
+            combo.setCurrentIndex(combo.findText(chosen) if chosen in headers and chosen else 0)
             combo.blockSignals(False)
             need = name in self._required
-            item = self.item(row, 0)
+            item = self._cell(row, 0)
             item.setText(field_label(name) + (" *" if need else ""))
             item.setFont(bold if need else self.font())
             item.setToolTip(f"{name} — required" if need else name)
@@ -102,6 +102,11 @@ class MappingTable(QTableWidget):
         combo = self.combos[name]
         combo.setCurrentIndex(max(combo.findText(header), 0))
 
+    def _cell(self, row: int, col: int) -> QTableWidgetItem:
+        item = self.item(row, col)
+        assert item is not None  # every cell is filled in __init__
+        return item
+
     def _on_change(self, row: int) -> None:
         self._show_sample(row)
         self.changed.emit()
@@ -110,11 +115,11 @@ class MappingTable(QTableWidget):
         name = INPUT_FIELDS[row]
         combo = self.combos[name]
         sample = self._samples.get(combo.currentText(), "") if combo.currentIndex() > 0 else ""
-        item = self.item(row, 2)
+        item = self._cell(row, 2)
         item.setText(sample)
         item.setForeground(Qt.GlobalColor.darkGray)
         gap = name in self._required and combo.currentIndex() == 0
         for col in (0, 2):
-            self.item(row, col).setBackground(QBrush(_MISSING) if gap else QBrush())
+            self._cell(row, col).setBackground(QBrush(_MISSING) if gap else QBrush())
         if gap:
             item.setText("required: choose the column that holds it")
