@@ -28,7 +28,12 @@ import polars as pl
 
 from rehabdash.codes import INVALID, NORMALISERS
 from rehabdash.ingest.dates import parse_date_series
-from rehabdash.ingest.fields import ACTIVITY_SYNONYMS, DATE_FIELDS, IDENTIFIER_FIELDS
+from rehabdash.ingest.fields import (
+    ACTIVITY_SYNONYMS,
+    DATE_FIELDS,
+    FREE_TEXT_FIELDS,
+    IDENTIFIER_FIELDS,
+)
 from rehabdash.ingest.pseudonymise import nhs_number_valid
 
 __all__ = [
@@ -162,6 +167,11 @@ def _sample(frame: pl.DataFrame, header: str) -> pl.Series:
     return values.filter(values != "").head(_SAMPLE)
 
 
+def _date_share(values: pl.Series) -> float:
+    lo, hi = _PLAUSIBLE_DATES
+    return _share(parse_date_series(values).is_between(lo, hi).fill_null(False))
+
+
 def _share(mask: pl.Series) -> float:
     return float(mask.sum()) / mask.len() if mask.len() else 0.0
 
@@ -177,8 +187,7 @@ def _value_share(fld: str, values: pl.Series) -> float | None:
     if values.len() == 0:
         return None
     if fld in DATE_FIELDS:
-        lo, hi = _PLAUSIBLE_DATES
-        return _share(parse_date_series(values).is_between(lo, hi).fill_null(False))
+        return _date_share(values)
     if fld in NORMALISERS:
         coded = pl.DataFrame({"v": values}).select(NORMALISERS[fld](pl.col("v"))).to_series()
         return _share(coded.is_not_null() & (coded != INVALID))
@@ -259,7 +268,8 @@ def _lookalike_reason(fld: str, covered: float, shared: float, values: pl.Series
 
 
 def identifier_leaks(frame: pl.DataFrame, fields: Mapping[str, str]) -> list[str]:
-    """Problems for mapped fields stored in clear whose values are NHS numbers or postcodes."""
+    """Problems for mapped fields stored in clear whose values are NHS numbers or postcodes
+    (or, in free text, dates: a date of birth would be kept as written)."""
     problems = []
     for fld, header in fields.items():
         if fld in IDENTIFIER_FIELDS or fld in DATE_FIELDS or fld in _NUMBER_FIELDS:
@@ -272,6 +282,9 @@ def identifier_leaks(frame: pl.DataFrame, fields: Mapping[str, str]) -> list[str
             what, field_name = "NHS numbers", "nhs_number"
         elif _share(values.str.to_uppercase().str.contains(_POSTCODE)) >= _LEAK_SHARE:
             what, field_name = "postcodes", "postcode"
+        elif fld in FREE_TEXT_FIELDS and _date_share(values) >= _LEAK_SHARE:
+            # Free text keeps dates as written: a column of them may be dates of birth.
+            what, field_name = "dates (dates of birth?)", "date_of_birth or a date field"
         if what is not None:
             problems.append(
                 f"column {header!r} is mapped to {fld} but holds {what}, which would be "

@@ -254,3 +254,14 @@ def test_driver_messages_lose_values_and_context() -> None:
     assert unexpected_reason(ValueError("PXQ77 12/05/1950")).startswith(
         "unexpected error (ValueError)"
     )
+
+
+def test_dates_in_a_free_text_field_are_a_leak() -> None:
+    frame = pl.DataFrame({"DOB": ["17/01/1950", "03/11/1948", "27/08/1955"]})
+    problems = identifier_leaks(frame, {"service_name": "DOB"})
+    assert len(problems) == 1
+    assert "'DOB' is mapped to service_name but holds dates" in problems[0]
+    # Dates are fine where a date belongs, and a service name is not a date.
+    assert identifier_leaks(frame, {"referral_date": "DOB"}) == []
+    names = pl.DataFrame({"Svc": ["Physio Clinic 2", "MSK 2024", "Discharged - goals met"]})
+    assert identifier_leaks(names, {"service_name": "Svc"}) == []
