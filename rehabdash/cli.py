@@ -155,8 +155,8 @@ def _add_import_parsers(
         "--rejects",
         type=Path,
         metavar="PATH",
-        help="write rejected rows to PATH (.csv or .xlsx); the file holds the rows as they "
-        "were, identifiers included, so it can be fixed",
+        help="write rejected rows to PATH (.xlsx: a workbook; any other name: CSV); the file "
+        "holds the rows as they were, identifiers included, so it can be fixed",
     )
     sub.add_parser(
         "batches",

@@ -55,6 +55,8 @@ _NAME_ALONE = 0.6  # words shared, of all in header and synonym, for a name to s
 _CLOSE = 0.5  # synonym words covered, and words shared, for a close name (values must agree)
 # Excel serials read as dates from 1 up: a code "01" or a score "20" is not a 1900 date.
 _PLAUSIBLE_DATES = (dt.date(1901, 1, 1), dt.date(2100, 12, 31))
+#: Fields whose text the store keeps as written (codes and dates are parsed instead).
+_CLEAR_TEXT = frozenset({*FREE_TEXT_FIELDS, "referral_id", "provider_code"})
 _POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
 _STOPWORDS = frozenset({"of", "the", "a", "an", "to", "for", "on", "at", "in", "and", "or", "by"})
 # What data officers abbreviate in report headers.
@@ -154,12 +156,9 @@ def named_fields(header: str) -> frozenset[str]:
 
 
 def names_some_field(headers: Sequence[str]) -> bool:
-    """True when at least one header reads like a field's name (a header row, not data)."""
-    for header in headers:
-        match = name_match(header)
-        if match is not None and match[1] >= 0.5:
-            return True
-    return False
+    """True when at least one header reads like a field's name (a header row, not data):
+    by its name alone, so that a value such as "Leeds MSK Service" does not count."""
+    return any(named_fields(header) for header in headers)
 
 
 def _sample(frame: pl.DataFrame, header: str) -> pl.Series:
@@ -282,8 +281,8 @@ def identifier_leaks(frame: pl.DataFrame, fields: Mapping[str, str]) -> list[str
             what, field_name = "NHS numbers", "nhs_number"
         elif _share(values.str.to_uppercase().str.contains(_POSTCODE)) >= _LEAK_SHARE:
             what, field_name = "postcodes", "postcode"
-        elif fld in FREE_TEXT_FIELDS and _date_share(values) >= _LEAK_SHARE:
-            # Free text keeps dates as written: a column of them may be dates of birth.
+        elif fld in _CLEAR_TEXT and _date_share(values) >= _LEAK_SHARE:
+            # Text is kept as written: a column of dates there may be dates of birth.
             what, field_name = "dates (dates of birth?)", "date_of_birth or a date field"
         if what is not None:
             problems.append(

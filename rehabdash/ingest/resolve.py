@@ -74,6 +74,8 @@ def resolve_mapping(
     else:
         suggestion = suggest_mapping(table.frame, table.headers)
         by_name = set(suggestion.mapping.fields) - set(suggestion.from_values)
+        # A data row taken as the header maps nothing by name; its cells (values, perhaps
+        # identifiers) must not be listed back as "columns found".
         if not by_name and not names_some_field(table.headers):
             # Listing the "headers" would show a row of data: say so instead.
             raise ImportFileError(

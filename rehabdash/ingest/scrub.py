@@ -24,15 +24,6 @@ __all__ = [
     "unexpected_reason",
 ]
 
-# 10 digits, optionally grouped 3-3-4 (NHS numbers); any other run of 9+ digits.
-_NHS = re.compile(r"(?<![\w.])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w.])")
-_DIGITS = re.compile(r"\d{6,}")  # long ids and yyyymmdd dates of birth
-_DATE = re.compile(
-    r"(?<!\w)(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})"
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?!\w)"
-)
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 #: C0 control characters other than tab, line feed and carriage return, and DEL:
 #: SQLite cuts text at a NUL and PostgreSQL refuses it, so none may reach the store.
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -41,32 +32,37 @@ _CONTROL = re.compile(CONTROL_CHARACTERS)
 _QUOTED = re.compile(r"(:\s*)(\"[^\"]*\"|'[^']*')")
 _DRIVER_CONTEXT = re.compile(r"\b(DETAIL|CONTEXT|LINE \d+)\b.*", re.DOTALL)
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# What an identifier looks like, as patterns both Python's re and polars (Rust regex,
+# no look-around) read the same way; each with its mask, in the order they apply.
+_ALWAYS = (
+    (r"[\w.+-]+@[\w-]+\.[\w.-]+", "[e-mail]"),
+    (r"\d{3}[ -]?\d{3}[ -]?\d{4}", "[number]"),  # NHS numbers, grouped 3-3-4 or not
+    (r"\d{6,}", "[number]"),  # other long ids, yyyymmdd dates of birth
+)
+_DATES = (
+    (r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})\b", "[date]"),
+    (rf"(?i)\b\d{{1,2}}(?:st|nd|rd|th)?[ /.-]*{_MONTH}[ /.,-]*\d{{2,4}}\b", "[date]"),
+    (rf"(?i)\b{_MONTH}[ /.-]*\d{{1,2}}(?:st|nd|rd|th)?,?[ /.-]*\d{{4}}\b", "[date]"),
+)
+# A postcode in one case: "LS1 4DY" or "ls1 4dy", not "Room A1 2nd floor".
+_POSTCODES = (
+    (r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", "[postcode]"),
+    (r"\b[a-z]{1,2}[0-9][a-z0-9]? ?[0-9][a-z]{2}\b", "[postcode]"),
+)
+_COMPILED = tuple(
+    (re.compile(p), mask, (p, mask) in _DATES) for p, mask in (*_ALWAYS, *_DATES, *_POSTCODES)
+)
+#: Anything scrub_expr masks (dates aside), as one pattern: for "does this text hold one?"
+IDENTIFYING = "|".join(f"(?:{p})" for p, _mask in (*_ALWAYS, *_POSTCODES))
+
 
 def scrub(text: str) -> str:
     """``text`` with anything shaped like an identifier masked, on one line."""
     text = _CONTROL.sub("?", text)
-    text = _EMAIL.sub("[e-mail]", text)
-    text = _NHS.sub("[number]", text)
-    text = _DIGITS.sub("[number]", text)
-    text = _DATE.sub("[date]", text)
-    text = _POSTCODE.sub("[postcode]", text)
+    for pattern, mask, _is_date in _COMPILED:
+        text = pattern.sub(mask, text)
     return " ".join(text.split())
-
-
-# The same rules for a column of values (polars' regex has no look-around, so a digit
-# run is masked whole, and a little more eagerly than by scrub()).
-_EXPR_RULES = (
-    (r"[\w.+-]+@[\w-]+\.[\w.-]+", "[e-mail]"),
-    (r"\d{3}[ -]?\d{3}[ -]?\d{4}", "[number]"),
-    (r"\d{6,}", "[number]"),
-)
-_EXPR_DATES = (
-    r"\b(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2})\b",
-    "[date]",
-)
-_EXPR_POSTCODE = (r"(?i)\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", "[postcode]")
-#: Anything scrub_expr masks (dates aside), as one pattern: for "does this text hold one?"
-IDENTIFYING = "|".join(f"(?:{p})" for p, _mask in (*_EXPR_RULES, _EXPR_POSTCODE))
 
 
 def scrub_expr(expr: pl.Expr, *, dates: bool = True) -> pl.Expr:
@@ -76,10 +72,10 @@ def scrub_expr(expr: pl.Expr, *, dates: bool = True) -> pl.Expr:
     event date the officer needs to see, not a date of birth (those are redacted by
     their rules).
     """
-    rules = (*_EXPR_RULES, *((_EXPR_DATES,) if dates else ()), _EXPR_POSTCODE)
     out = expr.cast(pl.Utf8).str.replace_all(CONTROL_CHARACTERS, "?")
-    for pattern, mask in rules:
-        out = out.str.replace_all(pattern, mask)
+    for pattern, mask, is_date in _COMPILED:
+        if dates or not is_date:
+            out = out.str.replace_all(pattern.pattern, mask)
     return out
 
 

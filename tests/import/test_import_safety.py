@@ -516,3 +516,41 @@ def test_rows_with_more_cells_than_the_header_are_rejected_not_shifted(
         ).one()
     assert tuple(issue) == (3, "row_misaligned")
     assert set(referrals_of(engine)["service_name"].to_list()) == {"Leeds MSK"}
+
+
+def test_month_name_dates_of_birth_and_dates_as_ids_are_not_stored(
+    engine: Engine, tmp_path: Path
+) -> None:
+    head = HEADER + ",Gender,Ethnic Category"
+    rows = [
+        "P1,R1,RY1,01/03/2024,17 Jan 1950,A",
+        "P2,R2,RY1,01/03/2024,F,17-Jan-1950",
+        "P3,R3,RY1,01/03/2024,F,January 17 1950",
+        "P4,R4,RY1,01/03/2024,F,A",
+    ]
+    import_file(engine, _write(tmp_path / "dob.csv", [head, *rows]), "activity", today=TODAY)
+    text = store_text(engine)
+    for secret in ("17 Jan 1950", "17-Jan-1950", "January 17 1950"):
+        assert secret not in text
+    dobs = _write(
+        tmp_path / "ids.csv",
+        ["Patient ID,Date of Birth,Provider,Referral Date"]
+        + [f"P{i},{1 + i % 28:02d}/01/19{40 + i % 50},RY1,01/03/2024" for i in range(40)],
+    )
+    for field in ("referral_id", "provider_code"):
+        mapping = ColumnMapping("activity", {field: "Date of Birth"}, partial=True)
+        with pytest.raises(ImportFileError, match="holds dates"):
+            import_file(engine, dobs, "activity", today=TODAY, mapping=mapping)
+
+
+def test_room_numbers_in_service_names_are_not_postcodes(engine: Engine, tmp_path: Path) -> None:
+    head = HEADER + ",Service"
+    rows = [
+        "P1,R1,RY1,01/03/2024,Physio Room A1 2nd floor",
+        "P2,R2,RY1,01/03/2024,Gym B2 3rd floor",
+    ]
+    import_file(engine, _write(tmp_path / "rooms.csv", [head, *rows]), "activity", today=TODAY)
+    assert sorted(referrals_of(engine)["service_name"].to_list()) == [
+        "Gym B2 3rd floor",
+        "Physio Room A1 2nd floor",
+    ]
