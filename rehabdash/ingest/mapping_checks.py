@@ -162,8 +162,13 @@ def names_some_field(headers: Sequence[str]) -> bool:
 
 
 def _sample(frame: pl.DataFrame, header: str) -> pl.Series:
-    values = frame[header].drop_nulls().str.strip_chars()
-    return values.filter(values != "").head(_SAMPLE)
+    """About _SAMPLE non-blank values spread over the whole file (not just its top, where
+    an extract's first rows may differ from its later ones)."""
+    column = frame[header]
+    values = column.gather_every(max(1, column.len() // (2 * _SAMPLE))).drop_nulls()
+    values = values.str.strip_chars()
+    values = values.filter(values != "")
+    return values.gather_every(-(-values.len() // _SAMPLE)) if values.len() > _SAMPLE else values
 
 
 def _date_share(values: pl.Series) -> float:

@@ -554,3 +554,13 @@ def test_room_numbers_in_service_names_are_not_postcodes(engine: Engine, tmp_pat
         "Gym B2 3rd floor",
         "Physio Room A1 2nd floor",
     ]
+
+
+def test_a_column_of_identifiers_late_in_the_file_still_stops_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows = [f"P{i},R{i},RY1,01/03/2024,Physio" for i in range(2_000)]
+    rows[1_000:] = [f"P{i},R{i},RY1,01/03/2024,LS1 4DY" for i in range(1_000, 2_000)]
+    path = _write(tmp_path / "late.csv", [HEADER + ",Service", *rows])
+    with pytest.raises(ImportFileError, match="mapped to service_name but holds postcodes"):
+        import_file(engine, path, "activity", today=TODAY)
