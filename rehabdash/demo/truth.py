@@ -10,6 +10,8 @@ from datetime import date
 
 import numpy as np
 
+from rehabdash.refdata.census import SEX_SPLIT_SEED_MALE_SHARE
+
 __all__ = [
     "BASE_RATE_PER_1000",
     "DECILE1_TO_DECILE10_ACCESS",
@@ -85,28 +87,9 @@ SHOCK_DECILES = (1, 2)
 SHOCK_FACTOR = 0.80
 
 # Assumption (ONS LSOA estimates by sex are not shipped): the male share of each 5-year
-# band, close to England's mid-2020 figures, applied to every LSOA.
-MALE_SHARE: tuple[float, ...] = (
-    0.512,
-    0.512,
-    0.513,
-    0.514,
-    0.510,
-    0.500,
-    0.497,
-    0.495,
-    0.495,
-    0.493,
-    0.494,
-    0.494,
-    0.489,
-    0.483,
-    0.474,
-    0.458,
-    0.431,
-    0.389,
-    0.300,
-)
+# band, close to England's mid-2020 figures, applied to every LSOA; the same shares seed
+# the census-fitted sex split (rehabdash.refdata.census).
+MALE_SHARE: tuple[float, ...] = SEX_SPLIT_SEED_MALE_SHARE
 
 # The generator's population ethnic mix (NHS codes), interpolated linearly by IMD decile
 # between the least (10) and most (1) deprived areas. An assumption shaped like West

@@ -32,6 +32,7 @@ __all__ = [
     "file_keys",
     "find_overlaps",
     "overlap_in",
+    "referral_keys_table",
     "store_table",
 ]
 
@@ -136,16 +137,7 @@ class HeldKeys:
 
     def _joined(self, conn: Connection, file_keys: pl.DataFrame) -> pl.DataFrame:
         """The held referrals among ``file_keys``, found by the store (activity only)."""
-        keys = Table(
-            "rehabdash_file_keys",
-            MetaData(),
-            Column("provider_code", Text),
-            Column("referral_id", Text),
-            prefixes=["TEMPORARY"],
-        )
-        keys.create(conn, checkfirst=True)
-        conn.execute(keys.delete())
-        bulk_insert(conn, keys, file_keys.select("provider_code", "referral_id").drop_nulls())
+        keys = referral_keys_table(conn, "rehabdash_file_keys", file_keys)
         query = (
             select(keys.c.provider_code, keys.c.referral_id, func.min(referral.c.batch_id))
             .join(
@@ -177,6 +169,22 @@ class HeldKeys:
         ).with_columns(
             *(pl.col(k).cast(pl.Utf8) for k in spec.keys), pl.col("batch_id").cast(pl.Int64)
         )
+
+
+def referral_keys_table(conn: Connection, name: str, keys: pl.DataFrame) -> Table:
+    """A temporary table ``name`` holding the (provider_code, referral_id) of ``keys``, for
+    the store to join on its referral index (in the caller's transaction)."""
+    table = Table(
+        name,
+        MetaData(),
+        Column("provider_code", Text),
+        Column("referral_id", Text),
+        prefixes=["TEMPORARY"],
+    )
+    table.create(conn, checkfirst=True)
+    conn.execute(table.delete())
+    bulk_insert(conn, table, keys.select("provider_code", "referral_id").drop_nulls().unique())
+    return table
 
 
 def _batch_labels(conn: Connection, ids: Sequence[int]) -> dict[int, str]:

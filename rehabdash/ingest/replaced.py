@@ -13,14 +13,13 @@ index: referrals held only by superseded batches, in no live batch.
 from __future__ import annotations
 
 import polars as pl
-from sqlalchemy import Column, MetaData, Table, Text, and_, exists, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Connection
 
-from rehabdash.ingest.overlaps import Overlap, file_keys
+from rehabdash.ingest.overlaps import Overlap, file_keys, referral_keys_table
 from rehabdash.ingest.prepared import PreparedImport
 from rehabdash.ingest.validate import FAILURE_SCHEMA, REJECTED
 from rehabdash.store.batches import live_batches
-from rehabdash.store.bulk import bulk_insert
 from rehabdash.store.schema import import_batch, referral
 
 __all__ = ["REPLACED_BEFORE", "with_replaced"]
@@ -31,16 +30,7 @@ REPLACED_BEFORE = "replaced_before"
 def _replaced(conn: Connection, keys: pl.DataFrame) -> pl.DataFrame:
     """provider_code, referral_id, batch_id, superseded_by for keys held only by
     superseded batches."""
-    temp = Table(
-        "rehabdash_replaced_keys",
-        MetaData(),
-        Column("provider_code", Text),
-        Column("referral_id", Text),
-        prefixes=["TEMPORARY"],
-    )
-    temp.create(conn, checkfirst=True)
-    conn.execute(temp.delete())
-    bulk_insert(conn, temp, keys.select("provider_code", "referral_id").drop_nulls().unique())
+    temp = referral_keys_table(conn, "rehabdash_replaced_keys", keys)
     same = and_(
         referral.c.provider_code == temp.c.provider_code,
         referral.c.referral_id == temp.c.referral_id,

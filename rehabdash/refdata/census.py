@@ -552,7 +552,7 @@ def nhs_denominators(topic: Topic, geography: Geography = "lsoa") -> pl.DataFram
 # --- population by sex ------------------------------------------------------------------
 
 #: Seed of the sex split: the male share of each ONS 5-year band (0-4 … 85-89, 90+), an
-#: assumption close to England's mid-2020 estimates (the same shares as
+#: assumption close to England's mid-2020 estimates (the demo ICB uses the same shares,
 #: rehabdash.demo.truth.MALE_SHARE). Census 2021 TS009 (sex by age) would be a better seed
 #: but is not shipped. Only its shape by age matters: IPF rescales it to each LSOA's margins.
 SEX_SPLIT_SEED_MALE_SHARE: tuple[float, ...] = (
