@@ -68,8 +68,10 @@ def test_duplicated_header_is_named_on_the_mapping_page(qtbot: QtBot, tmp_path: 
     choose_file(wizard, path)
     go_next(qtbot, wizard, PageId.MAPPING)
     page = wizard.currentPage()
-    wait_ready(qtbot, wizard)
+    qtbot.waitUntil(lambda: bool(page.attention.text()))
     assert "The header “Referral ID” appears 2 times" in page.attention.text()
+    assert not page.isComplete()  # a guess between the copies must be confirmed
+    page.checked_repeats.setChecked(True)
     # Left as suggested, the NHS numbers would be stored as referral ids: the preview refuses.
     go_next(qtbot, wizard, PageId.PREVIEW)
     preview = wizard.currentPage()
@@ -113,3 +115,21 @@ def test_rejects_export_says_it_holds_identifiers(qtbot: QtBot, tmp_path: Path) 
     qtbot.waitUntil(lambda: not preview.export_status.busy, timeout=30_000)
     assert "identifiers included" in preview.export_status.message.text()
     assert (tmp_path / "fix.csv").stat().st_mode & 0o077 == 0
+
+
+def test_repeated_header_mapped_on_purpose_imports(qtbot: QtBot, tmp_path: Path) -> None:
+    engine = store(tmp_path)
+    header = "Referral ID,Patient ID,Referral ID,Provider,Referral Date"
+    rows = [f"OLD{i},P{i},R{i},RY1,01/03/2024" for i in range(3)]
+    path = tmp_path / "dup.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    wizard = make_wizard(qtbot, engine)
+    choose_file(wizard, path)
+    go_next(qtbot, wizard, PageId.MAPPING)
+    qtbot.waitUntil(lambda: bool(wizard.currentPage().attention.text()))
+    page = wizard.currentPage()
+    page.table.set_field("referral_id", "Referral ID (2)")  # the officer's choice
+    assert not page.isComplete()
+    page.checked_repeats.setChecked(True)
+    _to_result(qtbot, wizard)
+    assert referral_rows(engine) == 3

@@ -85,7 +85,16 @@ class MappingPage(BasePage):
         self.leave_out.setAccessibleName("Leave out the columns that look like fields")
         self.leave_out.toggled.connect(lambda _on: self.completeChanged.emit())
         self.leave_out.hide()
+        self.checked_repeats = QCheckBox(
+            "I have &checked which of the repeated columns each field uses"
+        )
+        self.checked_repeats.setAccessibleName(
+            "Confirm the repeated headers are mapped as intended"
+        )
+        self.checked_repeats.toggled.connect(lambda _on: self.completeChanged.emit())
+        self.checked_repeats.hide()
         self._lookalikes: list[Lookalike] = []
+        self._repeats_mapped = False  # a repeated header feeds a field: the officer must confirm
         self.table = MappingTable()
         self.table.changed.connect(self._changed)
         self.dropped = QLabel("")
@@ -104,7 +113,13 @@ class MappingPage(BasePage):
         if isinstance(label, QLabel):
             label.setBuddy(self.save_as)
         layout = QVBoxLayout(self)
-        for widget in (self.status, self.banner, self.attention, self.leave_out):
+        for widget in (
+            self.status,
+            self.banner,
+            self.attention,
+            self.checked_repeats,
+            self.leave_out,
+        ):
             layout.addWidget(widget)
         layout.addWidget(self.table, 1)
         for widget in (self.dropped, self.problem):
@@ -201,6 +216,12 @@ class MappingPage(BasePage):
         self.attention.setText("\n".join(lines))
         self.attention.setVisible(bool(lines))
         self.leave_out.setVisible(bool(found))
+        repeated = {c for columns in info.duplicates.values() for c in columns}
+        mapped = bool(repeated & set(fields.values()))
+        if mapped != self._repeats_mapped:
+            self.checked_repeats.setChecked(False)
+        self._repeats_mapped = mapped
+        self.checked_repeats.setVisible(mapped)
 
     def _problems(self, fields: dict[str, str]) -> str:
         problems = []
@@ -219,6 +240,8 @@ class MappingPage(BasePage):
     def isComplete(self) -> bool:
         if self._info is None or self._problems(self.table.fields()):
             return False
+        if self._repeats_mapped and not self.checked_repeats.isChecked():
+            return False  # a guess between repeated headers could store the wrong column
         return not self._lookalikes or self.leave_out.isChecked()
 
     def dropped_columns(self) -> list[str]:
