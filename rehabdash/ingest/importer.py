@@ -245,8 +245,7 @@ def import_file(
     An activity file streams: it is read and mapped, then prepared part by part
     while the store writes the parts before (same outcome as prepare then commit).
     """
-    check_period(period)  # before the long prepare
-    provider_code = check_provider(provider_code)
+    check_period(period)  # before the long prepare (prepare_file checks the provider)
     stream = kind == "activity"
     share = 0.15 if stream else 0.5  # streaming prepares most rows while writing
 
