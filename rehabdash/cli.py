@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rehabdash import __version__
+from rehabdash.cli_plan import add_plan_parsers, run_plan_command
 from rehabdash.cli_store import add_store_parsers, run_store_command
 from rehabdash.errors import StoreError
 from rehabdash.logfile import install_file_logging
@@ -91,8 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--xlsx", type=Path, metavar="PATH", help="also write the activity as an XLSX extract"
     )
     demo.add_argument("--no-store", action="store_true", help="only write the extract files")
+    demo.add_argument(
+        "--no-inequities",
+        action="store_true",
+        help="plant none of the demo's inequities (need by age and sex and the recording gaps "
+        "stay); the store's batches are named 'no-inequity demo'",
+    )
     _add_import_parsers(sub, common)
     add_store_parsers(sub, common)  # backup, restore, key (rehabdash.cli_store)
+    add_plan_parsers(sub, common)  # plan, export plan (rehabdash.cli_plan)
     return parser
 
 
@@ -203,9 +211,10 @@ def _demo(args: argparse.Namespace, url: str) -> int:
         raise StoreError(
             f"{describe_url(url)} already holds activity; build the demo in a new store"
         )
-    data = generate(icb=args.icb, rows=args.rows, seed=args.seed)
+    data = generate(icb=args.icb, rows=args.rows, seed=args.seed, plant=not args.no_inequities)
     sys.stdout.write(
         f"generated {data.referrals.height:,} referrals for {data.icb.name} "
+        f"{'' if data.planted else '(no inequities planted) '}"
         f"({data.areas.height:,} LSOAs) in {time.perf_counter() - started:.1f} s\n"
     )
     if engine is not None:
@@ -434,6 +443,8 @@ def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> 
             return open_gui(url, url == default_db_url())
         if (stored := run_store_command(args, url)) is not None:
             return stored
+        if (planned := run_plan_command(args, url)) is not None:
+            return planned
         if args.command == "demo":
             return _demo(args, url)
         if args.command == "import":

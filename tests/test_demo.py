@@ -1,13 +1,19 @@
 """The demo ICB: deterministic, complete, and carrying exactly the documented ground truth.
 
 Each inequity is re-derived here from the generated rows with plain polars arithmetic
-(standardised ratios, medians), not with rehabdash's own analysis code.
+(standardised ratios, medians), not with rehabdash's own analysis code, for the default
+demo (every inequity planted) and for the no-inequity demo (none planted: each ratio 1).
+The people's characteristics are checked against the Census 2021 shares read straight
+from the shipped tables.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +24,7 @@ from sqlalchemy import func, select
 
 from rehabdash.demo import build_demo, generate, store_has_activity, truth
 from rehabdash.demo.generate import DemoData, nhs_check_digit
+from rehabdash.refdata.census import census_shares
 from rehabdash.store import open_store
 from rehabdash.store.keys import pseudonym_key
 from rehabdash.store.schema import REFERRAL_COLUMNS, import_batch, referral
@@ -25,9 +32,39 @@ from rehabdash.store.schema import REFERRAL_COLUMNS, import_batch, referral
 FY1 = (date(2023, 4, 1), date(2024, 3, 31))
 
 
+NULL_ARGS = ("--rows", "2000", "--seed", "3", "--no-inequities")
+RECORDED = {"religion": 0.74}  # share of people whose true religion is recorded as it is
+
+
 @pytest.fixture(scope="module")
-def demo() -> DemoData:
+def planted() -> DemoData:
     return generate(rows=400_000, seed=11)
+
+
+@pytest.fixture(scope="module")
+def null_demo() -> DemoData:
+    return generate(rows=400_000, seed=11, plant=False)
+
+
+@pytest.fixture(params=["planted", "no inequities"])
+def either(request: pytest.FixtureRequest) -> DemoData:
+    """Each demo in turn: the checks expect truth's factors when planted, 1 when not."""
+    name = "planted" if request.param == "planted" else "null_demo"
+    data: DemoData = request.getfixturevalue(name)
+    return data
+
+
+@pytest.fixture
+def demo(planted: DemoData) -> DemoData:
+    return planted
+
+
+def _share(data: DemoData, topic: str, code: str) -> pl.DataFrame:
+    """lsoa, share: the census share of ``code`` in each of the demo's LSOAs."""
+    shares = census_shares(topic, 2011).filter(pl.col("nhs") == code)  # type: ignore[arg-type]
+    return data.areas.select("lsoa").join(
+        shares.select(pl.col("area_code").alias("lsoa"), "share"), on="lsoa", how="left"
+    )
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:
@@ -115,16 +152,18 @@ def _fy1(df: pl.DataFrame) -> pl.DataFrame:
     return df.filter(pl.col("referral_date").is_between(*FY1))
 
 
-def test_deprivation_gradient(demo: DemoData) -> None:
-    """White British (true) referrals, 2023-24: decile 1 / decile 10 standardised ratio = 0.70."""
-    share_a = {d: _mix("A", d) for d in range(1, 11)}
-    pop = demo.population.join(demo.areas.select("lsoa", "imd_decile"), on="lsoa").with_columns(
-        (
-            pl.col("count") * pl.col("imd_decile").replace_strict(share_a, return_dtype=pl.Float64)
-        ).alias("pop")
+def test_deprivation_gradient(either: DemoData) -> None:
+    """Non-Pakistani referrals, 2023-24, against the non-J census population: decile 1 /
+    decile 10 standardised ratio = 0.70 planted, 1 not."""
+    demo = either
+    not_j = _share(demo, "ethnic_group", "J").select("lsoa", (1 - pl.col("share")).alias("s"))
+    pop = (
+        demo.population.join(demo.areas.select("lsoa", "imd_decile"), on="lsoa")
+        .join(not_j, on="lsoa")
+        .with_columns((pl.col("count") * pl.col("s")).alias("pop"))
     )
     refs = _fy1(demo.referrals).filter(
-        pl.col("true_ethnicity") == "A", pl.col("lsoa").is_not_null()
+        pl.col("true_ethnicity") != "J", pl.col("lsoa").is_not_null()
     )
     observed = refs.group_by("imd_decile", "true_sex", "age_band").len()
     cells = pop.group_by("imd_decile", "sex", "age_band").agg(pl.col("pop").sum())
@@ -141,30 +180,123 @@ def test_deprivation_gradient(demo: DemoData) -> None:
         .agg((pl.col("len").sum() / (pl.col("pop") * pl.col("rate")).sum()).alias("srr"))
     )
     by = dict(srr.iter_rows())
-    assert by[1] / by[10] == pytest.approx(truth.DECILE1_TO_DECILE10_ACCESS, abs=0.05)
-    assert by[1] < by[5] < by[10]
+    if demo.planted:
+        assert by[1] / by[10] == pytest.approx(truth.DECILE1_TO_DECILE10_ACCESS, abs=0.05)
+        assert by[1] < by[5] < by[10]
+    else:
+        assert by[1] / by[10] == pytest.approx(1.0, abs=0.05)
+        assert max(by.values()) - min(by.values()) < 0.08
 
 
-def _mix(code: str, decile: int) -> float:
-    least, most = truth.ETHNIC_MIX_LEAST_DEPRIVED, truth.ETHNIC_MIX_MOST_DEPRIVED
-    t = (decile - 1) / 9
-    raw = {c: most[c] * (1 - t) + least[c] * t for c in least}
-    return raw[code] / sum(raw.values())
-
-
-def test_pakistani_people_under_referred(demo: DemoData) -> None:
-    """Decile by decile, J referrals against what White British rates predict: ratio 0.60."""
-    refs = demo.referrals.filter(pl.col("imd_decile").is_not_null(), pl.col("lsoa").is_not_null())
-    counts = refs.group_by("imd_decile").agg(
-        (pl.col("true_ethnicity") == "J").sum().alias("j"),
-        (pl.col("true_ethnicity") == "A").sum().alias("a"),
+def test_women_referred_more_in_both_demos(either: DemoData) -> None:
+    """Need stays in the no-inequity demo: female / male referrals per head, age by age."""
+    refs = either.referrals.group_by("true_sex", "age_band").len()
+    pop = either.population.group_by("sex", "age_band").agg(pl.col("count").sum())
+    rates = pop.join(refs.rename({"true_sex": "sex"}), on=["sex", "age_band"]).with_columns(
+        (pl.col("len") / pl.col("count")).alias("rate")
     )
-    observed = counts["j"].sum()
-    expected = sum(a * _mix("J", d) / _mix("A", d) for d, _j, a in counts.iter_rows())
-    assert observed / expected == pytest.approx(truth.UNDER_REFERRAL_FACTOR, abs=0.04)
+    wide = rates.pivot(on="sex", index="age_band", values="rate")
+    # standardised to the male population: sum(female rate x male pop) / male referrals
+    male = pop.filter(pl.col("sex") == "1").select("age_band", pl.col("count").alias("m"))
+    joined = wide.join(male, on="age_band")
+    ratio = float((joined["2"] * joined["m"]).sum()) / float((joined["1"] * joined["m"]).sum())
+    assert ratio == pytest.approx(truth.FEMALE_FACTOR, abs=0.03)
+    if not either.planted:  # planted, older people's less deprived areas add to their rate
+        old = float(rates.filter(pl.col("age_band") == "85-89")["rate"].mean())  # type: ignore[arg-type]
+        young = float(rates.filter(pl.col("age_band") == "20-24")["rate"].mean())  # type: ignore[arg-type]
+        assert old / young == pytest.approx(190 / 15, rel=0.06)  # BASE_RATE_PER_1000
 
 
-def test_disabled_people_wait_longer(demo: DemoData) -> None:
+def test_pakistani_people_under_referred(either: DemoData) -> None:
+    """LSOA by LSOA, J referrals against what other people's referrals and the census J
+    share predict (others x s / (1 - s)): ratio 0.60 planted, 1 not."""
+    demo = either
+    refs = demo.referrals.filter(pl.col("lsoa").is_not_null())
+    counts = refs.group_by("lsoa").agg(
+        (pl.col("true_ethnicity") == "J").sum().alias("j"),
+        (pl.col("true_ethnicity") != "J").sum().alias("others"),
+    )
+    joined = counts.join(_share(demo, "ethnic_group", "J"), on="lsoa")
+    observed = float(joined["j"].sum())
+    expected = float((joined["others"] * joined["share"] / (1 - joined["share"])).sum())
+    factor = truth.UNDER_REFERRAL_FACTOR if demo.planted else 1.0
+    assert observed / expected == pytest.approx(factor, abs=0.04)
+
+
+def _people(demo: DemoData) -> pl.DataFrame:
+    """One row per person (their characteristics are the same on every referral)."""
+    return demo.referrals.filter(pl.col("lsoa").is_not_null()).unique(
+        "person_id", keep="first", maintain_order=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("group", "letter"),
+    [
+        ("Christian", "C"),
+        ("No religion", "L"),
+        ("Muslim", "G"),
+        ("Sikh", "I"),
+        ("Hindu", "D"),
+        ("Other religion", "K"),
+        ("Buddhist", "B"),
+        ("Jewish", "F"),
+    ],
+)
+def test_religion_follows_each_lsoas_census_shares(demo: DemoData, group: str, letter: str) -> None:
+    """People recorded with each religion: 74% (recorded as it is) of the sum over people
+    of their LSOA's census share, within 4 standard errors (Poisson)."""
+    people = _people(demo).join(_share(demo, "religion", group), on="lsoa")
+    expected = RECORDED["religion"] * float(people["share"].sum())
+    observed = (people["religion"] == letter).sum()
+    assert abs(float(observed) - expected) < 4 * np.sqrt(expected) + 1, (observed, expected)
+
+
+def test_disability_is_the_lsoa_census_share_at_every_age(demo: DemoData) -> None:
+    """P(disabled) = the LSOA's all-ages census share, whatever the age (the plan's
+    denominators assume each group shares its LSOA's age structure, and the demo follows
+    that): on the people whose disability is recorded (yes or NN), the disabled count is
+    the sum of their LSOA shares within 4 standard errors, overall and separately for
+    people under 40 and 75 and over at their first referral."""
+    people = (
+        _people(demo)
+        .filter(pl.col("disability").is_not_null(), pl.col("disability") != "ZZ")
+        .join(_share(demo, "disability", "yes"), on="lsoa")
+    )
+    first_age = demo.referrals.group_by("person_id").agg(pl.col("age").min().alias("a"))
+    people = people.join(first_age, on="person_id").with_columns(
+        (pl.col("disability") != "NN").alias("d")
+    )
+    groups = {
+        "all": people,
+        "under 40": people.filter(pl.col("a") < 40),
+        "75+": people.filter(pl.col("a") >= 75),
+    }
+    for name, group in groups.items():
+        assert group.height > 5_000, name
+        expected = float(group["share"].sum())
+        # binomial variance: sum of p (1 - p)
+        sd = float((group["share"] * (1 - group["share"])).sum()) ** 0.5
+        observed = float(group["d"].sum())
+        assert abs(observed - expected) < 4 * sd, (name, observed, expected)
+    old, young = groups["75+"], groups["under 40"]
+    old_oe = float(old["d"].sum()) / float(old["share"].sum())
+    young_oe = float(young["d"].sum()) / float(young["share"].sum())
+    assert old_oe / young_oe == pytest.approx(1.0, abs=0.08)  # was 2.6 when it rose with age
+
+
+def test_children_have_no_orientation_or_marital_status(demo: DemoData) -> None:
+    children = demo.referrals.filter(pl.col("age") < 15)
+    assert children.height > 1_000
+    orientation, marital = children["sexual_orientation"], children["marital_status"]
+    assert (orientation.is_in(["9"]) | orientation.is_null()).all()
+    assert (marital.is_in(["X"]) | marital.is_null()).all()
+    adults = demo.referrals.filter(pl.col("age") >= 18)
+    assert adults["marital_status"].is_in(["S", "M", "D", "W", "P"]).sum() > 0.7 * adults.height
+
+
+def test_disabled_people_wait_longer(either: DemoData) -> None:
+    demo = either
     seen = _fy1(demo.referrals).filter(
         pl.col("first_contact_date").is_not_null(), pl.col("team_type") == "26"
     )
@@ -176,10 +308,12 @@ def test_disabled_people_wait_longer(demo: DemoData) -> None:
     )
     not_disabled = seen.filter(pl.col("disability") == "NN")
     ratio = disabled["wait"].median() / not_disabled["wait"].median()  # type: ignore[operator]
-    assert ratio == pytest.approx(truth.DISABILITY_WAIT_FACTOR, abs=0.12)
+    factor = truth.DISABILITY_WAIT_FACTOR if demo.planted else 1.0
+    assert ratio == pytest.approx(factor, abs=0.12)
 
 
-def test_last_quarter_shock_in_deprived_areas(demo: DemoData) -> None:
+def test_last_quarter_shock_in_deprived_areas(either: DemoData) -> None:
+    demo = either
     refs = demo.referrals.filter(pl.col("referral_date") >= date(2024, 4, 1)).with_columns(
         (pl.col("referral_date") >= truth.SHOCK_QUARTER_START).alias("late"),
         pl.col("imd_decile").is_in(truth.SHOCK_DECILES).alias("deprived"),
@@ -188,7 +322,8 @@ def test_last_quarter_shock_in_deprived_areas(demo: DemoData) -> None:
         pl.len() / pl.col("referral_date").dt.month().n_unique()
     )
     rate = {(d, late): v for d, late, v in per_month.iter_rows()}
-    assert rate[(True, True)] / rate[(True, False)] == pytest.approx(truth.SHOCK_FACTOR, abs=0.04)
+    factor = truth.SHOCK_FACTOR if demo.planted else 1.0
+    assert rate[(True, True)] / rate[(True, False)] == pytest.approx(factor, abs=0.04)
     assert rate[(False, True)] / rate[(False, False)] == pytest.approx(1.0, abs=0.04)
 
 
@@ -207,11 +342,56 @@ def test_store_demo_pseudonymises_and_audits(store_url: str) -> None:
         ("lookup", "committed"),
         ("population", "committed"),
     ]
+    with engine.connect() as conn:
+        names = conn.execute(select(import_batch.c.source_name)).scalars().all()
+    assert all(n.startswith("rehabdash demo: ") for n in names)
     clear = dict(data.referrals.select("referral_id", "person_id").iter_rows())
     for referral_id, person_key in pairs[:200]:
         expected = hmac.new(key, clear[referral_id].encode(), hashlib.sha256).hexdigest()
         assert person_key == expected
     engine.dispose()
+
+
+def test_the_pathway_keeps_its_deprivation_patterns_only_when_planted(
+    planted: DemoData, null_demo: DemoData
+) -> None:
+    """Self-referral: 0.10 / 0.91 of decile 1's referrals against 0.18 / 0.99 of decile
+    10's when planted (ratio 0.60); the same share everywhere in the no-inequity demo."""
+
+    def ratio(data: DemoData) -> float:
+        share = data.referrals.group_by("imd_decile").agg(
+            (pl.col("source_of_referral") == "B1").mean().alias("self")
+        )
+        by = dict(share.iter_rows())
+        return float(by[1] / by[10])
+
+    assert ratio(planted) == pytest.approx((0.10 / 0.91) / (0.18 / 0.99), abs=0.06)
+    assert ratio(null_demo) == pytest.approx(1.0, abs=0.06)
+
+
+def test_no_inequity_store_says_so_in_every_batch(tmp_path: Path) -> None:
+    db = tmp_path / "null.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "rehabdash", "--db", f"sqlite:///{db}", "demo", *NULL_ARGS],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(no inequities planted)" in result.stdout
+    engine = open_store(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(import_batch.c.kind, import_batch.c.source_name, import_batch.c.details)
+        ).all()
+        held = conn.execute(select(func.count()).select_from(referral)).scalar()
+    engine.dispose()
+    assert held == 2_000
+    assert sorted(kind for kind, _, _ in rows) == ["activity", "lookup", "population"]
+    assert all("rehabdash no-inequity demo" in name for _, name, _ in rows)
+    activity = next(details for kind, _, details in rows if kind == "activity")
+    assert activity["inequities_planted"] is False
 
 
 def test_no_clear_identifier_in_the_sqlite_file(tmp_path: Path) -> None:

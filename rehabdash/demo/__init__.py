@@ -11,7 +11,7 @@ Ground truth (the numbers live in rehabdash.demo.truth; tests check the analysis
 1. Deprivation gradient: age-sex adjusted referral rate in IMD decile 1 is 0.70 times
    decile 10, linear across deciles (access factor 0.70 + 0.30 (d - 1) / 9).
 2. Ethnic under-referral: Pakistani people (NHS code J) are referred at 0.60 times the
-   rate of others of the same age, sex and area deprivation.
+   rate of others of the same age and sex living in the same LSOA.
 3. Longer waits: people with any disability recorded wait 1.5 times as long (median)
    from referral to first contact; the median for others is 28 days (longer for MSK and
    physiotherapy, days for urgent response and reablement).
@@ -23,11 +23,24 @@ Ground truth (the numbers live in rehabdash.demo.truth; tests check the analysis
    threshold) to 90% of people by provider, the rest split between Z (not stated),
    99 (not known), blank and a few invalid values; likewise sex, disability, religion,
    sexual orientation, marital status, gender identity, with a few invalid values.
+   Sexual orientation and marital status of children (under 16) are not known or blank.
+
+The no-inequity demo (``generate(plant=False)``, ``build_demo(plant=False)``,
+``rehabdash demo --no-inequities``) plants none of 1-4 (nor the softer deprivation
+patterns of the pathway): only need (5) and recording (6) remain; its store batches are
+named "rehabdash no-inequity demo".
 
 Assumptions, stated: LSOA population is split by sex with England-like male shares by
-age band (truth.MALE_SHARE); each LSOA's ethnic mix is interpolated by IMD decile between
-two West Yorkshire-shaped profiles (truth.ETHNIC_MIX_*); ethnicity is independent of age.
-NHS numbers are from the 999 test range, never issued to patients.
+age band (truth.MALE_SHARE). Each person's ethnic category, religion, disability, and
+(aged 16+) sexual orientation and partnership status are drawn from their LSOA's Census
+2021 shares (rehabdash.demo.census_mix; the data plan's denominators), independently of
+each other and of age and sex within the LSOA: the plan's own stated assumption (Census
+2021 has no group's age structure by LSOA, so each group is taken to share its LSOA's
+age-sex structure). Disability follows it too: drawn at the LSOA's all-ages census share
+at every age (in life it rises with age; a demo that did so would make disabled people
+look over-served in an analysis that cannot know it). Religion in Census 2021 groups
+maps to one legacy letter each ("Not stated" to M, declined); sexual orientation "not
+answered" to Z. NHS numbers are from the 999 test range, never issued to patients.
 """
 
 from __future__ import annotations
@@ -56,13 +69,15 @@ def build_demo(
     icb: str = "QWO",
     rows: int = 200_000,
     seed: int = 2025,
+    plant: bool = True,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> DemoData:
-    """Generate the demo ICB and write it into the store at ``engine``."""
+    """Generate the demo ICB and write it into the store at ``engine``; ``plant=False``
+    builds the no-inequity demo."""
     report = progress or (lambda _f, _m: None)
     report(0.05, f"Generating {rows:,} synthetic referrals…")
-    data = generate(icb=icb, rows=rows, seed=seed)
+    data = generate(icb=icb, rows=rows, seed=seed, plant=plant)
     report(0.35, "Writing the demo store…")
     store_demo(engine, data, progress=lambda f, m: report(0.35 + 0.6 * f, m), cancel=cancel)
     return data

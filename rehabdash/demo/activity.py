@@ -1,8 +1,10 @@
 """Who gets referred, when, and by whom: the demo's referral events, drawn in one pass.
 
 Each referral is drawn from LSOA x sex x age band x ethnic group cells with probability
-proportional to population x age-sex rate x deprivation access x ethnic under-referral
-x time (truth.py). Numpy throughout: a million rows take a few seconds.
+proportional to population x the LSOA's Census 2021 ethnic share x age-sex rate x
+deprivation access x ethnic under-referral x time (truth.py); with ``plant=False`` the
+access, ethnic and time factors are all 1 (need by age and sex only). Numpy throughout:
+a million rows take a few seconds.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ import numpy as np
 import polars as pl
 
 from rehabdash.demo import truth
+from rehabdash.demo.census_mix import ETHNIC_CODES, DemoCensus
 from rehabdash.refdata import AGE_BANDS
 
 __all__ = ["draw_referrals", "month_starts"]
-
-ETHNIC_CODES = tuple(truth.ETHNIC_MIX_LEAST_DEPRIVED)
 
 
 def month_starts() -> list[date]:
@@ -28,15 +29,6 @@ def month_starts() -> list[date]:
     return months
 
 
-def _ethnic_mix(decile: np.ndarray) -> np.ndarray:
-    """(cells, 16) population shares by ethnic group for each cell's IMD decile."""
-    least = np.array([truth.ETHNIC_MIX_LEAST_DEPRIVED[c] for c in ETHNIC_CODES])
-    most = np.array([truth.ETHNIC_MIX_MOST_DEPRIVED[c] for c in ETHNIC_CODES])
-    t = ((decile - 1) / 9.0)[:, None]
-    mix = most * (1 - t) + least * t
-    return mix / mix.sum(axis=1, keepdims=True)
-
-
 def _month_weights(shocked: bool) -> np.ndarray:
     starts = month_starts()
     w = np.ones(len(starts))
@@ -45,8 +37,17 @@ def _month_weights(shocked: bool) -> np.ndarray:
     return w
 
 
-def draw_referrals(cells: pl.DataFrame, rows: int, rng: np.random.Generator) -> pl.DataFrame:
-    """Draw ``rows`` referrals from population cells (lsoa, sex, age_band, count, imd_decile).
+def draw_referrals(
+    cells: pl.DataFrame,
+    rows: int,
+    rng: np.random.Generator,
+    census: DemoCensus,
+    *,
+    plant: bool = True,
+) -> pl.DataFrame:
+    """Draw ``rows`` referrals from population cells (lsoa, sex, age_band, count, imd_decile),
+    each cell's people split by its LSOA's census ethnic shares; ``plant`` adds the
+    deprivation gradient, the ethnic under-referral and the last-quarter shock.
 
     Returns one row per referral with lsoa, sex, age_band, imd_decile, true_ethnicity,
     referral_date and person_seq (repeat referrals of one person share it).
@@ -57,17 +58,14 @@ def draw_referrals(cells: pl.DataFrame, rows: int, rng: np.random.Generator) -> 
     female = (cells["sex"] == "2").to_numpy()
 
     rate = np.asarray(truth.BASE_RATE_PER_1000)[band] * np.where(female, truth.FEMALE_FACTOR, 1.0)
-    access = truth.access_factor(decile.astype(float))
-    shocked = np.isin(decile, truth.SHOCK_DECILES)
+    access = truth.access_factor(decile.astype(float)) if plant else np.ones(decile.size)
+    shocked = np.isin(decile, truth.SHOCK_DECILES) & plant
     w_plain, w_shock = _month_weights(False), _month_weights(True)
     time = np.where(shocked, w_shock.mean(), w_plain.mean())
-    ethnic_factor = np.array(
-        [
-            truth.UNDER_REFERRAL_FACTOR if c == truth.UNDER_REFERRED_ETHNICITY else 1.0
-            for c in ETHNIC_CODES
-        ]
-    )
-    weight = (pop * rate * access * time)[:, None] * _ethnic_mix(decile) * ethnic_factor
+    under = np.asarray(ETHNIC_CODES) == truth.UNDER_REFERRED_ETHNICITY
+    ethnic_factor = np.where(under & plant, truth.UNDER_REFERRAL_FACTOR, 1.0)
+    ethnic_mix = census.ethnic.shares[census.index(cells["lsoa"])]
+    weight = (pop * rate * access * time)[:, None] * ethnic_mix * ethnic_factor
     flat = weight.ravel()
     counts = rng.multinomial(rows, flat / flat.sum())
     pick = np.repeat(np.arange(flat.size), counts)

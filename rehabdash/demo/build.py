@@ -1,7 +1,8 @@
 """Write a generated demo ICB into a store, as three audited batches in one transaction.
 
 Identifiers are pseudonymised with the store's own key before anything is written,
-exactly as a real import does; dates of birth and clear ids never reach the store.
+exactly as a real import does; dates of birth and clear ids never reach the store. The
+no-inequity demo (DemoData.planted False) says so in every batch's name and details.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ __all__ = ["pseudonymise", "store_demo"]
 
 
 def _signature(data: DemoData, part: str) -> str:
-    text = f"rehabdash demo {data.icb.code} seed={data.seed} rows={data.referrals.height} {part}"
+    text = (
+        f"rehabdash demo {data.icb.code} seed={data.seed} rows={data.referrals.height}"
+        f"{'' if data.planted else ' no-inequities'} {part}"
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -72,7 +76,8 @@ def store_demo(
         )
     key = pseudonym_key(engine)
     refs = _referral_frame(data, key)
-    source = f"rehabdash demo: {data.icb.name} (seed {data.seed})"
+    kind = "demo" if data.planted else "no-inequity demo (no inequities planted)"
+    source = f"rehabdash {kind}: {data.icb.name} (seed {data.seed})"
     batches: dict[str, int] = {}
     with engine.begin() as conn:
         areas = _areas_frame(data)
@@ -119,7 +124,11 @@ def store_demo(
                 rows_read=refs.height,
                 rows_accepted=refs.height,
                 period="2023-04/2025-03",
-                details={"lsoa_vintage": 2011, "synthetic": True},
+                details={
+                    "lsoa_vintage": 2011,
+                    "synthetic": True,
+                    "inequities_planted": data.planted,
+                },
             ),
         )
         bulk_insert(

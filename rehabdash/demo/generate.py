@@ -2,7 +2,8 @@
 
 The result holds what a provider's system would know (clear local ids, NHS numbers,
 dates of birth: the extract writer uses those) next to what the store keeps after
-pseudonymisation (see rehabdash.demo.build).
+pseudonymisation (see rehabdash.demo.build). ``plant=False`` gives the no-inequity demo
+(rehabdash.demo.truth says what that keeps: need by age and sex, and the recording noise).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import polars as pl
 
 from rehabdash import refdata
 from rehabdash.demo.activity import draw_referrals
+from rehabdash.demo.census_mix import DemoCensus, demo_census
 from rehabdash.demo.pathway import add_pathway, provider_for_lad
 from rehabdash.demo.population import icb_areas, icb_population, resolve_icb
 from rehabdash.demo.recording import record_person_characteristics
@@ -28,6 +30,7 @@ class DemoData:
     areas: pl.DataFrame  # one row per LSOA: lookup and IMD 2019
     population: pl.DataFrame  # lsoa, sex, age_band, count (mid-2020)
     referrals: pl.DataFrame  # one row per referral, clear identifiers included
+    planted: bool = True  # False: the no-inequity demo (nothing of truth.py planted)
 
 
 def age_band_expr(age: pl.Expr) -> pl.Expr:
@@ -57,7 +60,9 @@ def _nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.where(check == 10, -1, base * 10 + check)
 
 
-def _people(refs: pl.DataFrame, areas: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+def _people(
+    refs: pl.DataFrame, areas: pl.DataFrame, census: DemoCensus, rng: np.random.Generator
+) -> pl.DataFrame:
     people = (
         refs.sort("referral_date")
         .group_by("person_seq", maintain_order=True)
@@ -87,7 +92,9 @@ def _people(refs: pl.DataFrame, areas: pl.DataFrame, rng: np.random.Generator) -
         .alias("nhs_number"),
     )
     people = record_person_characteristics(
-        people.rename({"sex": "true_sex"}).with_columns(pl.col("true_sex").alias("sex")), rng
+        people.rename({"sex": "true_sex"}).with_columns(pl.col("true_sex").alias("sex")),
+        rng,
+        census,
     )
     return people.with_columns(_gp_practice(people, rng))
 
@@ -121,8 +128,11 @@ def _referral_ids(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def generate(icb: str = "QWO", rows: int = 200_000, seed: int = 2025) -> DemoData:
-    """The demo ICB with ``rows`` referrals, the same for the same arguments."""
+def generate(
+    icb: str = "QWO", rows: int = 200_000, seed: int = 2025, *, plant: bool = True
+) -> DemoData:
+    """The demo ICB with ``rows`` referrals, the same for the same arguments; with
+    ``plant=False`` none of truth.py's inequities are planted."""
     if rows < 1:
         raise ValueError("rows must be at least 1")
     rng = np.random.default_rng(seed)
@@ -130,8 +140,9 @@ def generate(icb: str = "QWO", rows: int = 200_000, seed: int = 2025) -> DemoDat
     areas = icb_areas(found)
     population = icb_population(areas)
     cells = population.join(areas.select("lsoa", "imd_decile"), on="lsoa", maintain_order="left")
-    refs = draw_referrals(cells, rows, rng)
-    people = _people(refs, areas, rng)
+    census = demo_census(areas, population)
+    refs = draw_referrals(cells, rows, rng, census, plant=plant)
+    people = _people(refs, areas, census, rng)
     person_cols = [
         c for c in people.columns if c not in ("lsoa", "age_band", "referral_date", "age")
     ]
@@ -144,12 +155,16 @@ def generate(icb: str = "QWO", rows: int = 200_000, seed: int = 2025) -> DemoDat
         )
         .drop("dob")
     )
-    years = (pl.col("referral_date").dt.year() - pl.col("date_of_birth").dt.year()) - (
-        pl.col("referral_date").dt.ordinal_day() < pl.col("date_of_birth").dt.ordinal_day()
-    ).cast(pl.Int32)
+    # Whole years at referral: a birthday counts from its month and day (not the day of the
+    # year, which shifts by one after February in a leap year), as an import counts it.
+    ref, dob = pl.col("referral_date"), pl.col("date_of_birth")
+    before_birthday = (ref.dt.month().cast(pl.Int32) * 100 + ref.dt.day()) < (
+        dob.dt.month().cast(pl.Int32) * 100 + dob.dt.day()
+    )
+    years = ref.dt.year() - dob.dt.year() - before_birthday.cast(pl.Int32)
     df = df.with_columns(years.clip(0, 120).cast(pl.Int16).alias("age"))
     df = df.with_columns(age_band_expr(pl.col("age")).alias("age_band"))
-    df = add_pathway(df, rng)
+    df = add_pathway(df, rng, plant=plant)
     female_16_45 = (pl.col("sex") == "2") & pl.col("age").is_between(16, 45)
     u = pl.Series(rng.random(df.height))
     df = df.with_columns(
@@ -176,4 +191,4 @@ def generate(icb: str = "QWO", rows: int = 200_000, seed: int = 2025) -> DemoDat
         .otherwise(pl.col("lsoa"))
         .alias("lsoa")
     )
-    return DemoData(found, seed, areas, population, _referral_ids(df))
+    return DemoData(found, seed, areas, population, _referral_ids(df), planted=plant)

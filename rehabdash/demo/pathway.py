@@ -1,8 +1,10 @@
 """What happens after a referral in the demo: service, source, rejection, wait, contacts, outcome.
 
 The built-in inequity here is the wait: people with any disability recorded wait
-truth.DISABILITY_WAIT_FACTOR times as long for a first contact. DNAs rise with
-deprivation and outcome gains shrink with it (softer patterns, not part of the truth).
+truth.DISABILITY_WAIT_FACTOR times as long for a first contact. Drop-outs and DNAs rise
+with deprivation, self-referral and outcome gains fall with it (softer patterns, not
+part of the truth's numbers). With ``plant=False`` there is no disability factor and
+everyone gets the deprivation patterns of a middling area (_NEUTRAL_DEPRIVATION).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ TEAM_TYPES: dict[str, tuple[float, str]] = {
 }
 _WAIT_FACTOR = {"20": 1.4, "26": 1.2, "51": 0.05, "52": 0.2, "53": 0.2, "54": 0.15}
 _MSK = ("20", "26")
+_NEUTRAL_DEPRIVATION = 0.5  # the no-inequity demo: halfway between decile 10 (0) and 1 (1)
 
 
 def provider_for_lad(lad_names: pl.Series) -> pl.Series:
@@ -68,11 +71,14 @@ def _only(name: str, values: np.ndarray, keep: np.ndarray) -> pl.Series:
     return pl.Series(name, values.astype(str)).scatter(np.flatnonzero(~keep), None)
 
 
-def add_pathway(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
-    """Add team, service, source, dates, contact counts and outcomes to referral rows."""
+def add_pathway(df: pl.DataFrame, rng: np.random.Generator, *, plant: bool = True) -> pl.DataFrame:
+    """Add team, service, source, dates, contact counts and outcomes to referral rows;
+    ``plant`` adds the disability wait factor and the deprivation patterns."""
     n = df.height
     age = df["age"].to_numpy()
     dep = (10 - df["imd_decile"].fill_null(5).to_numpy()) / 9.0  # 1 most deprived, 0 least
+    if not plant:
+        dep = np.full(n, _NEUTRAL_DEPRIVATION)
     codes = list(TEAM_TYPES)
     mix = np.array([w for w, _ in TEAM_TYPES.values()])
     older = np.clip((age - 60) / 30, 0, 1)[:, None]
@@ -102,9 +108,8 @@ def add_pathway(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     team_factor = team_s.replace_strict(
         _WAIT_FACTOR, default=1.0, return_dtype=pl.Float64
     ).to_numpy()
-    median = (
-        truth.MEDIAN_WAIT_DAYS * team_factor * np.where(disabled, truth.DISABILITY_WAIT_FACTOR, 1.0)
-    )
+    disability_factor = truth.DISABILITY_WAIT_FACTOR if plant else 1.0
+    median = truth.MEDIAN_WAIT_DAYS * team_factor * np.where(disabled, disability_factor, 1.0)
     wait = np.maximum(median * np.exp(0.6 * rng.standard_normal(n)), 0)
     first = ref + _days(wait)
     dropped = ~rejected & (rng.random(n) < 0.03 + 0.04 * dep)

@@ -2,6 +2,30 @@
 
 Tests (and later dashboards) check that the analysis finds exactly these. Rates are
 per person per year before recording noise; "access" means referral.
+
+Planted inequities (``generate(plant=True)``, the default): the deprivation gradient
+(access_factor), Pakistani under-referral (UNDER_REFERRAL_FACTOR), longer waits for
+disabled people (DISABILITY_WAIT_FACTOR), the last-quarter shock in deciles 1-2
+(SHOCK_FACTOR), and the softer deprivation patterns of rehabdash.demo.pathway (more
+drop-outs and DNAs, less self-referral, smaller outcome gains in deprived areas).
+
+The no-inequity demo (``generate(plant=False)``, ``rehabdash demo --no-inequities``)
+plants none of them: access 1 in every decile, no ethnic factor, no disability wait
+factor, no shock, and the pathway's deprivation patterns set to one middling level for
+everyone. What stays is need, which is not an inequity: referral rates rising with age
+(BASE_RATE_PER_1000), women referred FEMALE_FACTOR times as often, the team mix by age,
+and the recording noise (rehabdash.demo.recording), which is the same in both.
+
+The people's characteristics come from Census 2021 (rehabdash.demo.census_mix): each
+person's ethnic category, religion, disability, sexual orientation (16+) and partnership
+status (16+) is drawn from their LSOA's census shares, independently of each other and of
+age and sex within the LSOA. That is the data plan's stated assumption for its group
+denominators (rehabdash.plan.populations: Census 2021 gives no group's age structure by
+LSOA, so each group is taken to share its LSOA's age-sex structure). Disability too is
+drawn at the LSOA's all-ages census share whatever the person's age. In life disability
+rises with age, but a demo that made it so would show disabled people as over-served (seen
+observed / expected about 1.4 in the no-inequity demo when the chance rose as
+0.06 + 0.005 x age) purely because the plan's denominators cannot see that age pattern.
 """
 
 from __future__ import annotations
@@ -17,8 +41,6 @@ __all__ = [
     "DECILE1_TO_DECILE10_ACCESS",
     "DISABILITY_WAIT_FACTOR",
     "END",
-    "ETHNIC_MIX_LEAST_DEPRIVED",
-    "ETHNIC_MIX_MOST_DEPRIVED",
     "EXTRACT_DATE",
     "FEMALE_FACTOR",
     "MALE_SHARE",
@@ -80,6 +102,7 @@ UNDER_REFERRAL_FACTOR = 0.60
 MEDIAN_WAIT_DAYS = 28.0
 DISABILITY_WAIT_FACTOR = 1.5
 
+
 # A worsening trend: in the last quarter (Jan-Mar 2025) referrals from IMD deciles 1-2
 # fall by a further 20%, widening the deprivation gap.
 SHOCK_QUARTER_START = date(2025, 1, 1)
@@ -90,43 +113,3 @@ SHOCK_FACTOR = 0.80
 # band, close to England's mid-2020 figures, applied to every LSOA; the same shares seed
 # the census-fitted sex split (rehabdash.refdata.census).
 MALE_SHARE: tuple[float, ...] = SEX_SPLIT_SEED_MALE_SHARE
-
-# The generator's population ethnic mix (NHS codes), interpolated linearly by IMD decile
-# between the least (10) and most (1) deprived areas. An assumption shaped like West
-# Yorkshire's census profile, not census data.
-ETHNIC_MIX_LEAST_DEPRIVED: dict[str, float] = {
-    "A": 0.860,
-    "B": 0.006,
-    "C": 0.030,
-    "D": 0.005,
-    "E": 0.002,
-    "F": 0.006,
-    "G": 0.004,
-    "H": 0.025,
-    "J": 0.025,
-    "K": 0.002,
-    "L": 0.006,
-    "M": 0.003,
-    "N": 0.006,
-    "P": 0.002,
-    "R": 0.008,
-    "S": 0.010,
-}
-ETHNIC_MIX_MOST_DEPRIVED: dict[str, float] = {
-    "A": 0.600,
-    "B": 0.004,
-    "C": 0.045,
-    "D": 0.012,
-    "E": 0.004,
-    "F": 0.008,
-    "G": 0.008,
-    "H": 0.030,
-    "J": 0.190,
-    "K": 0.020,
-    "L": 0.012,
-    "M": 0.012,
-    "N": 0.030,
-    "P": 0.006,
-    "R": 0.004,
-    "S": 0.015,
-}

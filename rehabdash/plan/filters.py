@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rehabdash.codes.age import MAX_AGE
 from rehabdash.codes.team_type import REHAB_CODES
 from rehabdash.queries.periods import Period, PeriodError, parse_period
 
@@ -46,7 +47,6 @@ _AREA_SHAPES = (
     ("msoa", r"^E02[0-9]{6}$"),
 )
 IMD_EDITIONS = (2019, 2025)
-MAX_AGE = 120
 
 
 class FilterError(ValueError):

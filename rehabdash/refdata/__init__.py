@@ -4,6 +4,7 @@ They let any English ICB work offline: pick the ICB and its LSOAs, deprivation a
 population are already here. Sources and licences: resources/REFDATA_SOURCES.md
 (MHCLG and ONS under the Open Government Licence v3.0; ESP 2013 from Eurostat).
 Census 2021 denominators and their NHS mappings: rehabdash.refdata.census.
+LSOA 2011 -> 2021 and LSOA 2021 -> MSOA 2021 lookups: rehabdash.refdata.geography.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from rehabdash.refdata.census import (
     CENSUS_TO_NHS,
     CensusTable,
     census_groups,
+    census_shares,
     census_table,
     nhs_denominators,
     population_by_sex,
 )
+from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
 
 __all__ = [
     "AGE_BANDS",
@@ -35,12 +38,15 @@ __all__ = [
     "CensusTable",
     "Icb",
     "census_groups",
+    "census_shares",
     "census_table",
     "esp2013",
     "gp_practices",
     "icbs",
     "imd",
+    "lsoa11_to_lsoa21",
     "lsoa_lookup",
+    "lsoa_to_msoa",
     "nhs_denominators",
     "population_by_sex",
     "population_persons",

@@ -7,18 +7,36 @@ Parquet files (see ``rehabdash.refdata``); nothing reads the source folder at ru
 The Census 2021 topic summaries in SOURCE_DIR/census/ become one long table each
 (``rehabdash.refdata.census``); the README's checks are re-run on the way and any failure
 stops the build rather than shipping a table that disagrees with its source.
+
+The LSOA 2011 -> 2021 lookup and the derived LSOA 2021 -> MSOA 2021 lookup come from
+SOURCE_DIR/geo/ (``rehabdash.refdata.geography``; ``build_geography``), checked the same
+way, the MSOA lookup also against the Census 2021 TS021 tables built just before it.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import polars as pl
 
+from rehabdash.refdata import geography
 from rehabdash.refdata.census import CENSUS_TABLES, CensusTable
 
-__all__ = ["CENSUS_SOURCES", "TABLES", "build", "build_census"]
+__all__ = [
+    "CENSUS_SOURCES",
+    "GEO_SOURCES",
+    "MSOA_CENSUS_TOLERANCE",
+    "TABLES",
+    "GeographyCheckError",
+    "build",
+    "build_census",
+    "build_geography",
+    "check_msoa_against_census",
+    "lsoa11_lsoa21_table",
+    "lsoa21_msoa21_table",
+]
 
 # source file -> (resource name, columns to keep as text). Codes stay text; ranks and
 # counts become integers; nothing else is changed.
@@ -60,7 +78,8 @@ def build(source: Path, out: Path) -> list[Path]:
         target = out / out_name
         _read(source / src_name).write_parquet(target, compression="zstd", compression_level=19)
         written.append(target)
-    return written + build_census(source / "census", out)
+    written += build_census(source / "census", out)
+    return written + build_geography(source, out)
 
 
 # --- Census 2021 ------------------------------------------------------------------------
@@ -227,6 +246,256 @@ def build_census(source: Path, out: Path) -> list[Path]:
         _census_long(wide, info).write_parquet(
             target, compression="zstd", compression_level=19, metadata=meta
         )
+        written.append(target)
+    return written
+
+
+# --- small-area lookups -----------------------------------------------------------------
+
+#: Source files in SOURCE_DIR (the ONS lookup, and the boundary files whose properties
+#: give the MSOA 2021 codes and names and a second copy of the LSOA 2021 names).
+GEO_SOURCES: dict[str, str] = {
+    "lookup": "geo/lookup_lsoa11_lsoa21_lad22_ew.csv",
+    "msoa21": "geo/msoa21_bsc_england.geojson",
+    "lsoa21": "geo/lsoa21_bsc_england.geojson",
+}
+
+#: LSOA sums to MSOA must agree with the MSOA TS021 table within this many people in
+#: every cell and total (ONS perturbs the two tables separately; the census README: 19).
+MSOA_CENSUS_TOLERANCE = 20
+
+
+class GeographyCheckError(ValueError):
+    """A lookup source file, or the lookup derived from it, fails a check."""
+
+
+def _geo_check(ok: bool, what: str) -> None:
+    if not ok:
+        raise GeographyCheckError(what)
+
+
+def _geojson_properties(path: Path, *names: str) -> pl.DataFrame:
+    with path.open(encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    return pl.DataFrame(
+        {name: [feat["properties"][name] for feat in features] for name in names},
+        schema=dict.fromkeys(names, pl.String),
+    )
+
+
+def lsoa11_lsoa21_table(lookup_csv: Path) -> pl.DataFrame:
+    """The ONS LSOA 2011 -> 2021 lookup, England rows: lsoa11, lsoa21, change, lad22.
+
+    Checks: no cross-border pair; every England code of both vintages once or more; no
+    missing values; the change indicator agrees with the pair's cardinality (U one to one
+    with the same code, S one 2011 to several 2021, M several 2011 to one 2021, X both
+    or either); every 2021 LSOA in one local authority.
+    """
+    raw = pl.read_csv(lookup_csv, infer_schema=False)
+    _geo_check(
+        (raw["LSOA11CD"].str.starts_with("E01") == raw["LSOA21CD"].str.starts_with("E01")).all(),
+        "a pair crosses the England/Wales border",
+    )
+    eng = raw.filter(pl.col("LSOA11CD").str.starts_with("E01")).select(
+        pl.col("LSOA11CD").alias("lsoa11"),
+        pl.col("LSOA21CD").alias("lsoa21"),
+        pl.col("CHGIND").alias("change"),
+        pl.col("LAD22CD").alias("lad22"),
+    )
+    _geo_check(eng.null_count().sum_horizontal().item() == 0, "missing values")
+    _geo_check(eng.is_duplicated().sum() == 0, "a pair appears twice")
+    _geo_check(
+        eng["lsoa11"].n_unique() == geography.LSOA11_AREAS,
+        f"not {geography.LSOA11_AREAS:,} LSOA 2011 codes",
+    )
+    _geo_check(
+        eng["lsoa21"].n_unique() == geography.LSOA21_AREAS,
+        f"not {geography.LSOA21_AREAS:,} LSOA 2021 codes",
+    )
+    unknown = set(eng["change"].unique()) - set(geography.CHANGE_INDICATORS)
+    _geo_check(not unknown, f"unknown change indicators {sorted(unknown)}")
+    card = eng.with_columns(
+        pl.len().over("lsoa21").alias("n11"), pl.len().over("lsoa11").alias("n21")
+    )
+    ok = (
+        pl.when(pl.col("change") == "U")
+        .then((pl.col("n11") == 1) & (pl.col("n21") == 1) & (pl.col("lsoa11") == pl.col("lsoa21")))
+        .when(pl.col("change") == "S")
+        .then((pl.col("n11") == 1) & (pl.col("n21") > 1))
+        .when(pl.col("change") == "M")
+        .then((pl.col("n11") > 1) & (pl.col("n21") == 1))
+        .otherwise((pl.col("n11") > 1) | (pl.col("n21") > 1))
+    )
+    _geo_check(card.select(ok.all()).item(), "a change indicator disagrees with its pair")
+    _geo_check(
+        eng.group_by("lsoa21").agg(pl.col("lad22").n_unique())["lad22"].max() == 1,
+        "an LSOA 2021 in two local authorities",
+    )
+    return eng.sort("lsoa11", "lsoa21")
+
+
+def lsoa21_msoa21_table(lookup_csv: Path, msoa_geojson: Path, lsoa_geojson: Path) -> pl.DataFrame:
+    """LSOA 2021 -> MSOA 2021 (England) derived from the names: lsoa21, msoa21.
+
+    An LSOA 2021 name is its MSOA name plus one capital letter ("Leeds 001A" -> "Leeds
+    001"). LSOA names from the ONS lookup (checked equal to the LSOA 2021 boundary file's),
+    MSOA codes and names from the MSOA 2021 boundary file. Checks: every LSOA name has
+    that form; MSOA codes and names unique; every LSOA in exactly one MSOA, every MSOA
+    with at least one LSOA, all in one local authority.
+    """
+    raw = pl.read_csv(lookup_csv, infer_schema=False)
+    lsoa = (
+        raw.filter(pl.col("LSOA21CD").str.starts_with("E01"))
+        .select("LSOA21CD", "LSOA21NM", "LAD22CD")
+        .unique()
+    )
+    _geo_check(
+        lsoa["LSOA21CD"].n_unique() == lsoa.height == geography.LSOA21_AREAS,
+        f"not {geography.LSOA21_AREAS:,} LSOA 2021 codes with one name and one authority",
+    )
+    shapes = _geojson_properties(lsoa_geojson, "LSOA21CD", "LSOA21NM")
+    both = lsoa.join(shapes, on="LSOA21CD", how="full", suffix="_geo")
+    _geo_check(
+        both.height == lsoa.height == shapes.height
+        and (both["LSOA21NM"] == both["LSOA21NM_geo"]).all(),
+        "LSOA 2021 codes or names differ between the lookup and the boundary file",
+    )
+    _geo_check(
+        lsoa["LSOA21NM"].str.contains(r"^.+ \d{3}[A-Z]$").all(),
+        "an LSOA 2021 name is not an MSOA name plus one letter",
+    )
+    msoa = _geojson_properties(msoa_geojson, "MSOA21CD", "MSOA21NM")
+    _geo_check(
+        msoa["MSOA21CD"].n_unique() == msoa["MSOA21NM"].n_unique() == msoa.height,
+        "MSOA 2021 codes or names not unique",
+    )
+    _geo_check(
+        msoa.height == geography.MSOA21_AREAS and msoa["MSOA21CD"].str.starts_with("E02").all(),
+        f"not {geography.MSOA21_AREAS:,} England MSOA 2021 codes",
+    )
+    derived = lsoa.with_columns(
+        pl.col("LSOA21NM").str.slice(0, pl.col("LSOA21NM").str.len_chars() - 1).alias("MSOA21NM")
+    ).join(msoa, on="MSOA21NM", how="full", coalesce=True)
+    empty = derived.filter(pl.col("LSOA21CD").is_null())["MSOA21CD"].to_list()
+    _geo_check(not empty, f"{len(empty)} MSOAs without an LSOA, e.g. {empty[:5]}")
+    orphans = derived.filter(pl.col("MSOA21CD").is_null())["LSOA21CD"].to_list()
+    _geo_check(not orphans, f"{len(orphans)} LSOAs without an MSOA, e.g. {orphans[:5]}")
+    _geo_check(
+        derived.height == derived["LSOA21CD"].n_unique() == geography.LSOA21_AREAS
+        and derived["MSOA21CD"].n_unique() == geography.MSOA21_AREAS,
+        "not every LSOA in exactly one MSOA",
+    )
+    _geo_check(
+        derived.group_by("MSOA21CD").agg(pl.col("LAD22CD").n_unique())["LAD22CD"].max() == 1,
+        "an MSOA's LSOAs lie in two local authorities",
+    )
+    return derived.select(
+        pl.col("LSOA21CD").alias("lsoa21"), pl.col("MSOA21CD").alias("msoa21")
+    ).sort("lsoa21")
+
+
+def check_msoa_against_census(
+    lsoa_msoa: pl.DataFrame, lsoa_ts021: pl.DataFrame, msoa_ts021: pl.DataFrame
+) -> dict[str, int]:
+    """Sum the LSOA TS021 table to MSOA through ``lsoa_msoa`` and compare with the MSOA
+    TS021 table (both long: area_code, category, count, total). Raises unless every MSOA
+    and category, and every MSOA total, agrees within MSOA_CENSUS_TOLERANCE people;
+    returns the largest differences and the number of cells compared."""
+    summed = lsoa_ts021.join(lsoa_msoa, left_on="area_code", right_on="lsoa21", how="left")
+    _geo_check(summed["msoa21"].null_count() == 0, "a TS021 LSOA is not in the lookup")
+    cells = (
+        summed.with_columns(pl.col("category").cast(pl.String))
+        .group_by("msoa21", "category")
+        .agg(pl.col("count").cast(pl.Int64).sum())
+        .join(
+            msoa_ts021.select(
+                pl.col("area_code").cast(pl.String).alias("msoa21"),
+                pl.col("category").cast(pl.String),
+                pl.col("count").cast(pl.Int64).alias("published"),
+            ),
+            on=["msoa21", "category"],
+            how="full",
+            coalesce=True,
+        )
+    )
+    _geo_check(cells.null_count().sum_horizontal().item() == 0, "MSOA cells do not line up")
+    totals = (
+        summed.group_by("msoa21", "area_code")
+        .agg(pl.col("total").first().cast(pl.Int64))
+        .group_by("msoa21")
+        .agg(pl.col("total").sum())
+        .join(
+            msoa_ts021.group_by(pl.col("area_code").cast(pl.String).alias("msoa21")).agg(
+                pl.col("total").first().cast(pl.Int64).alias("published")
+            ),
+            on="msoa21",
+            how="full",
+            coalesce=True,
+        )
+    )
+    _geo_check(totals.null_count().sum_horizontal().item() == 0, "MSOA totals do not line up")
+    gap = (pl.col("count") - pl.col("published")).abs().max()
+    stats = {
+        "msoas": totals.height,
+        "cells": cells.height,
+        "max_cell_difference": int(cells.select(gap).item()),
+        "max_total_difference": int(
+            totals.select((pl.col("total") - pl.col("published")).abs().max()).item()
+        ),
+    }
+    _geo_check(
+        max(stats["max_cell_difference"], stats["max_total_difference"]) <= MSOA_CENSUS_TOLERANCE,
+        f"LSOA sums to MSOA differ from the MSOA TS021 table by more than "
+        f"{MSOA_CENSUS_TOLERANCE} people: {stats}",
+    )
+    return stats
+
+
+def build_geography(source: Path, out: Path) -> list[Path]:
+    """Write lsoa11_lsoa21.parquet and lsoa21_msoa21.parquet from SOURCE_DIR/geo/.
+
+    The MSOA lookup is checked against the TS021 LSOA and MSOA tables already in ``out``
+    (build_census writes them first)."""
+    lookup_csv = source / GEO_SOURCES["lookup"]
+    pairs = lsoa11_lsoa21_table(lookup_csv)
+    msoa = lsoa21_msoa21_table(
+        lookup_csv, source / GEO_SOURCES["msoa21"], source / GEO_SOURCES["lsoa21"]
+    )
+    _geo_check(
+        set(pairs["lsoa21"]) == set(msoa["lsoa21"]),
+        "the two lookups have different LSOA 2021 codes",
+    )
+    ts021 = {
+        geo: pl.read_parquet(out / CENSUS_TABLES[("ethnic_group", geo)].resource).with_columns(
+            pl.col("area_code").cast(pl.String)
+        )
+        for geo in ("lsoa", "msoa")
+    }
+    stats = check_msoa_against_census(msoa, ts021["lsoa"], ts021["msoa"])
+    common = {"attribution": geography.GEOGRAPHY_ATTRIBUTION}
+    outputs = {
+        geography.LSOA11_LSOA21_RESOURCE: (
+            pairs,
+            {
+                **common,
+                "title": "LSOA (2011) to LSOA (2021) to LAD (2022), England, first edition",
+                "source_file": GEO_SOURCES["lookup"],
+            },
+        ),
+        geography.LSOA21_MSOA21_RESOURCE: (
+            msoa,
+            {
+                **common,
+                "title": "LSOA (2021) to MSOA (2021), England, derived from the names",
+                "source_file": "; ".join(GEO_SOURCES.values()),
+                "census_check": json.dumps(stats),
+            },
+        ),
+    }
+    written = []
+    for name, (table, meta) in outputs.items():
+        target = out / name
+        table.write_parquet(target, compression="zstd", compression_level=19, metadata=meta)
         written.append(target)
     return written
 

@@ -8,7 +8,8 @@ differs by up to about 15 people between tables: divide a table's categories by 
 table's ``total``, never by another table's.
 
 Also here: the census -> NHS code mappings used to line denominators up with activity
-data, and :func:`population_by_sex`, which splits the shipped ONS persons-only LSOA
+data, :func:`census_shares` (each NHS group's share of an LSOA 2021 or LSOA 2011), and
+:func:`population_by_sex`, which splits the shipped ONS persons-only LSOA
 population by sex using the census sex (TS008) and age (TS007A) margins.
 
 Source: Office for National Statistics, Census 2021 topic summaries, Open Government
@@ -17,13 +18,16 @@ Licence v3.0 (resources/REFDATA_SOURCES.md). Built by ``python -m rehabdash.refd
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 import polars as pl
 
 from rehabdash import refdata
+from rehabdash.refdata import geography
 
 __all__ = [
     "CENSUS_ATTRIBUTION",
@@ -43,6 +47,7 @@ __all__ = [
     "Geography",
     "Topic",
     "census_groups",
+    "census_shares",
     "census_table",
     "england_male_shares",
     "nhs_denominators",
@@ -532,7 +537,9 @@ def census_groups(topic: Topic, geography: Geography = "lsoa") -> pl.DataFrame:
     )
 
 
-def nhs_denominators(topic: Topic, geography: Geography = "lsoa") -> pl.DataFrame:
+def nhs_denominators(
+    topic: Topic, geography: Geography = "lsoa", areas: frozenset[str] | None = None
+) -> pl.DataFrame:
     """Census counts summed to the NHS code or group they map to (CENSUS_TO_NHS):
     area_code, nhs, count, total. For NHS broad ethnic groups apply
     codes.ethnicity.BROAD_GROUPS to ``nhs`` (Chinese then counts as "Other")."""
@@ -540,6 +547,8 @@ def nhs_denominators(topic: Topic, geography: Geography = "lsoa") -> pl.DataFram
         raise ValueError(f"no NHS mapping for census {topic}")
     mapping = CENSUS_TO_NHS[topic]
     table = census_table(topic, geography)
+    if areas is not None:  # a few areas: filter before the group-by (an ICB is ~4% of England)
+        table = table.filter(pl.col("area_code").is_in(sorted(areas)))
     return (
         table.with_columns(pl.col("category").cast(pl.String).replace_strict(mapping).alias("nhs"))
         .group_by("area_code", "nhs", maintain_order=True)
@@ -547,6 +556,86 @@ def nhs_denominators(topic: Topic, geography: Geography = "lsoa") -> pl.DataFram
         .with_columns(pl.col("count").cast(pl.Int32))
         .sort("area_code", "nhs")
     )
+
+
+# --- group shares by LSOA 2021 or 2011 --------------------------------------------------
+
+
+@lru_cache(maxsize=16)  # 6 topics x 2 vintages
+def _shares(topic: Topic, vintage: int, areas: frozenset[str] | None = None) -> pl.DataFrame:
+    if topic not in CENSUS_TO_NHS:
+        raise ValueError(f"no NHS mapping for census {topic}")
+    if vintage not in (2011, 2021):
+        raise ValueError(f"LSOA vintage must be 2011 or 2021, not {vintage!r}")
+    wanted = areas
+    if areas is not None and vintage == 2011:  # the 2021 LSOAs the 2011 ones map to
+        pairs11 = geography.lsoa11_to_lsoa21()
+        wanted = frozenset(pairs11.filter(pl.col("lsoa11").is_in(sorted(areas)))["lsoa21"])
+    if topic == "sexual_orientation":  # published by MSOA only: each LSOA takes its MSOA's
+        by_msoa = nhs_denominators("sexual_orientation", "msoa")
+        lookup = geography.lsoa_to_msoa()
+        if wanted is not None:
+            lookup = lookup.filter(pl.col("lsoa21").is_in(sorted(wanted)))
+        base = lookup.join(by_msoa, left_on="msoa21", right_on="area_code", how="left")
+        base = base.select(pl.col("lsoa21").alias("area_code"), "nhs", "count", "total")
+    else:
+        base = nhs_denominators(topic, "lsoa", wanted)
+    base = base.with_columns(pl.col("count", "total").cast(pl.Float64))
+    if vintage == 2011:
+        # Each 2021 LSOA's counts divided evenly among the 2011 LSOAs it comes from (a
+        # merge), then summed per 2011 LSOA (a split sums its parts).
+        pairs = geography.lsoa11_to_lsoa21().select(
+            "lsoa11", "lsoa21", (1.0 / pl.len().over("lsoa21")).alias("weight")
+        )
+        if areas is not None:
+            pairs = pairs.filter(pl.col("lsoa11").is_in(sorted(areas)))
+        base = (
+            pairs.join(base, left_on="lsoa21", right_on="area_code", how="left")
+            .group_by("lsoa11", "nhs")
+            .agg(
+                (pl.col("count") * pl.col("weight")).sum(),
+                (pl.col("total") * pl.col("weight")).sum(),
+            )
+            .rename({"lsoa11": "area_code"})
+        )
+    shares = base.with_columns((pl.col("count") / pl.col("total")).alias("share")).sort(
+        "area_code", "nhs"
+    )
+    ok = shares.select(pl.col("total").min() > 0, pl.col("share").is_null().sum() == 0)
+    if not all(ok.row(0)):
+        raise AssertionError(f"census_shares({topic!r}, {vintage}): an area without a total")
+    return shares
+
+
+def census_shares(
+    topic: Topic, vintage: Literal[2011, 2021] = 2021, areas: Collection[str] | None = None
+) -> pl.DataFrame:
+    """Each NHS code or group's share of every England LSOA of ``vintage``: area_code, nhs
+    (as nhs_denominators gives it), count, total, share = count / total (all Float64), one
+    row per area and NHS value (zeros included), sorted by area_code then nhs; the shares
+    of an area sum to 1. Topics: those in CENSUS_TO_NHS.
+
+    Vintage 2021: the census table's own counts and total by LSOA 2021 (33,755 areas).
+    Sexual orientation is published by MSOA only: each LSOA 2021 takes its MSOA's counts
+    and total (geography.lsoa_to_msoa), so its share is the MSOA's, and count and total
+    are the MSOA's people, not the LSOA's: never sum them over LSOAs (multiply an area's
+    share by its own aged 16+ population instead).
+
+    Vintage 2011 (32,844 areas, through geography.lsoa11_to_lsoa21): each 2021 LSOA's
+    count and total are divided evenly among the 2011 LSOAs it comes from (merges and
+    irregular changes), then summed per 2011 LSOA (a split 2011 LSOA sums its 2021
+    parts). An unchanged LSOA keeps its 2021 figures exactly; England totals are kept.
+    For sexual orientation the share is then the MSOA's, or for 38 LSOAs (35 split, 3
+    irregular) whose 2021 parts lie in two or more MSOAs a mix of those MSOAs' shares
+    weighted by the MSOAs' aged 16+ totals.
+
+    Cached: the first call per topic and vintage reads the tables, later ones return a
+    copy of the cached frame. With ``areas`` (LSOA codes of ``vintage``), only those
+    areas, computed from their rows alone (an ICB's in a few milliseconds; not cached).
+    """
+    if areas is not None:
+        return _shares.__wrapped__(topic, vintage, frozenset(areas))  # not cached
+    return _shares(topic, vintage).clone()
 
 
 # --- population by sex ------------------------------------------------------------------

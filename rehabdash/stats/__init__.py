@@ -7,18 +7,22 @@ Fingertips (PHEindicatormethods), WHO HEAT and NHS Making Data Count.
 
 from __future__ import annotations
 
+from rehabdash.stats.compare import difference, rate_ratio, verdict
 from rehabdash.stats.dsr import dsr
 from rehabdash.stats.funnel import funnel_limits
 from rehabdash.stats.heat import heat
 from rehabdash.stats.isr import isr_rate, isr_ratio
 from rehabdash.stats.mean import mean
 from rehabdash.stats.proportion import proportion
+from rehabdash.stats.quantile import quantile
 from rehabdash.stats.rate import rate
 from rehabdash.stats.sii import sii
 from rehabdash.stats.spc import spc
 from rehabdash.stats.standard_population import esp2013
+from rehabdash.stats.trend import trend
 
 __all__ = [
+    "difference",
     "dsr",
     "esp2013",
     "funnel_limits",
@@ -27,7 +31,11 @@ __all__ = [
     "isr_ratio",
     "mean",
     "proportion",
+    "quantile",
     "rate",
+    "rate_ratio",
     "sii",
     "spc",
+    "trend",
+    "verdict",
 ]

@@ -1,0 +1,440 @@
+"""Section 2 of the data plan: what happens to people once referred (DESIGN 6).
+
+For a breakdown and its "All" row: waits from referral to the first attended contact
+(median and 90th centile with distribution-free order-statistic limits, % seen within
+18 weeks, the community waiting-list week bands); referrals still waiting at the period
+end (how many, how long so far); did-not-attend (DNA) and cancellation rates per booked
+contact; referrals discharged without being seen; outcome change per tool (mean with a
+Student's t interval) and % improving by at least the tool's MCID. Every interval comes
+from :mod:`rehabdash.stats` (quantile, mean, proportion with Wilson score limits).
+
+Choices, for the methods sheet:
+
+* **Who is in which group.** A referral takes its person's level, as section 1 counts
+  people: the characteristics of the person's latest referral in the period
+  (``scope.people``), so a person is in the same group in every section. A referral of
+  someone not referred in the period (open at its start) takes its own characteristics.
+* **Cohorts.** Everything but the waiting list is about referrals received in the
+  period: waits (a first contact date is needed; one dated before the referral is left
+  out, with a note), contacts, and discharges by the period end (not rejected by then;
+  outcomes need both scores). The waiting list is a snapshot at the period end:
+  referrals received by then, not rejected, not discharged and not seen by then (a
+  first contact after the end still waited; attended contacts with no first contact
+  date count as seen, when is not known).
+* **Week bands** are NHS England's Community Health Services waiting-list bands: 0-1
+  weeks is 0-7 days, 1-2 weeks 8-14, 2-4 weeks 15-28, 4-12 weeks 29-84, 12-18 weeks
+  85-126, 18-52 weeks 127-364, 52+ weeks 365 days or more (the publication's "over 365
+  days" leaves day 365 in no band; here it is in 52+). "Within 18 weeks" is a wait of
+  at most 126 days: the first five bands. A band's value is its % of the waits (or of
+  the waiting list), its count the numerator.
+* **Flags.** A level with nobody to summarise has ``[z]`` for rates, means and centiles
+  and a true 0 for counts. A centile is ``[u]`` while its order-statistic interval
+  cannot reach 95% coverage (a limit is then the smallest or largest value): the median
+  below 6 values, the 90th centile below 36. A mean of one value (no interval) is
+  ``[u]``. Means and centiles are "simple" statistics of ``numerator`` referrals, which
+  disclosure control suppresses for 1-7.
+* **Outcomes** are per tool, never averaged across tools: ``outcome_change_<tool>`` and
+  ``outcome_improved_<tool>`` (tools in :mod:`rehabdash.codes.outcome_tools`). A tool the
+  app does not know gets keys of its own (:func:`outcome_metrics`); its "% improving"
+  is ``[x]``: no MCID is known for it.
+
+Speed: what this section reads is prepared once per scope (sorted by wait, so the
+quantiles sort sorted runs), as are each characteristic's level codes and the "All"
+rows (the same in every breakdown); a breakdown is then a few group-bys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from rehabdash.codes import outcome_tools as tools
+from rehabdash.codes.characteristics import CHARACTERISTICS, Characteristic
+from rehabdash.plan.breakdown import PAIR_SEPARATOR, Breakdown
+from rehabdash.plan.result import (
+    ALL,
+    LOW_RELIABILITY,
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    Indicator,
+    Metric,
+    conform,
+)
+from rehabdash.plan.scope import Scope
+from rehabdash.stats import mean, proportion, quantile
+from rehabdash.stats.quantile import binom_ppf
+
+__all__ = [
+    "CONFIDENCE",
+    "METRICS",
+    "WAIT_BANDS",
+    "WITHIN_DAYS",
+    "consequences_indicators",
+    "outcome_metric",
+    "outcome_metrics",
+]
+
+#: (key suffix, label, first day, last day or None): NHS England CHS waiting-list bands.
+WAIT_BANDS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("0_1w", "0-1 weeks (0-7 days)", 0, 7),
+    ("1_2w", "1-2 weeks (8-14 days)", 8, 14),
+    ("2_4w", "2-4 weeks (15-28 days)", 15, 28),
+    ("4_12w", "4-12 weeks (29-84 days)", 29, 84),
+    ("12_18w", "12-18 weeks (85-126 days)", 85, 126),
+    ("18_52w", "18-52 weeks (127-364 days)", 127, 364),
+    ("52w_plus", "52+ weeks (365 days or more)", 365, None),
+)
+WITHIN_DAYS = 126  # 18 weeks
+CONFIDENCE = 0.95
+_SEEN = "referrals received in the period and seen (first attended contact dated)"
+_LIST = "referrals waiting at the period end (accepted, not yet seen, not discharged)"
+_BOOKED = "booked contacts (attended + did not attend + cancelled), referrals received"
+_GONE = "referrals received in the period and discharged by its end (not rejected)"
+_ORDER = "type 7 sample quantile; distribution-free order-statistic limits"
+_HEAD = ("breakdown_key", "breakdown", "level_code", "level", "order")
+_NEGATIVE = "first contacts dated before the referral are left out"
+
+
+def _m(key: str, title: str, num: str, method: str, unit: str, kind: str, pol: str) -> Metric:
+    return Metric(key, title, num, "", method, unit, "consequences", kind, pol)  # type: ignore[arg-type]
+
+
+def _pct(key: str, title: str, num: str, den: str, polarity: str = "neither") -> Metric:
+    method = "proportion; Wilson score limits"
+    return Metric(key, title, num, den, method, "%", "consequences", "ratio", polarity, 100.0, True)  # type: ignore[arg-type]
+
+
+def _bands(prefix: str, what: str, den: str) -> tuple[Metric, ...]:
+    return tuple(
+        _pct(f"{prefix}_{s}", f"{what}: {label}", den + ", in the band", den,
+             "lower" if first > WITHIN_DAYS else "neither")
+        for s, label, first, _ in WAIT_BANDS
+    )  # fmt: skip
+
+
+def outcome_metrics(key: str, title: str) -> tuple[Metric, Metric]:
+    """The mean-change and %-improving metrics of one outcome tool (``key`` from
+    :func:`rehabdash.codes.outcome_tools.tool_key`; ``title`` as the data names it)."""
+    known = tools.tool(key)
+    unit = known.unit if known else "points"
+    polarity = "higher" if known and known.higher_is_better else "neither"
+    scored = f"{_GONE} with a {title} start and end score"
+    change = _m(f"outcome_change_{key}", f"Mean change in {title} (end - start)", scored,
+                "mean; Student's t limits", unit, "simple", polarity)  # fmt: skip
+    by = f"at least the MCID ({known.mcid:g} {unit})" if known and known.mcid else "the MCID"
+    improved = _pct(f"outcome_improved_{key}", f"Improved by at least the MCID: {title}",
+                    f"referrals whose {title} improved by {by}", scored, polarity)  # fmt: skip
+    return change, improved
+
+
+def outcome_metric(key: str) -> Metric | None:
+    """The metric of an ``outcome_change_*`` or ``outcome_improved_*`` key (any tool)."""
+    for index, prefix in enumerate(("outcome_change_", "outcome_improved_")):
+        if key.startswith(prefix):
+            tool = key.removeprefix(prefix)
+            known = tools.tool(tool)
+            return outcome_metrics(tool, known.title if known else tool)[index]
+    return None
+
+
+METRICS: tuple[Metric, ...] = (
+    _m("wait_median", "Median wait from referral to first contact", _SEEN, _ORDER, "days",
+       "simple", "lower"),
+    _m("wait_p90", "90th centile wait from referral to first contact", _SEEN, _ORDER, "days",
+       "simple", "lower"),
+    _pct("wait_within_18w", "Seen within 18 weeks (126 days) of referral",
+         "referrals seen within 126 days", _SEEN, "higher"),
+    *_bands("wait_band", "Wait to first contact", _SEEN),
+    _m("waiting_count", "Referrals still waiting at the period end", _LIST, "count",
+       "referrals", "count", "neither"),
+    _m("waiting_median", "Median time waited so far at the period end", _LIST, _ORDER, "days",
+       "simple", "lower"),
+    *_bands("waiting_band", "Time waited so far at the period end", _LIST),
+    _pct("dna_rate", "Did not attend (DNA) per booked contact", "contacts not attended",
+         _BOOKED, "lower"),
+    _pct("cancellation_rate", "Cancelled per booked contact",
+         "contacts cancelled (by the patient or the provider)", _BOOKED, "lower"),
+    _pct("discharged_unseen", "Discharged without being seen",
+         "referrals discharged with no attended contact", _GONE, "lower"),
+    *(m for t in tools.TOOLS for m in outcome_metrics(t.key, t.title)),
+)  # fmt: skip
+_BANDED = [f"{p}_band_{s}" for p in ("wait", "waiting") for s, *_ in WAIT_BANDS]
+#: Proportions: (metric, numerator column, denominator column, note when nobody).
+_RATIOS = [("wait_within_18w", "within", "waits", "nobody seen")] + [
+    (key, key, "waits" if key.startswith("wait_") else "waiting",
+     "nobody seen" if key.startswith("wait_") else "nobody waiting") for key in _BANDED
+] + [("dna_rate", "dna", "booked", "no booked contacts"),
+     ("cancellation_rate", "cancelled", "booked", "no booked contacts"),
+     ("discharged_unseen", "unseen", "discharged", "nobody discharged")]  # fmt: skip
+#: Centiles: metric -> (column, q, note when nobody).
+_CENTILES = {
+    "wait_median": ("_wait", 0.5, "nobody seen"),
+    "wait_p90": ("_wait", 0.9, "nobody seen"),
+    "waiting_median": ("_waited", 0.5, "nobody waiting"),
+}
+
+
+@dataclass(frozen=True)
+class _Base:
+    """What this section reads, prepared once per scope: ``values`` holds the referrals
+    of people in ``scope.people`` (their row there in ``person``), then the ``others``."""
+
+    values: pl.DataFrame
+    person: pl.Series
+    others: pl.DataFrame  # the characteristic columns of the other referrals
+    tools: dict[str, str]  # tool key -> its most common name in the data
+    negative: int  # referrals in the period whose first contact is dated before them
+
+
+def _base(scope: Scope) -> _Base:
+    key = ("consequences", "base")
+    if key not in scope.cache:
+        scope.cache[key] = _make_base(scope)
+    return scope.cache[key]  # type: ignore[return-value]
+
+
+def _make_base(scope: Scope) -> _Base:
+    end = scope.filter.period.end
+    col, period = pl.col, pl.col("in_period")
+    accepted = col("rejection_date").is_null() | (col("rejection_date") > end)
+    first = col("first_contact_date")
+    unseen = (first.is_null() & (col("contacts_attended").fill_null(0) == 0)) | (first > end)
+    waiting = accepted & unseen & (col("discharge_date").is_null() | (col("discharge_date") > end))
+    gone = period & accepted & (col("discharge_date") <= end).fill_null(False)
+    names = scope.referrals["outcome_tool"].drop_nulls().unique().to_list()
+    keys = {name: tools.tool_key(name) for name in names}  # a few names, not rows
+    tool = col("outcome_tool").replace_strict(keys, default=None, return_dtype=pl.String)
+    both = gone & col("outcome_start").is_not_null() & col("outcome_end").is_not_null()
+    days = (col("first_contact_date") - col("referral_date")).dt.total_days()
+    waited = (pl.lit(end) - col("referral_date")).dt.total_days()
+    change = col("outcome_end") - col("outcome_start")
+    booked = [col(f"contacts_{c}").fill_null(0) for c in ("attended", "dna", "cancelled")]
+    people = scope.people.select("person_key").with_row_index("_person")
+    rows = scope.referrals.join(people, on="person_key", how="left").with_columns(
+        pl.when(period).then(days).alias("_days"),
+        pl.when(waiting).then(waited).alias("_waited"),
+        pl.when(period).then(pl.sum_horizontal(booked)).otherwise(0).alias("booked"),
+        pl.when(period).then(booked[1]).otherwise(0).alias("dna"),
+        pl.when(period).then(booked[2]).otherwise(0).alias("cancelled"),
+        gone.alias("discharged"),
+        (gone & ~col("seen")).alias("unseen"),
+        pl.when(both).then(tool).alias("_tool"),
+        pl.when(both & tool.is_not_null()).then(change).alias("_change"),
+    ).with_columns(
+        pl.when(col("_days") >= 0).then(col("_days")).alias("_wait"),
+        (col("_days") < 0).fill_null(False).alias("negative"),
+        tools.improved_expr(col("_change"), col("_tool")).fill_null(False).alias("improved"),
+    )  # fmt: skip
+    bands = [
+        (col(f"_{w}") >= a if b is None else col(f"_{w}").is_between(a, b)).fill_null(False)
+        .alias(f"{w}_band_{s}")
+        for w in ("wait", "waited") for s, _, a, b in WAIT_BANDS
+    ]  # fmt: skip
+    rows = rows.with_columns(
+        *bands,
+        col("_wait").is_not_null().alias("waits"),
+        (col("_wait") <= WITHIN_DAYS).fill_null(False).alias("within"),
+        col("_waited").is_not_null().alias("waiting"),
+    ).rename({f"waited_band_{s}": f"waiting_band_{s}" for s, *_ in WAIT_BANDS})
+    values = ["_wait", "_waited", "_tool", "_change", "improved", "waits", "within", "waiting",
+              "negative", "booked", "dna", "cancelled", "discharged", "unseen",
+              *_BANDED]  # fmt: skip
+    columns = sorted({c.column for c in CHARACTERISTICS.values()} & set(rows.columns))
+    narrow = rows.select(*values, "_person", *columns)  # sorting 15 columns, not 50
+    mine = narrow.filter(col("_person").is_not_null()).select(*values, "_person")
+    mine = mine.sort("_wait", nulls_last=True)
+    rest = narrow.filter(col("_person").is_null())
+    named = (
+        rows.select("_tool", "outcome_tool")
+        .filter(col("_tool").is_not_null())
+        .group_by("_tool")
+        .agg(col("outcome_tool").mode().sort().first())
+    )
+    return _Base(
+        values=pl.concat([mine.select(values), rest.select(values)]),
+        person=mine["_person"],
+        others=rest.select(columns),
+        tools={str(k): str(v) for k, v in named.iter_rows()},
+        negative=int(rows["negative"].sum()),
+    )
+
+
+def _flagged(frame: pl.DataFrame, few: pl.Expr, empty: str, why: str) -> pl.DataFrame:
+    none = pl.col("numerator") == 0
+    flag = pl.when(none).then(pl.lit(NOT_APPLICABLE)).when(few).then(pl.lit(LOW_RELIABILITY))
+    note = pl.when(none).then(pl.lit(empty)).when(few).then(pl.lit(why))
+    return frame.with_columns(flag.alias("flag"), note.alias("note"))
+
+
+def _centile(head: pl.DataFrame, values: dict[str, pl.DataFrame], key: str) -> pl.DataFrame:
+    column, q, empty = _CENTILES[key]
+    out = quantile(values[column], column, q, group_by="level_code", confidence=CONFIDENCE)
+    frame = head.join(out.drop("confidence", "statistic"), on="level_code", how="left")
+    n = frame["n"].fill_null(0).cast(pl.Float64).to_numpy()
+    alpha = 1.0 - CONFIDENCE
+    short = (binom_ppf(alpha / 2, n, q) < 1) | (binom_ppf(1 - alpha / 2, n, q) + 1 > n)
+    frame = frame.drop("n").with_columns(
+        pl.Series("numerator", n), pl.Series("_few", short), metric=pl.lit(key)
+    )
+    return _flagged(frame, pl.col("_few"), empty, "too few values for a 95% interval").drop("_few")
+
+
+def _outcomes(
+    base: _Base, rows: pl.DataFrame, head: pl.DataFrame
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+    """Mean change per tool (and % improving of unknown tools: [x]), and the
+    %-improving parts of known tools for :func:`_ratios`."""
+    scored = rows.filter(pl.col("_tool").is_not_null())
+    means = mean(scored, "_change", group_by=["_tool", "level_code"]).select(
+        "_tool", "level_code", "value", "lower", "upper", "method"
+    )
+    counts = scored.group_by("_tool", "level_code").agg(
+        pl.len().alias("scored"), pl.col("improved").sum()
+    )
+    known = [t.key for t in tools.TOOLS]
+    frames, parts = [], []
+    for key in known + sorted(k for k in base.tools if k not in known):
+        change, improved = (m.key for m in outcome_metrics(key, key))
+        table = head.join(counts.filter(pl.col("_tool") == key), on="level_code", how="left")
+        table = table.with_columns(pl.col("scored", "improved").fill_null(0).cast(pl.Float64))
+        mine = means.filter(pl.col("_tool") == key).drop("_tool")
+        frame = table.select(*_HEAD, pl.col("scored").alias("numerator"), metric=pl.lit(change))
+        one = pl.col("numerator") == 1
+        frames.append(_flagged(frame.join(mine, on="level_code", how="left"), one, "no scores",
+                               "one value: no interval"))  # fmt: skip
+        if key in known:
+            parts.append(_part(table, improved, "improved", "scored", "no scores"))
+        else:
+            frames.append(table.select(
+                *_HEAD, pl.col("scored").alias("denominator"), metric=pl.lit(improved),
+                flag=pl.lit(NOT_AVAILABLE), note=pl.lit("no MCID is known for this tool"),
+            ))  # fmt: skip
+    return frames, parts
+
+
+def _part(table: pl.DataFrame, key: str, num: str, den: str, empty: str) -> pl.DataFrame:
+    """One proportion's rows (numerator, denominator, note if nobody) for :func:`_ratios`."""
+    return table.select(
+        *_HEAD, numerator=num, denominator=den, metric=pl.lit(key), _empty=pl.lit(empty)
+    )
+
+
+def _ratios(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Wilson proportions (%) of every part in one call; [z] where the denominator is 0."""
+    frame = pl.concat(parts)
+    has = pl.col("denominator") > 0
+    ok = frame.filter(has)
+    out = proportion(ok, "numerator", "denominator", multiplier=100)
+    ok = ok.with_columns(out["value"], out["lower"], out["upper"], out["method"])
+    none = frame.filter(~has).with_columns(flag=pl.lit(NOT_APPLICABLE), note=pl.col("_empty"))
+    return pl.concat([ok, none], how="diagonal_relaxed").drop("_empty")
+
+
+def _long(base: _Base, rows: pl.DataFrame, head: pl.DataFrame) -> pl.DataFrame:
+    """Every metric's rows for the levels in ``head``, in one long frame."""
+    names = [c for c in base.values.columns if not c.startswith("_")]
+    counts = rows.group_by("level_code").agg(pl.col(names).sum())
+    table = head.join(counts, on="level_code", how="left")
+    table = table.with_columns(pl.col(names).fill_null(0).cast(pl.Float64))
+    values = {c: rows.select("level_code", c).drop_nulls(c) for c in ("_wait", "_waited")}
+    frames = [_centile(head, values, key) for key in _CENTILES]
+    waiting = pl.lit("waiting_count")
+    frames.append(table.select(*_HEAD, value="waiting", numerator="waiting", metric=waiting))
+    outcomes, improved = _outcomes(base, rows, head)
+    frames += [_ratios([_part(table, *spec) for spec in _RATIOS] + improved), *outcomes]
+    long = pl.concat(frames, how="diagonal_relaxed")
+    negative = table.filter(pl.col("negative") > 0)["level_code"].implode()
+    hit = pl.col("level_code").is_in(negative) & pl.col("metric").str.starts_with("wait_")
+    joined = pl.when(pl.col("note").is_null()).then(pl.lit(_NEGATIVE))
+    note = joined.otherwise(pl.col("note") + "; " + _NEGATIVE)
+    return long.with_columns(pl.when(hit).then(note).otherwise(pl.col("note")).alias("note"))
+
+
+def _heads(bd: Breakdown, levels: pl.DataFrame) -> pl.DataFrame:
+    return levels.select(*_HEAD[2:], breakdown_key=pl.lit(bd.key), breakdown=pl.lit(bd.title))
+
+
+def _everyone(scope: Scope, base: _Base) -> pl.DataFrame:
+    """The "All" rows (the same in every breakdown), once per scope."""
+    key = ("consequences", "all")
+    if key not in scope.cache:
+        rows = base.values.with_columns(level_code=pl.lit(ALL))
+        head = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [0]})
+        scope.cache[key] = _long(base, rows, _heads(Breakdown(ALL, ALL, ()), head))
+    return scope.cache[key]  # type: ignore[return-value]
+
+
+def _codes(frame: pl.DataFrame, char: Characteristic) -> pl.Series:
+    """``char``'s level of each row, worked out once per distinct value."""
+    values = frame.select(char.column)
+    coded = values.unique().with_columns(char.level(pl.col(char.column)).alias("_code"))
+    joined = values.join(coded, on=char.column, how="left", nulls_equal=True, maintain_order="left")
+    return joined["_code"]
+
+
+def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
+    """Each referral's level (in ``base.values`` order): its person's, else its own; each
+    characteristic's codes kept for the scope, so a pair only joins two of them."""
+    parts: list[pl.Series] = []
+    for char in bd.parts:
+        key = ("consequences", "levels", char.key)
+        if key not in scope.cache:
+            people = _codes(scope.people, char).gather(base.person)
+            scope.cache[key] = pl.concat([people, _codes(base.others, char)])
+        parts.append(scope.cache[key])  # type: ignore[arg-type]
+    if len(parts) == 1:
+        return parts[0]
+    return pl.select(
+        pl.concat_str([pl.lit(p) for p in parts], separator=PAIR_SEPARATOR)
+    ).to_series()
+
+
+def _caveats(base: _Base, key: str) -> list[str]:
+    if key.startswith("wait_"):
+        late = ("Referrals received late in the period and not yet seen are not in these "
+                "waits; the waiting list at the period end shows them")  # fmt: skip
+        wrong = f"{base.negative:,} referrals whose first contact is dated before the referral are left out of the waits"  # noqa: E501
+        return [late, wrong] if base.negative else [late]
+    if key in ("dna_rate", "cancellation_rate"):
+        return ["Contacts of one person are not independent, so the interval is narrower "
+                "than it should be"]  # fmt: skip
+    if key.startswith("outcome_"):
+        return ["An outcome counts when the referral was discharged in the period with a "
+                "start and an end score; the EQ-5D-5L MCID (0.063) is for the English 5L "
+                "value set, and the value set an extract used is not recorded"]  # fmt: skip
+    return []
+
+
+def consequences_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
+    """Every consequences metric for one breakdown, each with its "All" row."""
+    base = _base(scope)
+    levels = bd.level_frame()
+    everyone = _everyone(scope, base).with_columns(
+        breakdown_key=pl.lit(bd.key), breakdown=pl.lit(bd.title), order=pl.lit(levels.height - 1)
+    )
+    frames = [everyone]
+    if bd.parts:
+        rows = base.values.with_columns(level_code=_level_codes(scope, bd, base))
+        head = _heads(bd, levels.filter(pl.col("level_code") != ALL))
+        frames.insert(0, _long(base, rows, head))
+    metrics = [*METRICS]
+    metrics += [m for k, name in sorted(base.tools.items()) if tools.tool(k) is None
+                for m in outcome_metrics(k, name)]  # fmt: skip
+    rank = pl.DataFrame({
+        "metric": [m.key for m in metrics], "_rank": list(range(len(metrics))),
+        "unit": [m.unit for m in metrics], "value_kind": [m.value_kind for m in metrics],
+        "multiplier": [m.multiplier for m in metrics],
+        "denominator_is_count": [m.denominator_is_count for m in metrics],
+    })  # fmt: skip
+    long = pl.concat(frames, how="diagonal_relaxed").join(rank, on="metric", how="left")
+    # every column is given, so conform only casts and orders them (once for all metrics)
+    long = conform(long.sort("_rank", "order"), metrics[0])
+    parts = long.partition_by("metric", as_dict=True)
+    out = []
+    for metric in metrics:
+        definition = metric.definition(
+            caveats=[*_caveats(base, metric.key), *scope.notes], batches=scope.batches
+        )
+        out.append(Indicator(f"{metric.key}/{bd.key}", definition, parts[(metric.key,)]))
+    return out

@@ -1,0 +1,638 @@
+"""Section 4 of the data plan: performance on improvements (DESIGN 6 and 7.7).
+
+An ICB's plan asks whether access is getting better and whether the gaps are closing, so
+this section turns the scope into series and before-and-after comparisons:
+
+* **Series** (:func:`series_indicators`): for each month ("2025-03") or financial quarter
+  ("2024-25 Q3") of the period, people referred and people seen (people with a referral
+  received in that month or quarter, each person once per month or quarter, described by
+  their latest referral in it), and people seen per 1,000 population *per year*: the
+  population is turned into person-years (population × days of the month or quarter in
+  the period ÷ 365.25), so months, quarters, part months and years compare directly.
+* **SPC** (:func:`spc_flags`): an XmR chart of each level's series with the NHS "Making
+  Data Count" rules as :func:`rehabdash.stats.spc` implements them (NHS England, *Making
+  Data Count*; NHSRplotthedots; the November 2023 2-of-3 rule).
+* **Recent trend** (:func:`recent_trend`): the PHE/OHID Fingertips trend marker over the
+  latest 5 points (:func:`rehabdash.stats.trend`).
+* **Gaps, baseline vs latest** (:func:`gap_change`): baseline = the first complete
+  financial quarter of the period, latest = the last complete one (a financial year: Q1
+  vs Q4). The rate ratio of people seen per 1,000, IMD quintile 1 ÷ 5 (log-normal
+  limits); the SII across IMD deciles (PHE method, limits by simulation); representation
+  of each group (share of people seen ÷ share of population, Wilson limits of the share).
+  The change (latest ÷ baseline for ratios, latest − baseline for the SII) has limits
+  from the two intervals as independent estimates (Altman and Bland 2003, BMJ 326:219)
+  and a verdict: a significant move towards no gap (1 for a ratio, 0 for the SII) is
+  "improving", away from it "worsening" (:mod:`rehabdash.stats.compare`).
+
+People seen counts the contacts recorded by the extract, so people referred shortly
+before it have had less time to be seen and the latest months are low. ``seen_within``
+(days) counts only people first seen within that many days of referral, which gives
+every period the same time to be seen when the extract is at least that long after the
+period's end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Literal
+
+import polars as pl
+
+from rehabdash.codes.characteristics import CHARACTERISTICS, UNKNOWN_LEVELS
+from rehabdash.plan.breakdown import PAIR_SEPARATOR, Breakdown, breakdown, with_levels
+from rehabdash.plan.populations import group_population
+from rehabdash.plan.result import (
+    ALL,
+    LOW_RELIABILITY,
+    NOT_APPLICABLE,
+    NOT_AVAILABLE,
+    Indicator,
+    Metric,
+    conform,
+)
+from rehabdash.plan.scope import Scope
+from rehabdash.stats import difference, proportion, rate, rate_ratio, sii, spc, trend
+
+__all__ = [
+    "METRICS",
+    "TREND_BREAKDOWNS",
+    "gap_change",
+    "improvement_indicators",
+    "period_label",
+    "recent_trend",
+    "series_indicators",
+    "spc_flags",
+]
+
+Freq = Literal["month", "quarter"]
+WORD = {"month": "monthly", "quarter": "quarterly"}
+DAYS_PER_YEAR = 365.25
+MIN_SPC_POINTS = 12  # fewer: limits of low reliability (NHSRplotthedots warns below 12)
+SII_SEED, SII_REPETITIONS = 20251030, 20_000
+#: Breakdowns a plan follows over time (the headline gaps' characteristics).
+TREND_BREAKDOWNS = ("All", "imd_quintile", "ethnic_group")
+_CHAR_COLUMNS = tuple(dict.fromkeys(c.column for c in CHARACTERISTICS.values()))
+_INCOMPLETE = (
+    "people seen counts contacts recorded by the extract: people referred shortly before it "
+    "have had less time to be seen, so the latest months are incomplete"
+)
+_RATE = "crude rate, annualised; exact Poisson limits below 10 people, Byar's from 10"
+_CHANGE = (
+    "baseline = first complete quarter of the period, latest = last complete quarter; the "
+    "change's limits treat the two as independent estimates; towards no gap is improving"
+)
+
+
+def _m(
+    key: str, title: str, num: str, den: str, method: str, unit: str, kind: str, **kw: object
+) -> Metric:
+    return Metric(key, title, num, den, method, unit, "improvement", kind, **kw)  # type: ignore[arg-type]
+
+
+def _series_metrics(f: str) -> tuple[Metric, ...]:
+    seen = f"people with a referral received in the {f} who were seen (each once a {f})"
+    years = f"person-years: the group's population × days of the {f} in the period ÷ 365.25"
+    return (
+        _m(
+            f"people_referred_{WORD[f]}",
+            f"People referred, by {f}",
+            f"people with a referral received in the {f} (each once a {f})",
+            "",
+            "count of distinct people",
+            "people",
+            "count",
+        ),
+        _m(
+            f"people_seen_{WORD[f]}",
+            f"People seen, by {f}",
+            seen,
+            "",
+            "count of distinct people",
+            "people",
+            "count",
+            polarity="higher",
+        ),
+        _m(
+            f"seen_rate_{WORD[f]}",
+            f"People seen per 1,000 population per year, by {f}",
+            seen,
+            years,
+            _RATE,
+            "per 1,000 per year",
+            "ratio",
+            polarity="higher",
+            multiplier=1000.0,
+        ),
+    )
+
+
+SERIES = {f: _series_metrics(f) for f in WORD}
+_SPC = {
+    s.key: _m(
+        f"spc_{s.key}",
+        f"{s.title}: SPC chart",
+        s.numerator,
+        s.denominator,
+        "XmR chart, Making Data Count rules, screened moving ranges; lower and upper "
+        "are the process limits, the mean midway",
+        s.unit,
+        s.value_kind,  # each point is the series' count or rate: disclosed as such
+        polarity=s.polarity,
+        multiplier=s.multiplier,
+    )
+    for ms in SERIES.values()
+    for s in ms
+}
+_TREND = {
+    s.key: _m(
+        f"trend_{s.key}",
+        f"{s.title}: recent trend (latest 5 points)",
+        s.numerator,
+        s.denominator,
+        "Fingertips recent trend: weighted regression of the rate on "
+        "time, chi-squared test at 99.8%, leave-one-out outlier check; value = slope",
+        f"{s.unit} per {f}",
+        "complex",
+        polarity=s.polarity,
+        multiplier=s.multiplier,
+    )
+    for f, ms in SERIES.items()
+    for s in ms
+    if s.value_kind == "ratio"
+}
+_GAPS = {
+    "rate_ratio": _m(
+        "gap_rate_ratio_q1_q5",
+        "Gap: people seen per 1,000, most ÷ least deprived fifth (IMD Q1 ÷ Q5)",
+        "people seen per 1,000 per year in IMD quintile 1 (most deprived)",
+        "people seen per 1,000 per year in IMD quintile 5 (least deprived)",
+        f"rate ratio, log-normal limits; change = latest ÷ baseline; {_CHANGE}",
+        "ratio",
+        "complex",
+    ),
+    "sii": _m(
+        "gap_sii",
+        "Gap: slope index of inequality, people seen per 1,000 per year",
+        "people seen per 1,000 per year by IMD decile",
+        "population of each decile",
+        f"SII (PHE method), limits by simulation; change = latest − baseline; {_CHANGE}",
+        "per 1,000 per year",
+        "complex",
+        multiplier=1000.0,
+    ),
+    "representation": _m(
+        "gap_representation",
+        "Gap: representation (share of people seen ÷ share of population)",
+        "the group's share of people seen in the quarter",
+        "the group's share of the population",
+        f"ratio of shares, Wilson limits of the seen share; change = latest ÷ baseline; {_CHANGE}",
+        "ratio",
+        "complex",
+    ),
+}
+METRICS: tuple[Metric, ...] = (
+    *(m for ms in SERIES.values() for m in ms),
+    *_SPC.values(),
+    *_TREND.values(),
+    *_GAPS.values(),
+)
+
+
+def period_label(day: pl.Expr, freq: Freq) -> pl.Expr:
+    """A date's month ("2025-03") or financial quarter ("2024-25 Q4"; Q1 = April-June)."""
+    if freq == "month":
+        return day.dt.strftime("%Y-%m")
+    month = day.dt.month().cast(pl.Int32)
+    fy = day.dt.year().cast(pl.Int32) - (month < 4).cast(pl.Int32)
+    next_year = ((fy + 1) % 100).cast(pl.String).str.zfill(2)
+    quarter = ((month + 8) % 12 // 3 + 1).cast(pl.String)
+    return pl.concat_str(fy.cast(pl.String), pl.lit("-"), next_year, pl.lit(" Q"), quarter)
+
+
+def _periods(start: date, end: date, freq: Freq) -> pl.DataFrame:
+    """period, p_order, days (of it in [start, end]), full_days, complete."""
+    months = pl.DataFrame({"m": pl.date_range(start.replace(day=1), end, "1mo", eager=True)})
+    label = period_label(pl.col("m"), freq).alias("period")
+    first = months.group_by(label, maintain_order=True).agg(pl.col("m").min())
+    m = pl.col("m")
+    begin = pl.date(m.dt.year(), (m.dt.month() - 1) // 3 * 3 + 1, 1) if freq == "quarter" else m
+    finish = begin.dt.offset_by("2mo" if freq == "quarter" else "0mo").dt.month_end()
+    days = pl.min_horizontal(finish, pl.lit(end)) - pl.max_horizontal(begin, pl.lit(start))
+    return first.select(
+        "period",
+        pl.int_range(pl.len()).alias("p_order"),
+        (days.dt.total_days() + 1).cast(pl.Float64).alias("days"),
+        ((finish - begin).dt.total_days() + 1).cast(pl.Float64).alias("full_days"),
+    ).with_columns((pl.col("days") == pl.col("full_days")).alias("complete"))
+
+
+def _person_periods(scope: Scope, freq: Freq, seen_within: int | None) -> pl.DataFrame:
+    """One row per person and period: their latest referral's characteristics in it and
+    whether a referral received in it was seen (one group-by, kept in the scope)."""
+    key = ("improvement.person_periods", freq, seen_within)
+    if key not in scope.cache:
+        seen = pl.col("seen")
+        if seen_within is not None:
+            wait = (pl.col("first_contact_date") - pl.col("referral_date")).dt.total_days()
+            seen = seen & (wait <= seen_within).fill_null(False)
+        rows = scope.period_referrals.sort("referral_date")
+        scope.cache[key] = rows.group_by(
+            "person_key", period_label(pl.col("referral_date"), freq).alias("period")
+        ).agg(*(pl.col(c).last() for c in _CHAR_COLUMNS), seen.any().alias("seen"))
+    return scope.cache[key]  # type: ignore[return-value]
+
+
+def _populations(scope: Scope, bd: Breakdown) -> pl.DataFrame | None:
+    """level_code, population: each level's, and the scope's whole population for All."""
+    everyone = group_population(scope, ())
+    if everyone is None:
+        return None
+    total = everyone.frame["population"].sum()
+    rows = [pl.DataFrame({"level_code": [ALL], "population": [float(total)]})]
+    pop = group_population(scope, bd.parts) if bd.parts else None
+    if pop is not None:
+        rows.append(pop.frame.group_by("level_code").agg(pl.col("population").sum()))
+    return pl.concat(rows, how="vertical_relaxed").with_columns(pl.col("population").cast(float))
+
+
+def _series_frame(scope: Scope, bd: Breakdown, freq: Freq, seen_within: int | None) -> pl.DataFrame:
+    """Every level × period: referred, seen, population, days, complete."""
+    people = with_levels(_person_periods(scope, freq, seen_within), bd)
+    aggs = [pl.len().alias("referred"), pl.col("seen").sum().alias("seen")]
+    counts = [people.group_by("period").agg(aggs).with_columns(pl.lit(ALL).alias("level_code"))]
+    if bd.parts:
+        counts.append(people.group_by("level_code", "period").agg(aggs))
+    period = scope.filter.period
+    grid = bd.level_frame().join(_periods(period.start, period.end, freq), how="cross")
+    frame = grid.join(pl.concat(counts, how="diagonal"), on=["level_code", "period"], how="left")
+    pops = _populations(scope, bd)
+    if pops is None:
+        frame = frame.with_columns(pl.lit(None, pl.Float64).alias("population"))
+    else:
+        frame = frame.join(pops, on="level_code", how="left")
+    return frame.with_columns(
+        pl.col("referred", "seen").fill_null(0).cast(pl.Float64),
+        (pl.col("population") * pl.col("days") / DAYS_PER_YEAR).alias("person_years"),
+        pl.lit(bd.key).alias("breakdown_key"),
+        pl.lit(bd.title).alias("breakdown"),
+    ).sort("order", "p_order")
+
+
+def _unknown_level() -> pl.Expr:
+    """Whether a level (or a part of a pair's level) is an unknown kind ("Not known")."""
+    parts = pl.col("level_code").str.split(PAIR_SEPARATOR)
+    return parts.list.eval(pl.element().is_in(list(UNKNOWN_LEVELS.values()))).list.any()
+
+
+def _rates(frame: pl.DataFrame, multiplier: float) -> pl.DataFrame:
+    """People seen per person-year × multiplier: value, lower, upper, method, flag."""
+    frame = frame.with_columns(
+        pl.col("seen").alias("numerator"), pl.col("person_years").alias("denominator")
+    )
+    has = pl.col("denominator").fill_null(0) > 0
+    ok, missing = frame.filter(has), frame.filter(~has)
+    if ok.height:
+        out = rate(ok, "numerator", "denominator", multiplier=multiplier)
+        ok = ok.with_columns(out.select("value", "lower", "upper", "method"))
+    flag = pl.when(_unknown_level()).then(pl.lit(NOT_APPLICABLE)).otherwise(pl.lit(NOT_AVAILABLE))
+    missing = missing.with_columns(flag.alias("flag"), pl.lit("no population").alias("note"))
+    return pl.concat([ok, missing], how="diagonal_relaxed").sort("order", "p_order")
+
+
+def _caveats(scope: Scope, bd: Breakdown, seen_within: int | None) -> list[str]:
+    pop = group_population(scope, bd.parts)
+    within = f"people seen: first attended contact within {seen_within} days of referral"
+    return [*(pop.caveats if pop else ()), within if seen_within is not None else _INCOMPLETE]
+
+
+def _indicator(
+    metric: Metric, bd_key: str, frame: pl.DataFrame, scope: Scope, caveats: list[str]
+) -> Indicator:
+    definition = metric.definition(
+        denominator=metric.denominator if metric.value_kind != "count" else "",
+        caveats=[*caveats, *scope.notes],
+        batches=scope.batches,
+    )
+    return Indicator(f"{metric.key}/{bd_key}", definition, conform(frame, metric))
+
+
+def series_indicators(
+    scope: Scope, bd: Breakdown, freq: Freq = "month", *, seen_within: int | None = None
+) -> list[Indicator]:
+    """People referred, people seen and people seen per 1,000 per year for each month or
+    financial quarter of the period (the ``period`` column), every level and "All"."""
+    if freq not in SERIES:
+        raise ValueError(f"freq must be 'month' or 'quarter', not {freq!r}")
+    frame = _series_frame(scope, bd, freq, seen_within)
+    part = pl.format(
+        "part {}: {} of {} days in the period",
+        pl.lit(freq),
+        pl.col("days").cast(pl.Int64),
+        pl.col("full_days").cast(pl.Int64),
+    )
+    frame = frame.with_columns(pl.when(~pl.col("complete")).then(part).alias("note"))
+    pop = group_population(scope, bd.parts)
+    source = f"population: {pop.source}" if pop else "no population for this breakdown"
+    referred, seen, seen_rate = SERIES[freq]
+    caveats = _caveats(scope, bd, seen_within)
+    return [
+        _indicator(
+            referred,
+            bd.key,
+            frame.with_columns(value="referred", numerator="referred"),
+            scope,
+            caveats,
+        ),
+        _indicator(
+            seen, bd.key, frame.with_columns(value="seen", numerator="seen"), scope, caveats
+        ),
+        _indicator(seen_rate, bd.key, _rates(frame, 1000.0), scope, [*caveats, source]),
+    ]
+
+
+_VARIATION = {
+    "improvement": "special cause improvement",
+    "concern": "special cause concern",
+    "neutral": "special cause variation",
+    "common cause": "common cause variation",
+}
+
+
+def _derived(metric: Metric, series: Indicator, frame: pl.DataFrame) -> Indicator:
+    d = series.definition
+    definition = metric.definition(denominator=d.denominator, caveats=d.caveats, batches=d.batches)
+    return Indicator(f"{metric.key}/{series.breakdown_key}", definition, conform(frame, metric))
+
+
+def spc_flags(
+    series: Indicator,
+    improvement: Literal["up", "down"] | None = "up",
+    *,
+    target: float | None = None,
+    baseline: int | None = None,
+) -> Indicator:
+    """An XmR chart of each level's series: one row per level and period with the value,
+    lower and upper = the process limits, ``note`` the point's verdict ("special cause
+    concern (outside the process limits)", "common cause variation"), ``method`` the
+    level's variation icon (its latest point) and, given a ``target``, its assurance.
+    ``baseline`` fixes the limits on the first n points. A level with a missing value is
+    listed without a chart; fewer than 12 points are flagged "[u]"."""
+    metric = _SPC.get(series.metric)
+    if metric is None or "period" not in series.frame.columns:
+        raise ValueError(f"{series.key}: an SPC chart needs a series of this section")
+    frame = series.frame.with_row_index("row_id")
+    complete = pl.col("value").is_not_null().all().over("level_code")
+    charted, rest = frame.filter(complete), frame.filter(~complete)
+    if charted.height:
+        points = charted.select("row_id", "level_code", "period", "value")
+        chart = spc(
+            points,
+            "period",
+            "value",
+            improvement,
+            group_by="level_code",
+            baseline=baseline,
+            target=target,
+        )
+        rules = pl.concat_str(
+            pl.when("outside_limits").then(pl.lit("outside the process limits")),
+            pl.when("trend").then(pl.lit("7 points rising or falling")),
+            pl.when("two_of_three").then(pl.lit("2 of 3 close to a limit")),
+            pl.when("shift").then(pl.lit("7 points on one side of the mean")),
+            separator="; ",
+            ignore_nulls=True,
+        )
+        label = pl.col("variation").replace_strict(_VARIATION)
+        verdict = pl.when("special_cause").then(pl.format("{} ({})", label, rules)).otherwise(label)
+        few = pl.len().over("level_code") < MIN_SPC_POINTS
+        short = pl.when(few).then(pl.lit(f"fewer than {MIN_SPC_POINTS} points"))
+        icon = pl.format(
+            "XmR (Making Data Count); latest point: {}",
+            pl.col("variation_icon").replace_strict(_VARIATION),
+        )
+        chart = chart.select(
+            "row_id",
+            "lower",
+            "upper",
+            pl.concat_str(verdict, short, separator="; ", ignore_nulls=True).alias("note"),
+            pl.concat_str(icon, pl.format("; assurance: {}", "assurance").fill_null("")).alias(
+                "method"
+            ),
+            pl.when(few).then(pl.lit(LOW_RELIABILITY)).alias("flag"),
+        )
+        charted = charted.drop("lower", "upper", "note", "method", "flag").join(chart, on="row_id")
+    rest = rest.with_columns(pl.lit("no chart: the series has missing values").alias("note"))
+    out = pl.concat([charted, rest], how="diagonal_relaxed").sort("row_id").drop("row_id")
+    return _derived(metric, series, out)
+
+
+def recent_trend(series: Indicator, *, points: int = 5, confidence: float = 0.998) -> Indicator:
+    """The Fingertips recent-trend marker of each level's rate series over its latest
+    ``points`` periods: value = the slope per period (in the series' unit), ``note`` the
+    marker ("Decreasing and getting worse (significant trend, no outliers; 2024-11 to
+    2025-03)"), ``period`` the latest period used."""
+    metric = _TREND.get(series.metric)
+    if metric is None:
+        raise ValueError(f"{series.key}: a recent trend needs a rate series of this section")
+    frame = series.frame
+    usable = frame.filter(
+        (pl.col("numerator").is_not_null() & (pl.col("denominator") > 0)).all().over("level_code")
+    )
+    heads = frame.group_by("level_code", maintain_order=True).agg(
+        pl.col("breakdown_key", "breakdown", "level").first()
+    )
+    marks = trend(
+        usable.select("level_code", "period", "numerator", "denominator"),
+        "numerator",
+        "denominator",
+        "period",
+        kind="rate",
+        points=points,
+        group_by="level_code",
+        confidence=confidence,
+    )
+    better = {"higher": "Increasing", "lower": "Decreasing"}.get(metric.polarity)
+    words = (
+        pl.when(pl.col("trend") == better)
+        .then(pl.lit(" and getting better"))
+        .when(pl.col("trend").is_in(["Increasing", "Decreasing"]) & pl.lit(better is not None))
+        .then(pl.lit(" and getting worse"))
+        .otherwise(pl.lit(""))
+    )
+    out = heads.join(marks, on="level_code", how="left").with_columns(
+        (pl.col("slope") * metric.multiplier).alias("value"),
+        pl.col("last_period").alias("period"),
+        pl.format("{}{} ({}; {} to {})", "trend", words, "reason", "first_period", "last_period")
+        .fill_null("no trend: the series has missing values")
+        .alias("note"),
+        pl.when(pl.col("slope").is_null()).then(pl.lit(NOT_AVAILABLE)).alias("flag"),
+    )
+    return _derived(metric, series, out)
+
+
+def _quarters(scope: Scope) -> tuple[str, str] | None:
+    """(baseline, latest): the first and last complete financial quarters of the period."""
+    period = scope.filter.period
+    full = _periods(period.start, period.end, "quarter").filter("complete")["period"]
+    return (full[0], full[-1]) if full.len() >= 2 else None
+
+
+def _rate_ratio_gap(frame: pl.DataFrame, confidence: float) -> pl.DataFrame:
+    """Quintile 1 ÷ quintile 5 of people seen per person-year, per quarter."""
+    frame = frame.filter(
+        pl.col("level_code").is_in(["1", "5"]), pl.col("person_years").fill_null(0) > 0
+    )
+    wide = frame.pivot(on="level_code", index="period", values=["seen", "person_years"])
+    names = ("seen_1", "person_years_1", "seen_5", "person_years_5")
+    if not all(n in wide.columns for n in names):
+        return pl.DataFrame(schema={"period": pl.String})
+    out = rate_ratio(wide, *names, confidence=confidence)
+    return out.select(
+        "period", "value", "lower", "upper", pl.format("rate ratio, {}", "method").alias("method")
+    )
+
+
+def _sii_gap(frame: pl.DataFrame, confidence: float) -> pl.DataFrame:
+    """The SII of people seen per 1,000 per year across the 10 IMD deciles, per quarter."""
+    deciles = frame.filter(pl.col("level_code").is_in([str(d) for d in range(1, 11)]))
+    rates = _rates(deciles, 1000.0)  # 95% limits: the SE that stats.sii reads from them
+    whole = (pl.col("numerator") > 0).all().over("period") & (pl.len().over("period") == 10)
+    usable = rates.filter(whole).with_columns(pl.col("level_code").cast(pl.Int64).alias("q"))
+    if usable.height == 0:
+        return pl.DataFrame(schema={"period": pl.String})
+    fitted = sii(
+        usable,
+        "q",
+        "population",
+        "value",
+        "lower",
+        "upper",
+        value_type="rate",
+        group_by="period",
+        confidence=confidence,
+        repetitions=SII_REPETITIONS,
+        seed=SII_SEED,
+    )
+    return fitted.select("period", "value", "lower", "upper", "method")
+
+
+def _representation_gap(frame: pl.DataFrame, confidence: float) -> pl.DataFrame:
+    """Each level's share of people seen ÷ its share of the population, per quarter."""
+    frame = frame.filter(pl.col("level_code") != ALL, pl.col("population").fill_null(0) > 0)
+    frame = frame.with_columns(
+        pl.col("seen").sum().over("period").alias("total_seen"),
+        (pl.col("population") / pl.col("population").sum().over("period")).alias("pop_share"),
+    ).filter(pl.col("total_seen") > 0)
+    if frame.height == 0:
+        return pl.DataFrame(schema={"period": pl.String, "level_code": pl.String})
+    share = proportion(frame, "seen", "total_seen", confidence=confidence)
+    return share.select(
+        "level_code",
+        "period",
+        *(pl.col(c) / pl.col("pop_share") for c in ("value", "lower", "upper")),
+        pl.lit("ratio of shares, Wilson limits of the seen share").alias("method"),
+    )
+
+
+def _with_change(
+    levels: pl.DataFrame, estimates: pl.DataFrame, pair: tuple[str, str], scale: str
+) -> pl.DataFrame:
+    """Baseline, latest and change rows of each level; the change's verdict in ``note``."""
+    cols = ["value", "lower", "upper", "method"]
+    estimates = estimates.with_columns(
+        pl.lit(None, pl.Float64).alias(c) for c in cols if c not in estimates.columns
+    )
+    roles = pl.DataFrame({"period": list(pair), "role": ["baseline", "latest"], "r": [0, 1]})
+    rows = levels.join(roles, how="cross").join(estimates, on=["level_code", "period"], how="left")
+    wide = levels.select("level_code")
+    for role, s in (("baseline", "a"), ("latest", "b")):
+        one = rows.filter(pl.col("role") == role)
+        wide = wide.join(
+            one.select("level_code", *(pl.col(c).alias(c + s) for c in cols[:3])),
+            on="level_code",
+            how="left",
+        )
+    names = [c + s for s in "ab" for c in cols[:3]]
+    positive = pl.all_horizontal(pl.col(names) > 0) if scale == "log" else pl.lit(True)
+    ok = wide.filter(pl.all_horizontal(pl.col(names).is_not_null()) & positive)
+    change = levels.with_columns(
+        pl.lit("change").alias("period"),
+        pl.lit(2).alias("r"),
+        pl.lit(None, pl.String).alias("note"),
+    )
+    if ok.height:
+        diff = difference(ok, *names, scale=scale, polarity="towards")  # type: ignore[arg-type]
+        diff = diff.select(
+            "level_code",
+            *cols[:3],
+            pl.col("verdict").alias("note"),
+            pl.format("{}; {}", "statistic", "method").alias("method"),
+        )
+        change = change.drop("note").join(diff, on="level_code", how="left")
+    rows = rows.with_columns(pl.format("{} {}", "role", "period").alias("period")).drop("role")
+    out = pl.concat([rows, change], how="diagonal_relaxed")
+    missing = pl.lit("not available: nobody seen, or no population, in a quarter")
+    return out.with_columns(
+        pl.when(pl.col("value").is_null()).then(pl.lit(NOT_AVAILABLE)).alias("flag"),
+        pl.when(pl.col("value").is_null()).then(missing).otherwise("note").alias("note"),
+    ).sort("order", "r")
+
+
+def gap_change(
+    scope: Scope,
+    representation_by: str = "ethnic_group",
+    *,
+    confidence: float = 0.95,
+    seen_within: int | None = None,
+) -> list[Indicator]:
+    """Each gap at baseline (the first complete quarter) and latest (the last complete
+    quarter) and its change, with a verdict ("improving", "no significant change",
+    "worsening") in the change row's ``note``: the rate ratio IMD quintile 1 ÷ 5, the SII
+    across IMD deciles, and representation of each level of ``representation_by``."""
+    pair = _quarters(scope)
+    head = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [0]})
+    rr_level = "Quintile 1 (most deprived) ÷ quintile 5 (least deprived)"
+    rep = breakdown(representation_by)
+    specs = (
+        ("rate_ratio", breakdown("imd_quintile"), head.with_columns(level=pl.lit(rr_level))),
+        ("sii", breakdown("imd_decile"), head),
+        ("representation", rep, rep.level_frame().filter(pl.col("level_code") != ALL)),
+    )
+    out = []
+    for name, bd, levels in specs:
+        levels = levels.filter(~_unknown_level())
+        if pair is None:
+            why = "not available: the period has fewer than two complete quarters"
+            roles = pl.DataFrame({"period": ["baseline", "latest", "change"], "r": [0, 1, 2]})
+            frame = levels.join(roles, how="cross").sort("order", "r")
+            frame = frame.with_columns(flag=pl.lit(NOT_AVAILABLE), note=pl.lit(why))
+        else:
+            quarters = _series_frame(scope, bd, "quarter", seen_within)
+            quarters = quarters.filter(pl.col("period").is_in(pair))
+            if name == "representation":
+                est = _representation_gap(quarters, confidence)
+            else:
+                gap = _rate_ratio_gap if name == "rate_ratio" else _sii_gap
+                est = gap(quarters, confidence).with_columns(level_code=pl.lit(ALL))
+            frame = _with_change(levels, est, pair, "natural" if name == "sii" else "log")
+        frame = frame.with_columns(breakdown_key=pl.lit(bd.key), breakdown=pl.lit(bd.title))
+        caveats = _caveats(scope, bd, seen_within)
+        out.append(_indicator(_GAPS[name], bd.key, frame, scope, caveats))
+    return out
+
+
+def improvement_indicators(
+    scope: Scope,
+    breakdowns: str | Breakdown | Iterable[str | Breakdown] = TREND_BREAKDOWNS,
+    *,
+    seen_within: int | None = None,
+) -> list[Indicator]:
+    """The section for a plan: for each breakdown its monthly series and the SPC chart
+    and recent trend of its people seen per 1,000; then the gaps (:func:`gap_change`)."""
+    out: list[Indicator] = []
+    for item in [breakdowns] if isinstance(breakdowns, str | Breakdown) else breakdowns:
+        bd = breakdown(item) if isinstance(item, str) else item
+        series = series_indicators(scope, bd, "month", seen_within=seen_within)
+        out += [*series, spc_flags(series[2], "up"), recent_trend(series[2])]
+    return [*out, *gap_change(scope, seen_within=seen_within)]

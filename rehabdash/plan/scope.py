@@ -1,0 +1,322 @@
+"""A filter made concrete: the referrals, people, areas and population a plan is about.
+
+:func:`resolve_scope` turns a :class:`PlanFilter` into a :class:`Scope` once; every plan
+section then reads the same frames, so a new breakdown costs only a polars group-by.
+
+* **Areas** (LSOAs) come from the filter's area through the store's live area lookup
+  (else the shipped ONS lookup of the activity's LSOA vintage); with no area given, the
+  areas of the live imported population, else the ICB most of the referrals live in.
+  Referrals of residents outside those areas are left out, as the population is; those
+  with no LSOA are kept for the whole population but cannot be placed in a smaller area.
+* **Deprivation** is read from the lookup by each referral's LSOA, for one IMD edition
+  matching the activity's LSOA vintage (never a silent mix, DESIGN 4.3).
+* **People**: one row per person referred in the period, described by their latest
+  referral in it (DESIGN 6: people referred, people seen).
+* **Population**: :func:`rehabdash.plan.denominators.population_denominator`, restricted
+  to the filter's ages (bands cut pro rata). A PCN has no resident population: rates by
+  population are then not available (a GP-registered population is not yet importable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import polars as pl
+
+from rehabdash import refdata
+from rehabdash.codes.age import MAX_AGE, band_fractions
+from rehabdash.codes.referral_source import is_self_referral
+from rehabdash.plan.denominators import Denominator, population_denominator
+from rehabdash.plan.filters import FilterError, PlanFilter
+from rehabdash.queries.referrals import PullScope, ReferralSource, seen_expr
+from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
+
+__all__ = ["Scope", "resolve_scope", "vintage_of"]
+
+#: The IMD edition published on each LSOA vintage.
+EDITION_OF_VINTAGE = {2011: 2019, 2021: 2025}
+_PERSON_COLUMNS = (
+    "provider_code",
+    "team_type",
+    "age",
+    "age_band",
+    "sex",
+    "gender_identity",
+    "ethnic_category",
+    "gp_practice",
+    "lsoa",
+    "imd_decile",
+    "disability",
+    "religion",
+    "sexual_orientation",
+    "marital_status",
+    "pregnancy",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one plan covers, resolved. ``referrals`` holds every in-scope referral received
+    by the period's end (those before it only if still open at its start); ``in_period``
+    marks those received in the period."""
+
+    filter: PlanFilter
+    fingerprint: str
+    referrals: pl.DataFrame = field(repr=False)
+    areas: frozenset[str] = field(repr=False)
+    vintage: int
+    imd_edition: int
+    lookup: pl.DataFrame = field(repr=False)  # lsoa, imd_decile, lad_code, sicb_code, icb_code
+    denominator: Denominator | None  # None: no population for this scope
+    need_weights: pl.DataFrame | None = field(repr=False)  # age_band, sex, weight
+    batches: tuple[int, ...]  # every batch read (activity, lookup, population, need)
+    notes: tuple[str, ...] = ()
+    #: Results worth keeping while the scope lives (group populations): keyed by name.
+    cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def period_referrals(self) -> pl.DataFrame:
+        return self.referrals.filter(pl.col("in_period"))
+
+    @cached_property
+    def people(self) -> pl.DataFrame:
+        """One row per person referred in the period: their latest referral's
+        characteristics, how many referrals, and whether any was accepted, seen, or
+        discharged after being seen."""
+        rows = self.period_referrals.sort("referral_date")
+        return rows.group_by("person_key").agg(
+            *(pl.col(c).last() for c in _PERSON_COLUMNS),
+            pl.len().alias("referrals"),
+            pl.col("accepted").any(),
+            pl.col("seen").any(),
+            (pl.col("seen") & pl.col("discharged")).any().alias("discharged_seen"),
+            is_self_referral(pl.col("source_of_referral")).any().alias("self_referred"),
+        )
+
+
+@lru_cache(maxsize=2)
+def _only_in(vintage: int) -> pl.Series:
+    """LSOA codes of one vintage that the other does not have."""
+    mine = refdata.lsoa_lookup(vintage)["lsoa"]  # type: ignore[arg-type]
+    theirs = refdata.lsoa_lookup(2021 if vintage == 2011 else 2011)["lsoa"]
+    return mine.filter(~mine.is_in(theirs.implode()))
+
+
+def vintage_of(lsoas: pl.Series, hint: int | None = None) -> int:
+    """The LSOA vintage (2011 or 2021) of these codes, judged by the codes that exist in
+    only one of them (about 6% differ); ``hint`` (else 2021) when none of them tells."""
+    codes = lsoas.drop_nulls().unique().implode()
+    only = {v: int(_only_in(v).is_in(codes).sum()) for v in (2011, 2021)}
+    if only[2011] != only[2021]:
+        return 2011 if only[2011] > only[2021] else 2021
+    return hint or 2021
+
+
+def _lookup(
+    stored: pl.DataFrame, vintage: int, edition: int
+) -> tuple[pl.DataFrame, tuple[int, ...]]:
+    """lsoa, imd_decile, lad_code, sicb_code, icb_code, icb_ods_code for the vintage."""
+    shipped = refdata.lsoa_lookup(vintage).select(  # type: ignore[arg-type]
+        "lsoa", "lad_code", "lad_name", "sicb_code", "icb_code", "icb_ods_code", "sicb_ods_code"
+    )
+    rows = stored.filter(pl.col("lsoa_vintage") == vintage, pl.col("imd_edition") == edition)
+    if rows.height:
+        batches = tuple(sorted(int(b) for b in rows["batch_id"].unique()))
+        ods = shipped.select("lsoa", "icb_ods_code", "sicb_ods_code")
+        frame = (
+            rows.select("lsoa", "imd_decile", "lad_code", "lad_name", "sicb_code", "icb_code")
+            .unique("lsoa", keep="last")
+            .join(ods, on="lsoa", how="left")
+        )
+        return frame, batches
+    imd = refdata.imd(edition).select("lsoa", pl.col("imd_decile").cast(pl.Int64))  # type: ignore[arg-type]
+    return shipped.join(imd, on="lsoa", how="left"), ()
+
+
+def _area_lsoas(flt: PlanFilter, lookup: pl.DataFrame) -> set[str] | None:
+    """The LSOAs of the filter's area (None for a PCN or no area)."""
+    area = flt.area
+    if area is None or area.kind == "pcn":
+        return None
+    if area.kind == "lsoa":
+        found = lookup.filter(pl.col("lsoa") == area.code)
+    elif area.kind == "msoa":
+        msoa = lsoa_to_msoa()
+        lsoa21 = msoa.filter(pl.col("msoa21") == area.code)["lsoa21"]
+        if lookup["lsoa"].is_in(lsoa21.implode()).any():
+            found = lookup.filter(pl.col("lsoa").is_in(lsoa21.implode()))
+        else:  # LSOA 2011 areas: through the ONS 2011 -> 2021 lookup
+            best = lsoa11_to_lsoa21().filter(pl.col("lsoa21").is_in(lsoa21.implode()))
+            found = lookup.filter(pl.col("lsoa").is_in(best["lsoa11"].implode()))
+    else:
+        column = {"icb": "icb_code", "sicb": "sicb_code", "lad": "lad_code"}[area.kind]
+        ods = {"icb": "icb_ods_code", "sicb": "sicb_ods_code"}.get(area.kind)
+        match = pl.col(column) == area.code
+        if ods is not None:
+            match = match | (pl.col(ods) == area.code)
+        found = lookup.filter(match)
+    if found.height == 0:
+        raise FilterError(f"area {area.kind}:{area.code}: no LSOA of the store's areas is in it")
+    return set(found["lsoa"].to_list())
+
+
+def _default_lsoas(
+    population: pl.DataFrame, referral_lsoas: pl.Series, lookup: pl.DataFrame
+) -> tuple[set[str], str]:
+    in_lookup = population.filter(pl.col("area_code").is_in(lookup["lsoa"].implode()))
+    if in_lookup.height:
+        return set(
+            in_lookup["area_code"].unique().to_list()
+        ), "the areas of the imported population"
+    places = lookup.filter(pl.col("lsoa").is_in(referral_lsoas.drop_nulls().unique().implode()))
+    if places.height == 0:
+        raise FilterError(
+            "area: the referrals have no LSOA the lookup knows and no population is imported; "
+            "give an area (such as icb:QWO)"
+        )
+    icb = places["icb_code"].mode().sort()[0]
+    lsoas = set(lookup.filter(pl.col("icb_code") == icb)["lsoa"].to_list())
+    return lsoas, f"the LSOAs of ICB {icb}, where most referrals live"
+
+
+def _age_filtered(denominator: Denominator, low: int, high: int) -> Denominator:
+    if (low, high) == (0, MAX_AGE):
+        return denominator
+    fractions = pl.DataFrame(
+        {
+            "age_band": list(band_fractions(low, high)),
+            "fraction": list(band_fractions(low, high).values()),
+        }
+    )
+    frame = (
+        denominator.frame.join(fractions, on="age_band", how="inner")
+        .with_columns(pl.col("count") * pl.col("fraction"))
+        .drop("fraction")
+    )
+    note = f"ages {low}-{high}: bands cut pro rata by single year of age"
+    return Denominator(
+        frame, denominator.source, denominator.year, denominator.batches, (*denominator.notes, note)
+    )
+
+
+def _in_filter(flt: PlanFilter) -> pl.Expr:
+    """Provider, team type, service and age conditions (the period is marked, not cut)."""
+    cond = pl.lit(True)
+    if flt.providers:
+        cond &= pl.col("provider_code").is_in(list(flt.providers))
+    if flt.team_types:
+        cond &= pl.col("team_type").is_in(list(flt.team_types)) | pl.col("team_type").is_null()
+    if flt.services:
+        cond &= pl.col("service_name").is_in(list(flt.services))
+    if flt.age != (0, MAX_AGE):
+        cond &= pl.col("age").is_between(flt.age[0], flt.age[1])
+    return cond
+
+
+def pull_scope(flt: PlanFilter, dialect: str) -> PullScope:
+    """What the database filters: nothing on SQLite (one pull serves every filter), the
+    team types and the period window on PostgreSQL (an ICB store can be very large)."""
+    if dialect != "postgresql":
+        return PullScope()
+    return PullScope(flt.period.start, flt.period.end, flt.team_types)
+
+
+def resolve_scope(source: ReferralSource, flt: PlanFilter, fingerprint: str | None = None) -> Scope:
+    """The scope of ``flt`` on the store behind ``source``; FilterError (one line) when the
+    filter cannot be met (an unknown area, an IMD edition of another LSOA vintage)."""
+    fingerprint = fingerprint or source.fingerprint()
+    pulled = source.frame(pull_scope(flt, source.dialect), fingerprint)
+    start, end = flt.period.start, flt.period.end
+    rows = pulled.filter(
+        _in_filter(flt),
+        pl.col("referral_date") <= end,
+        (pl.col("referral_date") >= start)
+        | (
+            (pl.col("first_contact_date").is_null() | (pl.col("first_contact_date") >= start))
+            & (pl.col("discharge_date").is_null() | (pl.col("discharge_date") >= start))
+            & (pl.col("rejection_date").is_null() | (pl.col("rejection_date") >= start))
+        ),
+    )
+    tables = source.tables(fingerprint)
+    stored_vintages = tables["lookup"]["lsoa_vintage"].drop_nulls()
+    hint = int(stored_vintages.mode().sort()[0]) if stored_vintages.len() else None
+    if hint is None and flt.imd_edition is not None:
+        hint = 2011 if flt.imd_edition == 2019 else 2021
+    vintage = vintage_of(rows["lsoa"], hint)
+    edition = flt.imd_edition or EDITION_OF_VINTAGE[vintage]
+    if EDITION_OF_VINTAGE[vintage] != edition:
+        raise FilterError(
+            f"IMD edition {edition}: it is published for LSOA {2021 if edition == 2025 else 2011} "
+            f"areas, and the activity uses LSOA {vintage} codes"
+        )
+    lookup, lookup_batches = _lookup(tables["lookup"], vintage, edition)
+    population = tables["population"]
+    notes: list[str] = []
+    areas = _area_lsoas(flt, lookup)
+    if areas is None:
+        if flt.area is not None:  # a PCN: its practices' registered patients
+            practices = refdata.gp_practices().filter(pl.col("pcn_code") == flt.area.code)
+            if practices.height == 0:
+                raise FilterError(f"area pcn:{flt.area.code}: no GP practice is in this PCN")
+            rows = rows.filter(pl.col("gp_practice").is_in(practices["practice_code"].implode()))
+            areas = set(rows["lsoa"].drop_nulls().unique().to_list())
+        else:
+            areas, how = _default_lsoas(population, rows["lsoa"], lookup)
+            notes.append(f"Areas: {how} ({len(areas):,} LSOAs)")
+    outside = rows.filter(pl.col("lsoa").is_not_null() & ~pl.col("lsoa").is_in(sorted(areas)))
+    if outside.height and (flt.area is None or flt.area.kind != "pcn"):
+        notes.append(
+            f"{outside.height:,} referrals of people living outside these areas are left out"
+        )
+        rows = rows.filter(pl.col("lsoa").is_null() | pl.col("lsoa").is_in(sorted(areas)))
+    if flt.area is not None and flt.area.kind != "pcn":
+        blank = rows.filter(pl.col("lsoa").is_null()).height
+        if blank:
+            notes.append(
+                f"{blank:,} referrals with no LSOA cannot be placed in the area and are left out"
+            )
+            rows = rows.filter(pl.col("lsoa").is_not_null())
+    deciles = lookup.select("lsoa", pl.col("imd_decile").alias("__decile"))
+    rows = (
+        rows.join(deciles, on="lsoa", how="left")
+        .with_columns(
+            pl.coalesce("__decile", "imd_decile").alias("imd_decile"),
+            pl.col("referral_date").is_between(start, end).alias("in_period"),
+            seen_expr().alias("seen"),
+            pl.col("rejection_date").is_null().alias("accepted"),
+            (pl.col("discharge_date").is_not_null() & (pl.col("discharge_date") <= end)).alias(
+                "discharged"
+            ),
+        )
+        .drop("__decile")
+    )
+    denominator: Denominator | None = None
+    if flt.area is not None and flt.area.kind == "pcn":
+        notes.append(
+            "A PCN has no resident population here: rates per population are not available"
+        )
+    else:
+        denominator = _age_filtered(population_denominator(areas, start, population), *flt.age)
+    weights = tables["need"]
+    need = weights.filter(pl.col("condition_group").is_null()) if weights.height else None
+    batches = set(int(b) for b in rows["batch_id"].unique()) | set(lookup_batches)
+    if denominator is not None:
+        batches |= set(denominator.batches)
+    if need is not None and need.height:
+        batches |= set(int(b) for b in need["batch_id"].unique())
+    else:
+        need = None
+    return Scope(
+        filter=flt,
+        fingerprint=fingerprint,
+        referrals=rows,
+        areas=frozenset(areas),
+        vintage=vintage,
+        imd_edition=edition,
+        lookup=lookup.filter(pl.col("lsoa").is_in(sorted(areas))),
+        denominator=denominator,
+        need_weights=need.select("age_band", "sex", "weight") if need is not None else None,
+        batches=tuple(sorted(batches)),
+        notes=tuple(notes),
+    )
