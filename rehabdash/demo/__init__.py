@@ -24,11 +24,15 @@ Ground truth (the numbers live in rehabdash.demo.truth; tests check the analysis
    99 (not known), blank and a few invalid values; likewise sex, disability, religion,
    sexual orientation, marital status, gender identity, with a few invalid values.
    Sexual orientation and marital status of children (under 16) are not known or blank.
+7. Repeat referrals: about 15% of referrals are a further referral of someone already
+   referred (each person has 1 + Geometric referrals, alike in every group and area), so
+   people per referral is the same, in expectation, for every group (the plan counts
+   people).
 
 The no-inequity demo (``generate(plant=False)``, ``build_demo(plant=False)``,
 ``rehabdash demo --no-inequities``) plants none of 1-4 (nor the softer deprivation
-patterns of the pathway): only need (5) and recording (6) remain; its store batches are
-named "rehabdash no-inequity demo".
+patterns of the pathway): only need (5), recording (6) and repeat referrals (7) remain;
+its store batches are named "rehabdash no-inequity demo".
 
 Assumptions, stated: LSOA population is split by sex with England-like male shares by
 age band (truth.MALE_SHARE). Each person's ethnic category, religion, disability, and

@@ -1,10 +1,15 @@
 """Who gets referred, when, and by whom: the demo's referral events, drawn in one pass.
 
-Each referral is drawn from LSOA x sex x age band x ethnic group cells with probability
+People are drawn from LSOA x sex x age band x ethnic group cells with probability
 proportional to population x the LSOA's Census 2021 ethnic share x age-sex rate x
 deprivation access x ethnic under-referral x time (truth.py); with ``plant=False`` the
-access, ethnic and time factors are all 1 (need by age and sex only). Numpy throughout:
-a million rows take a few seconds.
+access, ethnic and time factors are all 1 (need by age and sex only). Each person has
+one referral and, with chance REPEAT_SHARE each time, one more (a geometric number of
+referrals, each in a month drawn on its own), the same in every cell, so referrals per
+person do not depend on how big a person's cell is: the data plan counts people, and a
+repeat rate that grew with the cell once made large groups (White British, the least
+deprived LSOAs) look under-served in the no-inequity demo. Numpy throughout: a million
+referrals are drawn in about a third of a second.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from rehabdash.demo import truth
 from rehabdash.demo.census_mix import ETHNIC_CODES, DemoCensus
 from rehabdash.refdata import AGE_BANDS
 
-__all__ = ["draw_referrals", "month_starts"]
+__all__ = ["REPEAT_SHARE", "draw_referrals", "month_starts"]
+
+#: Share of referrals that are a further referral of someone already referred: each
+#: person has 1 + Geometric(1 - REPEAT_SHARE) referrals over the two years.
+REPEAT_SHARE = 0.15
 
 
 def month_starts() -> list[date]:
@@ -50,7 +59,8 @@ def draw_referrals(
     deprivation gradient, the ethnic under-referral and the last-quarter shock.
 
     Returns one row per referral with lsoa, sex, age_band, imd_decile, true_ethnicity,
-    referral_date and person_seq (repeat referrals of one person share it).
+    referral_date and person_seq (repeat referrals of one person share it; people are
+    numbered in random order, each person's referrals in consecutive rows).
     """
     pop = cells["count"].to_numpy().astype(float)
     decile = cells["imd_decile"].fill_null(5).to_numpy().astype(int)
@@ -67,8 +77,18 @@ def draw_referrals(
     ethnic_mix = census.ethnic.shares[census.index(cells["lsoa"])]
     weight = (pop * rate * access * time)[:, None] * ethnic_mix * ethnic_factor
     flat = weight.ravel()
-    counts = rng.multinomial(rows, flat / flat.sum())
-    pick = np.repeat(np.arange(flat.size), counts)
+    # People: referrals per person are drawn first, with no regard to cells, until they add
+    # up to ``rows`` (the last person's cut to fit); then each person's cell, in proportion
+    # to its weight, so the expected referrals of a cell stay in proportion to its weight.
+    per_person = rng.geometric(1 - REPEAT_SHARE, size=rows)
+    people = int(np.searchsorted(np.cumsum(per_person), rows)) + 1
+    per_person = per_person[:people]
+    per_person[-1] -= int(per_person.sum()) - rows
+    person_cell = rng.permutation(
+        np.repeat(np.arange(flat.size), rng.multinomial(people, flat / flat.sum()))
+    )
+    pick = np.repeat(person_cell, per_person)
+    person_seq = np.repeat(np.arange(people), per_person)
     cell, eth = np.divmod(pick, len(ETHNIC_CODES))
 
     # Month: conditional on whether the cell's decile takes the last-quarter shock.
@@ -82,12 +102,6 @@ def draw_referrals(
     month_len = np.append(starts[1:], np.datetime64(truth.END + timedelta(days=1))) - starts
     day = (rng.random(rows) * month_len[month].astype(int)).astype(int)
     referral_date = starts[month] + day.astype("timedelta64[D]")
-
-    # About 15% of referrals are a further referral of someone already referred from the
-    # same cell (pick is sorted by cell, so earlier rows of a cell are earlier people).
-    first_in_cell = np.r_[True, pick[1:] != pick[:-1]]
-    new_person = first_in_cell | (rng.random(rows) >= 0.15)
-    person_seq = np.cumsum(new_person) - 1
 
     frame = pl.DataFrame(
         {

@@ -111,9 +111,9 @@ def _shares(topic: str, lsoas: pl.DataFrame, codes: tuple[str, ...]) -> AreaShar
     return AreaShares(codes, np.vstack([shares, icb]))
 
 
-def demo_census(areas: pl.DataFrame, population: pl.DataFrame | None = None) -> DemoCensus:
-    """The census mixes of ``areas`` (lsoa). ``population`` is not needed: disability no
-    longer depends on age, so no LSOA's age structure enters (kept for existing callers)."""
+def demo_census(areas: pl.DataFrame) -> DemoCensus:
+    """The census mixes of ``areas`` (lsoa): each LSOA's all-ages shares, so no LSOA's age
+    structure enters."""
     lsoas = areas.select("lsoa").unique(maintain_order=True)
     religion = _shares("religion", lsoas, tuple(RELIGION_LETTER))
     disability = _shares("disability", lsoas, ("yes", "no"))
@@ -127,10 +127,7 @@ def demo_census(areas: pl.DataFrame, population: pl.DataFrame | None = None) -> 
     )
 
 
-def disability_probability(
-    census: DemoCensus, area: np.ndarray, age: np.ndarray | None = None
-) -> np.ndarray:
+def disability_probability(census: DemoCensus, area: np.ndarray) -> np.ndarray:
     """P(disabled) of a person in the LSOA at row ``area``: the LSOA's all-ages census
-    share, the same at every age (the plan's assumption; ``age`` is accepted for existing
-    callers and not used)."""
+    share, the same at every age (the plan's assumption)."""
     return census.disabled_share[area]

@@ -52,12 +52,27 @@ def nhs_check_digit(base9: np.ndarray) -> np.ndarray:
 
 
 def _nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    if n >= 999_999:
+        return _many_nhs_numbers(rng, n)
     # 999 numbers are reserved for testing and never issued to a patient.
     base = 999_000_000 + rng.choice(999_999, size=n, replace=False)
     check = nhs_check_digit(base)
     base = np.where(check == 10, base - 1_000_000, base)  # 998... also unissued test range
     check = nhs_check_digit(base)
     return np.where(check == 10, -1, base * 10 + check)
+
+
+def _many_nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
+    """More people than the 999 test range holds (a 10M-referral benchmark store): unique
+    valid numbers from 990 000 000 0 to 999 999 999 9. England issues numbers beginning
+    4 to 7 (and Scotland and Northern Ireland theirs below 400), so none of these is a
+    patient's."""
+    base = 990_000_000 + rng.permutation(10_000_000)
+    base = base[nhs_check_digit(base) != 10]
+    if base.size < n:
+        raise ValueError(f"the demo can make at most {base.size:,} people, not {n:,}")
+    base = base[:n]
+    return base * 10 + nhs_check_digit(base)
 
 
 def _people(
@@ -114,7 +129,7 @@ def _gp_practice(people: pl.DataFrame, rng: np.random.Generator) -> pl.Series:
         sel = sicb == code
         out[sel] = np.asarray(codes)[rng.integers(0, len(codes), int(sel.sum()))]
     out[rng.random(people.height) < 0.01] = None
-    return pl.Series("gp_practice", out, dtype=pl.Utf8)
+    return pl.Series("gp_practice", out.tolist(), dtype=pl.Utf8)  # object array: via a list
 
 
 def _referral_ids(df: pl.DataFrame) -> pl.DataFrame:
@@ -140,7 +155,7 @@ def generate(
     areas = icb_areas(found)
     population = icb_population(areas)
     cells = population.join(areas.select("lsoa", "imd_decile"), on="lsoa", maintain_order="left")
-    census = demo_census(areas, population)
+    census = demo_census(areas)
     refs = draw_referrals(cells, rows, rng, census, plant=plant)
     people = _people(refs, areas, census, rng)
     person_cols = [

@@ -118,7 +118,7 @@ def record_person_characteristics(
         {"X": 0.55, None: 0.35, "9": 0.05, "INVALID": 0.05},
     )
     ethnicity = _gap(rng, true_eth, eth_share, {"Z": 0.36, "99": 0.40, None: 0.21, "INVALID": 0.03})
-    disabled = rng.random(n) < disability_probability(census, area, age)
+    disabled = rng.random(n) < disability_probability(census, area)
     disability = _gap(rng, _disability(rng, disabled), np.full(n, 0.80), {"ZZ": 0.40, None: 0.60})
     religion = _gap(
         rng, census.religion.draw(rng, area), np.full(n, 0.74), {"M": 0.30, "N": 0.40, None: 0.30}

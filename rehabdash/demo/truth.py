@@ -14,7 +14,10 @@ plants none of them: access 1 in every decile, no ethnic factor, no disability w
 factor, no shock, and the pathway's deprivation patterns set to one middling level for
 everyone. What stays is need, which is not an inequity: referral rates rising with age
 (BASE_RATE_PER_1000), women referred FEMALE_FACTOR times as often, the team mix by age,
-and the recording noise (rehabdash.demo.recording), which is the same in both.
+and the recording noise (rehabdash.demo.recording), which is the same in both. So are
+repeat referrals: about 15% of referrals are a further referral of someone already
+referred (rehabdash.demo.activity.REPEAT_SHARE), drawn alike for every person, so the
+number of referrals per person depends on no group (the data plan counts people).
 
 The people's characteristics come from Census 2021 (rehabdash.demo.census_mix): each
 person's ethnic category, religion, disability, sexual orientation (16+) and partnership

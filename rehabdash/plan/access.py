@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from rehabdash.plan.breakdown import Breakdown, people_with_levels
+from rehabdash.plan.breakdown import Breakdown, people_cells, seen_by_band
 from rehabdash.plan.populations import GroupPopulation, group_population
 from rehabdash.plan.result import (
     ALL,
@@ -243,26 +243,9 @@ _COUNTS: tuple[str, ...] = ("referrals", "people_referred", "people_seen", "acce
 _COUNTS += ("discharged", "self_referred")
 
 
-def _cells(scope: Scope, bd: Breakdown) -> pl.DataFrame:
-    """People counted by level, sex and age band in one pass over the people (kept in the
-    scope's cache): every access count and the observed counts by band come from it."""
-    key = ("access cells", bd.key)
-    if key not in scope.cache:
-        people = people_with_levels(scope, bd)
-        scope.cache[key] = people.group_by("level_code", "sex", "age_band").agg(
-            pl.col("referrals").sum().alias("referrals"),
-            pl.len().alias("people_referred"),
-            pl.col("seen").sum().alias("people_seen"),
-            pl.col("accepted").sum().alias("accepted"),
-            pl.col("discharged_seen").sum().alias("discharged"),
-            pl.col("self_referred").sum().alias("self_referred"),
-        )
-    return scope.cache[key]  # type: ignore[return-value]
-
-
 def _counts(scope: Scope, bd: Breakdown) -> pl.DataFrame:
     """One row per level and "All": the counts every access metric uses."""
-    cells = _cells(scope, bd)
+    cells = people_cells(scope, bd)
     sums = [pl.col(c).sum() for c in _COUNTS]
     everyone = cells.select(sums).with_columns(pl.lit(ALL).alias("level_code"))
     counts = everyone
@@ -346,30 +329,13 @@ def _level_populations(pop: GroupPopulation | None) -> pl.DataFrame | None:
     return pl.concat([by_level, total.select(by_level.columns)])
 
 
-def _observed_by_band(scope: Scope, bd: Breakdown) -> pl.DataFrame:
-    """People seen by level, sex and age band (people with both recorded)."""
-    return (
-        _cells(scope, bd)
-        .filter(
-            pl.col("people_seen") > 0,
-            pl.col("sex").is_in(["1", "2"]),
-            pl.col("age_band").is_not_null(),
-        )
-        .select(
-            "level_code", "sex", "age_band", pl.col("people_seen").cast(pl.Float64).alias("seen")
-        )
-    )
-
-
 def _standardised(
     scope: Scope, bd: Breakdown, pop: GroupPopulation, counts: pl.DataFrame
 ) -> list[pl.DataFrame]:
     """seen_oe, representation_need and (age structure known) seen_dsr frames."""
-    observed = _observed_by_band(scope, bd)
+    observed = seen_by_band(scope, bd)
     pool = tuple(c.key for c in bd.parts if c.key in ("sex", "age_band"))
-    reference = reference_rates(
-        scope, _observed_by_band(scope, Breakdown(ALL, "All", ())), pool=pool
-    )
+    reference = reference_rates(scope, seen_by_band(scope, Breakdown(ALL, "All", ())), pool=pool)
     expected = expected_by_level(pop.frame, reference)
     base = counts.select("breakdown_key", "breakdown", "level_code", "level", "order")
     o_totals = observed.group_by("level_code").agg(pl.col("seen").sum())

@@ -50,8 +50,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from rehabdash.codes import outcome_tools as tools
-from rehabdash.codes.characteristics import CHARACTERISTICS, Characteristic
-from rehabdash.plan.breakdown import PAIR_SEPARATOR, Breakdown
+from rehabdash.codes.characteristics import CHARACTERISTICS
+from rehabdash.plan.breakdown import Breakdown, as_text, codes_of, level_codes, people_codes
 from rehabdash.plan.result import (
     ALL,
     LOW_RELIABILITY,
@@ -211,7 +211,10 @@ def _make_base(scope: Scope) -> _Base:
     change = col("outcome_end") - col("outcome_start")
     booked = [col(f"contacts_{c}").fill_null(0) for c in ("attended", "dna", "cancelled")]
     people = scope.people.select("person_key").with_row_index("_person")
-    rows = scope.referrals.join(people, on="person_key", how="left").with_columns(
+    pseudonyms = scope.referrals.select("person_key")  # joined alone: no copy of the rest
+    person = pseudonyms.join(people, on="person_key", how="left", maintain_order="left")["_person"]
+    rows = scope.referrals.lazy().with_columns(  # one query: its steps run side by side
+        person,
         pl.when(period).then(days).alias("_days"),
         pl.when(waiting).then(waited).alias("_waited"),
         pl.when(period).then(pl.sum_horizontal(booked)).otherwise(0).alias("booked"),
@@ -240,23 +243,28 @@ def _make_base(scope: Scope) -> _Base:
     values = ["_wait", "_waited", "_tool", "_change", "improved", "waits", "within", "waiting",
               "negative", "booked", "dna", "cancelled", "discharged", "unseen",
               *_BANDED]  # fmt: skip
-    columns = sorted({c.column for c in CHARACTERISTICS.values()} & set(rows.columns))
+    columns = sorted({c.column for c in CHARACTERISTICS.values()} & set(scope.referrals.columns))
     narrow = rows.select(*values, "_person", *columns)  # sorting 15 columns, not 50
-    mine = narrow.filter(col("_person").is_not_null()).select(*values, "_person")
-    mine = mine.sort("_wait", nulls_last=True)
-    rest = narrow.filter(col("_person").is_null())
-    named = (
-        rows.select("_tool", "outcome_tool")
-        .filter(col("_tool").is_not_null())
-        .group_by("_tool")
-        .agg(col("outcome_tool").mode().sort().first())
+    mine, rest, named, negative = pl.collect_all(
+        [
+            narrow.filter(col("_person").is_not_null())
+            .select(*values, "_person")
+            .sort("_wait", nulls_last=True),
+            narrow.filter(col("_person").is_null()),
+            rows.select("_tool", "outcome_tool")
+            .filter(col("_tool").is_not_null())
+            .group_by("_tool")
+            .agg(col("outcome_tool").mode().sort().first()),
+            rows.select(col("negative").sum()),
+        ],
+        engine="in-memory",
     )
     return _Base(
         values=pl.concat([mine.select(values), rest.select(values)]),
         person=mine["_person"],
         others=rest.select(columns),
         tools={str(k): str(v) for k, v in named.iter_rows()},
-        negative=int(rows["negative"].sum()),
+        negative=int(negative.item()),
     )
 
 
@@ -269,7 +277,7 @@ def _flagged(frame: pl.DataFrame, few: pl.Expr, empty: str, why: str) -> pl.Data
 
 def _centile(head: pl.DataFrame, values: dict[str, pl.DataFrame], key: str) -> pl.DataFrame:
     column, q, empty = _CENTILES[key]
-    out = quantile(values[column], column, q, group_by="level_code", confidence=CONFIDENCE)
+    out = as_text(quantile(values[column], column, q, group_by="level_code", confidence=CONFIDENCE))
     frame = head.join(out.drop("confidence", "statistic"), on="level_code", how="left")
     n = frame["n"].fill_null(0).cast(pl.Float64).to_numpy()
     alpha = 1.0 - CONFIDENCE
@@ -292,6 +300,7 @@ def _outcomes(
     counts = scored.group_by("_tool", "level_code").agg(
         pl.len().alias("scored"), pl.col("improved").sum()
     )
+    means, counts = as_text(means), as_text(counts)
     known = [t.key for t in tools.TOOLS]
     frames, parts = [], []
     for key in known + sorted(k for k in base.tools if k not in known):
@@ -334,7 +343,7 @@ def _ratios(parts: list[pl.DataFrame]) -> pl.DataFrame:
 def _long(base: _Base, rows: pl.DataFrame, head: pl.DataFrame) -> pl.DataFrame:
     """Every metric's rows for the levels in ``head``, in one long frame."""
     names = [c for c in base.values.columns if not c.startswith("_")]
-    counts = rows.group_by("level_code").agg(pl.col(names).sum())
+    counts = as_text(rows.group_by("level_code").agg(pl.col(names).sum()))
     table = head.join(counts, on="level_code", how="left")
     table = table.with_columns(pl.col(names).fill_null(0).cast(pl.Float64))
     values = {c: rows.select("level_code", c).drop_nulls(c) for c in ("_wait", "_waited")}
@@ -365,14 +374,6 @@ def _everyone(scope: Scope, base: _Base) -> pl.DataFrame:
     return scope.cache[key]  # type: ignore[return-value]
 
 
-def _codes(frame: pl.DataFrame, char: Characteristic) -> pl.Series:
-    """``char``'s level of each row, worked out once per distinct value."""
-    values = frame.select(char.column)
-    coded = values.unique().with_columns(char.level(pl.col(char.column)).alias("_code"))
-    joined = values.join(coded, on=char.column, how="left", nulls_equal=True, maintain_order="left")
-    return joined["_code"]
-
-
 def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
     """Each referral's level (in ``base.values`` order): its person's, else its own; each
     characteristic's codes kept for the scope, so a pair only joins two of them."""
@@ -380,14 +381,12 @@ def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
     for char in bd.parts:
         key = ("consequences", "levels", char.key)
         if key not in scope.cache:
-            people = _codes(scope.people, char).gather(base.person)
-            scope.cache[key] = pl.concat([people, _codes(base.others, char)])
+            people = people_codes(scope, char).gather(base.person)
+            others = codes_of(base.others, char)
+            levels = pl.Enum(sorted({*people.dtype.categories, *others.dtype.categories}))  # type: ignore[attr-defined]
+            scope.cache[key] = pl.concat([people.cast(levels), others.cast(levels)])
         parts.append(scope.cache[key])  # type: ignore[arg-type]
-    if len(parts) == 1:
-        return parts[0]
-    return pl.select(
-        pl.concat_str([pl.lit(p) for p in parts], separator=PAIR_SEPARATOR)
-    ).to_series()
+    return level_codes(parts)
 
 
 def _caveats(base: _Base, key: str) -> list[str]:

@@ -15,9 +15,14 @@ The dashboard asks for one breakdown (:meth:`PlanEngine.breakdown`); the export 
 
 from __future__ import annotations
 
+import importlib
+import sys
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import polars as pl
 
@@ -73,11 +78,25 @@ class Plan:
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
-def _breakdown_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
+def _import_meanwhile(module: str) -> None:
+    """Import ``module`` on another thread while this one reads the store (the database
+    driver works without Python, so the import costs no time). scipy.stats takes 0.4 s to
+    import and only the funnel limits of the area tables need it; an import of it on this
+    thread meanwhile waits for that one to finish (Python's import lock)."""
+    if module not in sys.modules:
+        threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+
+
+def _breakdown_indicators(
+    scope: Scope, bd: Breakdown, pool: ThreadPoolExecutor | None = None
+) -> list[Indicator]:
+    """Access, consequences and need by group of one breakdown (kept in the scope's
+    cache); with a ``pool``, consequences on another thread meanwhile."""
     key = ("indicators", bd.key)
     if key not in scope.cache:
+        later = pool.submit(consequences_indicators, scope, bd) if pool else None
         out = access_indicators(scope, bd)
-        out += consequences_indicators(scope, bd)
+        out += later.result() if later else consequences_indicators(scope, bd)
         out += need_by_group(scope, bd)
         scope.cache[key] = out
     return scope.cache[key]  # type: ignore[return-value]
@@ -96,7 +115,8 @@ class PlanEngine:
         fingerprint = fingerprint or self.source.fingerprint()
         key = (fingerprint, flt)
         if key not in self._scopes:
-            self._scopes[key] = resolve_scope(self.source, flt, fingerprint)
+            kept = list(self._scopes.values())
+            self._scopes[key] = resolve_scope(self.source, flt, fingerprint, kept=kept)
             while len(self._scopes) > self._keep:
                 self._scopes.popitem(last=False)
         self._scopes.move_to_end(key)
@@ -104,7 +124,10 @@ class PlanEngine:
 
     def breakdown(self, flt: PlanFilter, key: str) -> list[Indicator]:
         """The indicators of one breakdown (access, consequences, need by group)."""
-        return _breakdown_indicators(self.scope(flt), breakdown(key))
+        scope = self.scope(flt)
+        _ = scope.people  # made once, before two threads read it (as in a plan, below)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return _breakdown_indicators(scope, breakdown(key), pool)
 
     def plan(
         self,
@@ -123,6 +146,7 @@ class PlanEngine:
         if cache_key in self._plans:
             return self._plans[cache_key]
         report(0.0, "Reading referrals…")
+        _import_meanwhile("scipy.stats")
         scope = self.scope(flt, fingerprint)
         indicators: dict[str, Indicator] = {}
         steps = len(keys) + len(AREA_LEVELS) + 2
@@ -137,17 +161,32 @@ class PlanEngine:
             done += 1
             report(done / steps, message)
 
-        for key in keys:
-            add(_breakdown_indicators(scope, breakdown(key)), f"Breakdown {key}")
-        for level in AREA_LEVELS:
-            add(need_by_area(scope, level), f"Areas: {level}")
         # Seen within 28 days of referral: people referred late in the period have had
         # less time to be seen before the extract, which would fake a fall at its end.
-        add(
-            improvement_indicators(scope, TREND_BREAKDOWNS, seen_within=TREND_SEEN_WITHIN),
-            "Trends and gaps",
+        trends = partial(
+            improvement_indicators, scope, TREND_BREAKDOWNS, seen_within=TREND_SEEN_WITHIN
         )
-        add(quality_indicators(scope, self.source.engine), "Recording quality")
+        tasks: list[tuple[Callable[[], list[Indicator]], str]] = [
+            *(
+                (partial(_breakdown_indicators, scope, breakdown(k)), f"Breakdown {k}")
+                for k in keys
+            ),
+            *((partial(need_by_area, scope, level), f"Areas: {level}") for level in AREA_LEVELS),
+            (trends, "Trends and gaps"),
+            (partial(quality_indicators, scope, self.source.engine), "Recording quality"),
+        ]
+        # The first breakdown alone: it makes what the sections share (people, level
+        # codes, the consequences base). Then two at a time: polars lets go of Python while
+        # it works, so one thread's polars runs while the other is in Python between small
+        # steps (both cores busy: 0.7 s of 6 at 1M referrals). Results go in in order.
+        task, message = tasks[0]
+        add(task(), message)
+        pool = ThreadPoolExecutor(max_workers=2)
+        try:
+            for future, message in [(pool.submit(t), m) for t, m in tasks[1:]]:
+                add(future.result(), message)
+        finally:
+            pool.shutdown(cancel_futures=True)
         findings = find(indicators, scope)
         result = Plan(flt, fingerprint, scope, indicators, tuple(findings), keys)
         self._plans[cache_key] = result

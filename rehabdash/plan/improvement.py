@@ -39,7 +39,7 @@ from typing import Literal
 
 import polars as pl
 
-from rehabdash.codes.characteristics import CHARACTERISTICS, UNKNOWN_LEVELS
+from rehabdash.codes.characteristics import UNKNOWN_LEVELS
 from rehabdash.plan.breakdown import PAIR_SEPARATOR, Breakdown, breakdown, with_levels
 from rehabdash.plan.populations import group_population
 from rehabdash.plan.result import (
@@ -51,7 +51,7 @@ from rehabdash.plan.result import (
     Metric,
     conform,
 )
-from rehabdash.plan.scope import Scope
+from rehabdash.plan.scope import Scope, latest_rows
 from rehabdash.stats import difference, proportion, rate, rate_ratio, sii, spc, trend
 
 __all__ = [
@@ -72,7 +72,6 @@ MIN_SPC_POINTS = 12  # fewer: limits of low reliability (NHSRplotthedots warns b
 SII_SEED, SII_REPETITIONS = 20251030, 20_000
 #: Breakdowns a plan follows over time (the headline gaps' characteristics).
 TREND_BREAKDOWNS = ("All", "imd_quintile", "ethnic_group")
-_CHAR_COLUMNS = tuple(dict.fromkeys(c.column for c in CHARACTERISTICS.values()))
 _INCOMPLETE = (
     "people seen counts contacts recorded by the extract: people referred shortly before it "
     "have had less time to be seen, so the latest months are incomplete"
@@ -228,18 +227,21 @@ def _periods(start: date, end: date, freq: Freq) -> pl.DataFrame:
 
 
 def _person_periods(scope: Scope, freq: Freq, seen_within: int | None) -> pl.DataFrame:
-    """One row per person and period: their latest referral's characteristics in it and
-    whether a referral received in it was seen (one group-by, kept in the scope)."""
+    """One row per person and period: start (the period's first day), row (in
+    ``scope.referrals``) of their latest referral in it, and whether a referral received
+    in it was seen. One group-by, kept in the scope: small, as a breakdown reads its
+    characteristics through ``row``."""
     key = ("improvement.person_periods", freq, seen_within)
     if key not in scope.cache:
         seen = pl.col("seen")
         if seen_within is not None:
             wait = (pl.col("first_contact_date") - pl.col("referral_date")).dt.total_days()
             seen = seen & (wait <= seen_within).fill_null(False)
-        rows = scope.period_referrals.sort("referral_date")
-        scope.cache[key] = rows.group_by(
-            "person_key", period_label(pl.col("referral_date"), freq).alias("period")
-        ).agg(*(pl.col(c).last() for c in _CHAR_COLUMNS), seen.any().alias("seen"))
+        # Grouped by the first day of the month or (financial = calendar) quarter: a date
+        # is quicker to group by than a label, which is given to the counts instead.
+        start = pl.col("referral_date").dt.truncate("1mo" if freq == "month" else "1q")
+        rows = latest_rows(scope, [start.alias("start")], seen.any().alias("seen"))
+        scope.cache[key] = rows.select("start", "row", "seen")
     return scope.cache[key]  # type: ignore[return-value]
 
 
@@ -258,14 +260,22 @@ def _populations(scope: Scope, bd: Breakdown) -> pl.DataFrame | None:
 
 def _series_frame(scope: Scope, bd: Breakdown, freq: Freq, seen_within: int | None) -> pl.DataFrame:
     """Every level × period: referred, seen, population, days, complete."""
-    people = with_levels(_person_periods(scope, freq, seen_within), bd)
+    periods = _person_periods(scope, freq, seen_within)
+    people = periods.select("start", "seen")
+    if bd.parts:  # the breakdown's characteristics of each person's latest referral
+        columns = sorted({c.column for c in bd.parts})
+        people = people.hstack(scope.referrals.select(columns)[periods["row"]].get_columns())
+    people = with_levels(people, bd)
     aggs = [pl.len().alias("referred"), pl.col("seen").sum().alias("seen")]
-    counts = [people.group_by("period").agg(aggs).with_columns(pl.lit(ALL).alias("level_code"))]
+    counts = [people.group_by("start").agg(aggs).with_columns(pl.lit(ALL).alias("level_code"))]
     if bd.parts:
-        counts.append(people.group_by("level_code", "period").agg(aggs))
+        counts.append(people.group_by("level_code", "start").agg(aggs))
+    labelled = pl.concat(counts, how="diagonal").with_columns(
+        period_label(pl.col("start"), freq).alias("period")
+    )
     period = scope.filter.period
     grid = bd.level_frame().join(_periods(period.start, period.end, freq), how="cross")
-    frame = grid.join(pl.concat(counts, how="diagonal"), on=["level_code", "period"], how="left")
+    frame = grid.join(labelled.drop("start"), on=["level_code", "period"], how="left")
     pops = _populations(scope, bd)
     if pops is None:
         frame = frame.with_columns(pl.lit(None, pl.Float64).alias("population"))

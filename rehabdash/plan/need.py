@@ -55,7 +55,7 @@ import polars as pl
 
 from rehabdash import refdata
 from rehabdash.codes.characteristics import UNKNOWN_LEVELS
-from rehabdash.plan.breakdown import Breakdown, people_with_levels
+from rehabdash.plan.breakdown import Breakdown, seen_by_band
 from rehabdash.plan.populations import group_population
 from rehabdash.plan.result import (
     ALL,
@@ -241,7 +241,7 @@ def need_by_group(scope: Scope, bd: Breakdown) -> list[Indicator]:
     if pop is None:
         frame, denominator = _missing(base, NOT_AVAILABLE, "no population for this breakdown"), ""
     else:
-        seen = _seen_by_band(people_with_levels(scope, bd), "level_code")
+        seen = seen_by_band(scope, bd)
         pool = tuple(c.key for c in bd.parts if c.key in ("sex", "age_band"))
         everyone = seen.group_by("sex", "age_band").agg(pl.col("seen").sum())
         observed = seen.group_by("level_code").agg(pl.col("seen").sum().alias("observed"))
@@ -337,12 +337,16 @@ def _homes(scope: Scope, column: str) -> dict[str, pl.DataFrame]:
     key = ("need", "homes", column)
     if key not in scope.cache:
         people = scope.people.rename({column: "home"})
+        contacts = (
+            scope.referrals.lazy()  # the period's rows, two columns read
+            .filter(pl.col("in_period"))
+            .group_by(pl.col(column).alias("home"))
+            .agg(pl.col("contacts_attended").sum().cast(pl.Float64).alias("contacts"))
+        )
         scope.cache[key] = {
             "seen": people.group_by("home").agg(pl.col("seen").sum().cast(pl.Float64)),
             "bands": _seen_by_band(people, "home"),
-            "contacts": scope.period_referrals.group_by(pl.col(column).alias("home")).agg(
-                pl.col("contacts_attended").sum().cast(pl.Float64).alias("contacts")
-            ),
+            "contacts": contacts.collect(engine="in-memory"),
         }
     return scope.cache[key]  # type: ignore[return-value]
 

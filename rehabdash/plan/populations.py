@@ -25,7 +25,7 @@ import polars as pl
 from rehabdash.codes.age import MAX_AGE, band_fractions
 from rehabdash.codes.characteristics import NOT_STATED, UNKNOWN_LEVELS, Characteristic
 from rehabdash.codes.ethnicity import BROAD_GROUPS
-from rehabdash.plan.scope import Scope
+from rehabdash.plan.scope import Scope, population_cache
 from rehabdash.refdata.census import CENSUS_TABLES, census_shares
 
 __all__ = ["GroupPopulation", "group_population", "has_population"]
@@ -64,35 +64,64 @@ def _census_title(topic: str) -> str:
 
 
 def _part_level(
-    frame: pl.DataFrame, scope: Scope, char: Characteristic, name: str
-) -> tuple[pl.DataFrame, str | None]:
-    """``frame`` (area_code, sex, age_band, count) with ``char``'s level as column ``name``;
-    with the source of a census share when one was used."""
+    frame: pl.LazyFrame, scope: Scope, char: Characteristic, name: str
+) -> tuple[pl.LazyFrame, str | None]:
+    """``frame`` (area_code, sex, age_band, count) with the level of ``char`` (age band,
+    sex or deprivation) as column ``name``; with the source of the deciles when used."""
     if char.key in ("age_band", "sex"):
         return frame.with_columns(char.level(pl.col(char.column)).alias(name)), None
-    if char.column == "imd_decile":
-        deciles = scope.lookup.select(pl.col("lsoa").alias("area_code"), "imd_decile")
-        joined = frame.join(deciles, on="area_code", how="inner")
-        return joined.with_columns(char.level(pl.col("imd_decile")).alias(name)).drop(
-            "imd_decile"
-        ), f"IMD {scope.imd_edition} deciles of the LSOAs"
+    deciles = scope.lookup.lazy().select(pl.col("lsoa").alias("area_code"), "imd_decile")
+    joined = frame.join(deciles, on="area_code", how="inner")
+    return joined.with_columns(char.level(pl.col("imd_decile")).alias(name)).drop(
+        "imd_decile"
+    ), f"IMD {scope.imd_edition} deciles of the LSOAs"
+
+
+def _with_shares(
+    frame: pl.DataFrame, scope: Scope, char: Characteristic, name: str, area_levels: list[str]
+) -> pl.DataFrame:
+    """``frame`` (area_code, sex, age_band, count and other parts' levels, ``area_levels``
+    those of the area) shared out by the census shares of ``char``'s levels (column
+    ``name``) and summed over the areas: Σ count × share of the rows a join on the area
+    would make, one row per level, other levels, sex and age band that such a row
+    reaches. Summed with the population by sex and age band as columns (one row per area
+    and census level, not per area, level, sex and age band), several times faster."""
     topic = char.census
     assert topic is not None
     if topic in ADULT_TOPICS:
         adults = band_fractions(16, MAX_AGE)
         factor = pl.col("age_band").replace_strict(adults, default=0.0, return_dtype=pl.Float64)
         frame = frame.with_columns(pl.col("count") * factor).filter(pl.col("count") > 0)
+    index = ["area_code", *area_levels]
+    cell_columns = [c for c in frame.columns if c not in (*index, "count")]  # sex, age band, …
+    frame = frame.with_columns(pl.concat_str(cell_columns, separator="\x1f").alias("__cell"))
+    cells = frame.select("__cell", *cell_columns).unique()
+    wide = frame.pivot(on="__cell", index=index, values="count", aggregate_function="sum")
+    columns = [c for c in wide.columns if c not in index]
     shares = (
         _scope_shares(scope, topic)
         .with_columns(_census_level(char).alias(name))
         .select("area_code", name, "share")
+        .filter(pl.col(name).is_not_null())
     )
-    joined = (
-        frame.join(shares, on="area_code", how="inner")
-        .with_columns(pl.col("count") * pl.col("share"))
-        .drop("share")
+    sums = (
+        shares.join(wide, on="area_code", how="inner")
+        .group_by(name, *area_levels)
+        .agg(
+            *((pl.col(c) * pl.col("share")).sum() for c in columns),
+            *(pl.col(c).count().alias(f"\x1e{c}") for c in columns),  # rows that reach it
+        )
     )
-    return joined, f"{_census_title(topic)} shares"
+    keys = [name, *area_levels]
+    counts = sums.unpivot([f"\x1e{c}" for c in columns], index=keys, value_name="__n")
+    counts = counts.with_columns(pl.col("variable").str.slice(1))
+    return (
+        sums.unpivot(columns, index=keys, value_name="count")
+        .join(counts, on=[*keys, "variable"])
+        .filter(pl.col("__n") > 0)
+        .join(cells, left_on="variable", right_on="__cell")
+        .drop("variable", "__n")
+    )
 
 
 def _scope_shares(scope: Scope, topic: str) -> pl.DataFrame:
@@ -114,32 +143,39 @@ def has_population(parts: tuple[Characteristic, ...]) -> bool:
 def group_population(scope: Scope, parts: tuple[Characteristic, ...]) -> GroupPopulation | None:
     """The population of each level (``level_code``, joined as the breakdown joins codes)
     by sex and age band; None when the scope or the breakdown has none. Kept in the
-    scope's cache: every section asks for the same ones."""
+    scope's population cache: every section asks for the same ones, and so does the scope
+    of another provider, team type or service."""
     key = ("group_population", tuple(c.key for c in parts))
-    if key not in scope.cache:
-        scope.cache[key] = _group_population(scope, parts)
-    return scope.cache[key]  # type: ignore[return-value]
+    cache = population_cache(scope)
+    if key not in cache:
+        cache[key] = _group_population(scope, parts)
+    return cache[key]  # type: ignore[return-value]
 
 
 def _group_population(scope: Scope, parts: tuple[Characteristic, ...]) -> GroupPopulation | None:
     denominator = scope.denominator
     if denominator is None or not has_population(parts):
         return None
-    frame = denominator.frame
+    frame = denominator.frame.lazy()
     sources = [denominator.source]
-    names = []
-    for i, char in enumerate(parts):
-        name = f"__level{i}"
+    names = [f"__level{i}" for i in range(len(parts))]
+    census = [c for c in parts if c.census not in (None, "age", "sex")]
+    for char, name in zip(parts, names, strict=True):
+        if char in census:
+            sources.append(f"{_census_title(char.census)} shares")  # type: ignore[arg-type]
+            continue  # shared out once the other parts' levels are known
         frame, source = _part_level(frame, scope, char, name)
-        names.append(name)
         if source:
             sources.append(source)
+    table = frame.collect(engine="in-memory")
+    if census:
+        char = census[0]
+        areal = [n for c, n in zip(parts, names, strict=True) if c.column == "imd_decile"]
+        table = _with_shares(table, scope, char, names[parts.index(char)], areal)
     code = pl.lit("All") if not names else pl.concat_str([pl.col(n) for n in names], separator="|")
-    frame = frame.filter(
+    table = table.filter(
         pl.all_horizontal(pl.col(n).is_not_null() for n in names) if names else pl.lit(True)
     )
-    frame = frame.with_columns(code.alias("level_code"))
-    census = [c for c in parts if c.census not in (None, "age", "sex")]
     caveats: list[str] = []
     if census:
         caveats.append(
@@ -152,7 +188,8 @@ def _group_population(scope: Scope, parts: tuple[Characteristic, ...]) -> GroupP
         elif topic in ADULT_TOPICS:
             caveats.append("partnership status shares are of residents aged 16+")
     by_band = (
-        frame.group_by("level_code", "sex", "age_band")
+        table.with_columns(code.alias("level_code"))
+        .group_by("level_code", "sex", "age_band")
         .agg(pl.col("count").sum().alias("population"))
         .sort("level_code", "sex", "age_band")
     )

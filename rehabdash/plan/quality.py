@@ -56,7 +56,7 @@ from rehabdash.plan.result import (
     conform,
     pair_key,
 )
-from rehabdash.plan.scope import Scope
+from rehabdash.plan.scope import Scope, latest_referrals
 from rehabdash.queries.rejections import batch_counts, rejected_by_rule
 from rehabdash.stats import proportion
 
@@ -192,20 +192,11 @@ def _kinds(frame: pl.DataFrame, group: str | None) -> pl.DataFrame:
 
 def _people_by(scope: Scope, by: str) -> pl.DataFrame:
     """One row per person and provider (or month) referred in the period, described by
-    their latest referral there (only people with several referrals there are sorted)."""
-    rows = scope.period_referrals
+    their latest referral there."""
     key = _GROUP[by]
-    if by == "month":
-        rows = rows.with_columns(pl.col("referral_date").dt.month_start().alias(key))
+    group = pl.col("referral_date").dt.month_start().alias(key) if by == "month" else pl.col(key)
     columns = sorted({c.column for c in CHARACTERISTICS.values()} - {key})
-    rows = rows.select("person_key", key, "referral_date", *columns)
-    several = rows.select(pl.len().over("person_key", key) > 1).to_series()
-    latest = (
-        rows.filter(several)
-        .sort("referral_date", maintain_order=True)
-        .unique(["person_key", key], keep="last")
-    )
-    return pl.concat([rows.filter(~several), latest])
+    return latest_referrals(scope, [group], ["referral_date", *columns])
 
 
 def _table(scope: Scope, by: str) -> pl.DataFrame:

@@ -19,7 +19,9 @@ section then reads the same frames, so a new breakdown costs only a polars group
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, lru_cache
 
 import polars as pl
@@ -29,11 +31,21 @@ from rehabdash.codes.age import MAX_AGE, band_fractions
 from rehabdash.codes.referral_source import is_self_referral
 from rehabdash.plan.denominators import Denominator, population_denominator
 from rehabdash.plan.filters import FilterError, PlanFilter
-from rehabdash.queries.referrals import PullScope, ReferralSource, seen_expr
+from rehabdash.queries.referrals import PullScope, ReferralSource, as_text, seen_expr
 from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
 
-__all__ = ["Scope", "resolve_scope", "vintage_of"]
+__all__ = [
+    "Scope",
+    "latest_referrals",
+    "latest_rows",
+    "person_ids",
+    "population_cache",
+    "resolve_scope",
+    "vintage_of",
+]
 
+#: The scope's cache entry of :func:`population_cache`.
+_POPULATION = ("population cache",)
 #: The IMD edition published on each LSOA vintage.
 EDITION_OF_VINTAGE = {2011: 2019, 2021: 2025}
 _PERSON_COLUMNS = (
@@ -84,15 +96,74 @@ class Scope:
         """One row per person referred in the period: their latest referral's
         characteristics, how many referrals, and whether any was accepted, seen, or
         discharged after being seen."""
-        rows = self.period_referrals.sort("referral_date")
-        return rows.group_by("person_key").agg(
-            *(pl.col(c).last() for c in _PERSON_COLUMNS),
+        sources = self.referrals.select(pl.col("source_of_referral").unique())
+        own = sources.filter(is_self_referral(pl.col("source_of_referral")))  # a few values
+        self_referral = pl.col("source_of_referral").is_in(own.to_series().implode())
+        return latest_referrals(
+            self,
+            (),
+            _PERSON_COLUMNS,
             pl.len().alias("referrals"),
             pl.col("accepted").any(),
             pl.col("seen").any(),
             (pl.col("seen") & pl.col("discharged")).any().alias("discharged_seen"),
-            is_self_referral(pl.col("source_of_referral")).any().alias("self_referred"),
+            pl.col("__self").any().alias("self_referred"),
+            marks=[self_referral.fill_null(False).alias("__self")],
         )
+
+
+def person_ids(scope: Scope) -> pl.Series:
+    """Each referral's person as a number (the same for the same ``person_key``). Kept in
+    the scope's cache: the per-person group-bys (people, trends, recording by provider and
+    month) group by these, several times faster than by the 64-character pseudonyms."""
+    key = ("person ids",)
+    if key not in scope.cache:
+        rows = scope.referrals.select("person_key").with_row_index("row")
+        groups = rows.group_by("person_key").agg("row").with_row_index("id").explode("row")
+        ids = pl.zeros(rows.height, pl.UInt32, eager=True)
+        scope.cache[key] = ids.scatter(groups["row"], groups["id"]).alias("__person")
+    return scope.cache[key]  # type: ignore[return-value]
+
+
+def latest_rows(
+    scope: Scope, per: Sequence[pl.Expr], *aggs: pl.Expr, marks: Sequence[pl.Expr] = ()
+) -> pl.DataFrame:
+    """One row per person referred in the period (and value of each of ``per``, such as
+    the month of referral): person_key, the ``per`` columns, ``row`` (the row in
+    ``scope.referrals`` of the person's latest referral there), then the aggregates.
+
+    The latest is the last referral of the latest date in row order, as a stable sort by
+    date and then the last row would pick; found as the largest date × 2³² + row number,
+    so the referrals are neither sorted nor copied. ``marks``: columns of each referral
+    that ``aggs`` read (worked out before the group-by, where it is quicker)."""
+    rank = pl.col("referral_date").cast(pl.Int64) * 2**32 + pl.int_range(pl.len(), dtype=pl.Int64)
+    groups = (
+        scope.referrals.with_columns(rank.alias("__latest"), person_ids(scope), *marks)
+        .lazy()  # the filter and the group-by read only the columns they need
+        .filter(pl.col("in_period"))
+        .group_by("__person", *per)
+        .agg(pl.col("__latest").max(), *aggs)
+        .collect(engine="in-memory")
+    )
+    row = (groups["__latest"] % 2**32).alias("row")
+    person = scope.referrals["person_key"].gather(row)
+    rest = groups.drop("__person", "__latest").get_columns()
+    return pl.DataFrame([person, *rest[: len(per)], row, *rest[len(per) :]])
+
+
+def latest_referrals(
+    scope: Scope,
+    per: Sequence[pl.Expr],
+    columns: Sequence[str],
+    *aggs: pl.Expr,
+    marks: Sequence[pl.Expr] = (),
+) -> pl.DataFrame:
+    """As :func:`latest_rows`, with the ``columns`` of each person's latest referral in
+    place of ``row`` (only the rows picked are copied)."""
+    groups = latest_rows(scope, per, *aggs, marks=marks)
+    place = groups.columns.index("row")
+    picked = scope.referrals.select(columns)[groups["row"]]
+    return pl.concat([groups[:, :place], picked, groups[:, place + 1 :]], how="horizontal")
 
 
 @lru_cache(maxsize=2)
@@ -222,28 +293,39 @@ def pull_scope(flt: PlanFilter, dialect: str) -> PullScope:
     return PullScope(flt.period.start, flt.period.end, flt.team_types)
 
 
-def resolve_scope(source: ReferralSource, flt: PlanFilter, fingerprint: str | None = None) -> Scope:
+def resolve_scope(
+    source: ReferralSource,
+    flt: PlanFilter,
+    fingerprint: str | None = None,
+    *,
+    kept: Iterable[Scope] = (),
+) -> Scope:
     """The scope of ``flt`` on the store behind ``source``; FilterError (one line) when the
-    filter cannot be met (an unknown area, an IMD edition of another LSOA vintage)."""
+    filter cannot be met (an unknown area, an IMD edition of another LSOA vintage). A
+    scope of ``kept`` with the very same rows (another filter can select them: the
+    default IMD edition named, every age) lends them and its people, rather than a copy."""
     fingerprint = fingerprint or source.fingerprint()
-    pulled = source.frame(pull_scope(flt, source.dialect), fingerprint)
+    pull = pull_scope(flt, source.dialect)
+    pulled = source.frame(pull, fingerprint)
     start, end = flt.period.start, flt.period.end
-    rows = pulled.filter(
-        _in_filter(flt),
-        pl.col("referral_date") <= end,
+    # Which pulled rows are in scope is worked out as a mask, on the columns it needs;
+    # the rows are copied once, at the end (the pull can be a million rows).
+    in_window = (pl.col("referral_date") <= end) & (
         (pl.col("referral_date") >= start)
         | (
             (pl.col("first_contact_date").is_null() | (pl.col("first_contact_date") >= start))
             & (pl.col("discharge_date").is_null() | (pl.col("discharge_date") >= start))
             & (pl.col("rejection_date").is_null() | (pl.col("rejection_date") >= start))
-        ),
+        )
     )
+    keep = pulled.select((_in_filter(flt) & in_window).fill_null(False)).to_series()
+    homes = pulled["lsoa"]  # an Enum (ReferralSource.frame): strings where they are kept
     tables = source.tables(fingerprint)
     stored_vintages = tables["lookup"]["lsoa_vintage"].drop_nulls()
     hint = int(stored_vintages.mode().sort()[0]) if stored_vintages.len() else None
     if hint is None and flt.imd_edition is not None:
         hint = 2011 if flt.imd_edition == 2019 else 2021
-    vintage = vintage_of(rows["lsoa"], hint)
+    vintage = vintage_of(homes.filter(keep).cast(pl.String), hint)
     edition = flt.imd_edition or EDITION_OF_VINTAGE[vintage]
     if EDITION_OF_VINTAGE[vintage] != edition:
         raise FilterError(
@@ -259,38 +341,36 @@ def resolve_scope(source: ReferralSource, flt: PlanFilter, fingerprint: str | No
             practices = refdata.gp_practices().filter(pl.col("pcn_code") == flt.area.code)
             if practices.height == 0:
                 raise FilterError(f"area pcn:{flt.area.code}: no GP practice is in this PCN")
-            rows = rows.filter(pl.col("gp_practice").is_in(practices["practice_code"].implode()))
-            areas = set(rows["lsoa"].drop_nulls().unique().to_list())
+            keep &= (
+                pulled["gp_practice"]
+                .cast(pl.String)
+                .is_in(practices["practice_code"].implode())
+                .fill_null(False)
+            )
+            areas = set(homes.filter(keep).drop_nulls().unique().cast(pl.String).to_list())
         else:
-            areas, how = _default_lsoas(population, rows["lsoa"], lookup)
+            areas, how = _default_lsoas(population, homes.filter(keep).cast(pl.String), lookup)
             notes.append(f"Areas: {how} ({len(areas):,} LSOAs)")
-    outside = rows.filter(pl.col("lsoa").is_not_null() & ~pl.col("lsoa").is_in(sorted(areas)))
-    if outside.height and (flt.area is None or flt.area.kind != "pcn"):
-        notes.append(
-            f"{outside.height:,} referrals of people living outside these areas are left out"
-        )
-        rows = rows.filter(pl.col("lsoa").is_null() | pl.col("lsoa").is_in(sorted(areas)))
+    inside = homes.is_in(sorted(areas))
+    outside = int((keep & homes.is_not_null() & ~inside).sum())
+    if outside and (flt.area is None or flt.area.kind != "pcn"):
+        notes.append(f"{outside:,} referrals of people living outside these areas are left out")
+        keep &= homes.is_null() | inside
     if flt.area is not None and flt.area.kind != "pcn":
-        blank = rows.filter(pl.col("lsoa").is_null()).height
+        blank = int((keep & homes.is_null()).sum())
         if blank:
             notes.append(
                 f"{blank:,} referrals with no LSOA cannot be placed in the area and are left out"
             )
-            rows = rows.filter(pl.col("lsoa").is_not_null())
-    deciles = lookup.select("lsoa", pl.col("imd_decile").alias("__decile"))
-    rows = (
-        rows.join(deciles, on="lsoa", how="left")
-        .with_columns(
-            pl.coalesce("__decile", "imd_decile").alias("imd_decile"),
-            pl.col("referral_date").is_between(start, end).alias("in_period"),
-            seen_expr().alias("seen"),
-            pl.col("rejection_date").is_null().alias("accepted"),
-            (pl.col("discharge_date").is_not_null() & (pl.col("discharge_date") <= end)).alias(
-                "discharged"
-            ),
-        )
-        .drop("__decile")
-    )
+            keep &= homes.is_not_null()
+    # The rows are those of the mask, with columns of the period and the lookup.
+    made_of = ("rows", fingerprint, pull, start, end, vintage, edition)
+    masks = ((o, o.cache.get(made_of)) for o in kept)
+    lender = next((o for o, m in masks if isinstance(m, pl.Series) and keep.equals(m)), None)
+    if lender is not None:
+        rows = lender.referrals
+    else:
+        rows = _rows(as_text(pulled if keep.all() else pulled.filter(keep)), lookup, start, end)
     denominator: Denominator | None = None
     if flt.area is not None and flt.area.kind == "pcn":
         notes.append(
@@ -307,7 +387,12 @@ def resolve_scope(source: ReferralSource, flt: PlanFilter, fingerprint: str | No
         batches |= set(int(b) for b in need["batch_id"].unique())
     else:
         need = None
-    return Scope(
+    # What the population is made of: the store's (fingerprint), the areas, the period's
+    # start and the ages; the lookup's deciles (vintage and edition).
+    pcn = denominator is None
+    made_from = ("population", fingerprint, frozenset(areas), vintage, edition, start, flt.age, pcn)
+    shared = next((o.cache.get(_POPULATION, {}) for o in kept if made_from in o.cache), {})
+    scope = Scope(
         filter=flt,
         fingerprint=fingerprint,
         referrals=rows,
@@ -319,4 +404,32 @@ def resolve_scope(source: ReferralSource, flt: PlanFilter, fingerprint: str | No
         need_weights=need.select("age_band", "sex", "weight") if need is not None else None,
         batches=tuple(sorted(batches)),
         notes=tuple(notes),
+        # The mask the rows were made of: a later filter with the same rows borrows them.
+        cache={made_of: keep, made_from: True, _POPULATION: shared},
+    )
+    if lender is not None and "people" in lender.__dict__:  # people are made of the rows
+        scope.__dict__["people"] = lender.people
+    return scope
+
+
+def population_cache(scope: Scope) -> dict[object, object]:
+    """A cache for what is made of the scope's population alone (group populations, by
+    population_cache), shared by the scopes resolved with the same population: those of
+    another provider, team type or service share the census out once."""
+    return scope.cache.setdefault(_POPULATION, {})  # type: ignore[return-value]
+
+
+def _rows(rows: pl.DataFrame, lookup: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
+    """The scope's referrals: ``rows`` with the IMD decile of their LSOA (else the
+    extract's), and whether each was received in the period, seen, accepted, discharged."""
+    deciles = lookup.select("lsoa", pl.col("imd_decile").alias("__decile"))
+    decile = rows.select("lsoa").join(deciles, on="lsoa", how="left", maintain_order="left")
+    return rows.with_columns(
+        pl.coalesce(decile["__decile"], "imd_decile").alias("imd_decile"),
+        pl.col("referral_date").is_between(start, end).alias("in_period"),
+        seen_expr().alias("seen"),
+        pl.col("rejection_date").is_null().alias("accepted"),
+        (pl.col("discharge_date").is_not_null() & (pl.col("discharge_date") <= end)).alias(
+            "discharged"
+        ),
     )

@@ -501,14 +501,12 @@ def _info(topic: str, geography: str) -> CensusTable:
     return info
 
 
-def census_table(topic: Topic, geography: Geography = "lsoa") -> pl.DataFrame:
-    """The long table: area_code, category, group, label, count, total (one row per area and
-    category, in census order; category, group and label are Enums in that order)."""
+def _scan_table(topic: Topic, geography: Geography) -> pl.LazyFrame:
+    """:func:`census_table` as a query, so a filter on the areas is read from the file."""
     info = _info(topic, geography)
     cats = info.categories
     group_keys = list(dict.fromkeys(c.group for c in cats))
-    raw = pl.read_parquet(refdata.resource_path(info.resource))
-    return raw.select(
+    return pl.scan_parquet(refdata.resource_path(info.resource)).select(
         pl.col("area_code").cast(pl.String),
         pl.col("category").cast(pl.Enum([c.key for c in cats])),
         pl.col("group").cast(pl.Enum(group_keys)),
@@ -516,6 +514,12 @@ def census_table(topic: Topic, geography: Geography = "lsoa") -> pl.DataFrame:
         pl.col("count").cast(pl.Int32),
         pl.col("total").cast(pl.Int32),
     )
+
+
+def census_table(topic: Topic, geography: Geography = "lsoa") -> pl.DataFrame:
+    """The long table: area_code, category, group, label, count, total (one row per area and
+    category, in census order; category, group and label are Enums in that order)."""
+    return _scan_table(topic, geography).collect(engine="in-memory")
 
 
 def census_groups(topic: Topic, geography: Geography = "lsoa") -> pl.DataFrame:
@@ -546,8 +550,8 @@ def nhs_denominators(
     if topic not in CENSUS_TO_NHS:
         raise ValueError(f"no NHS mapping for census {topic}")
     mapping = CENSUS_TO_NHS[topic]
-    table = census_table(topic, geography)
-    if areas is not None:  # a few areas: filter before the group-by (an ICB is ~4% of England)
+    table = _scan_table(topic, geography)
+    if areas is not None:  # a few areas: only their rows are read (an ICB is ~4% of England)
         table = table.filter(pl.col("area_code").is_in(sorted(areas)))
     return (
         table.with_columns(pl.col("category").cast(pl.String).replace_strict(mapping).alias("nhs"))
@@ -555,13 +559,14 @@ def nhs_denominators(
         .agg(pl.col("count").sum(), pl.col("total").first())
         .with_columns(pl.col("count").cast(pl.Int32))
         .sort("area_code", "nhs")
+        .collect(engine="in-memory")
     )
 
 
 # --- group shares by LSOA 2021 or 2011 --------------------------------------------------
 
 
-@lru_cache(maxsize=16)  # 6 topics x 2 vintages
+@lru_cache(maxsize=32)  # 6 topics x 2 vintages, and those of the few area sets in use
 def _shares(topic: Topic, vintage: int, areas: frozenset[str] | None = None) -> pl.DataFrame:
     if topic not in CENSUS_TO_NHS:
         raise ValueError(f"no NHS mapping for census {topic}")
@@ -631,11 +636,10 @@ def census_shares(
 
     Cached: the first call per topic and vintage reads the tables, later ones return a
     copy of the cached frame. With ``areas`` (LSOA codes of ``vintage``), only those
-    areas, computed from their rows alone (an ICB's in a few milliseconds; not cached).
+    areas, computed from their rows alone (an ICB's in a few milliseconds) and cached
+    too: every plan of the same areas (each filter of a store) asks for the same ones.
     """
-    if areas is not None:
-        return _shares.__wrapped__(topic, vintage, frozenset(areas))  # not cached
-    return _shares(topic, vintage).clone()
+    return _shares(topic, vintage, None if areas is None else frozenset(areas)).clone()
 
 
 # --- population by sex ------------------------------------------------------------------
