@@ -212,6 +212,7 @@ def pull_referrals(engine: Engine, scope: PullScope = PullScope()) -> pl.DataFra
 
 
 def _compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with each text column but the pseudonym as an Enum of its values."""
     codes = [n for n, t in SCHEMA.items() if t == pl.String() and n != "person_key"]
     return frame.with_columns(
         pl.col(n).cast(pl.Enum(frame[n].drop_nulls().unique())) for n in codes

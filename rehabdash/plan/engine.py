@@ -32,9 +32,13 @@ from rehabdash.plan.breakdown import Breakdown, breakdown
 from rehabdash.plan.consequences import consequences_indicators
 from rehabdash.plan.filters import PlanFilter
 from rehabdash.plan.findings import Finding, find
-from rehabdash.plan.improvement import TREND_BREAKDOWNS, improvement_indicators
+from rehabdash.plan.improvement import (
+    TREND_BREAKDOWNS,
+    improvement_indicators,
+    series_indicators,
+)
 from rehabdash.plan.need import AREA_LEVELS, need_by_area, need_by_group
-from rehabdash.plan.quality import quality_indicators
+from rehabdash.plan.quality import CSDS_THRESHOLD, completeness, quality_indicators
 from rehabdash.plan.result import Indicator, pair_key
 from rehabdash.plan.scope import Scope, resolve_scope
 from rehabdash.queries.referrals import ReferralSource
@@ -98,8 +102,35 @@ def _breakdown_indicators(
         out = access_indicators(scope, bd)
         out += later.result() if later else consequences_indicators(scope, bd)
         out += need_by_group(scope, bd)
-        scope.cache[key] = out
+        scope.cache[key] = _with_recording_caveats(scope, bd, out)
     return scope.cache[key]  # type: ignore[return-value]
+
+
+def _with_recording_caveats(scope: Scope, bd: Breakdown, items: list[Indicator]) -> list[Indicator]:
+    """Each indicator of a breakdown whose characteristic is recorded for fewer than 80%
+    of people referred says so (the CSDS publication threshold)."""
+    caveats = []
+    for char in bd.parts:
+        share = completeness(scope, char.key)
+        if share == share and share < CSDS_THRESHOLD:  # NaN: nobody referred
+            caveats.append(
+                f"{char.title} is recorded for only {share:.0f}% of people referred, below "
+                f"the {CSDS_THRESHOLD:.0f}% CSDS threshold: differences may be biased"
+            )
+    if not caveats:
+        return items
+    return [Indicator(i.key, i.definition.with_caveats(caveats), i.frame) for i in items]
+
+
+def _trends(scope: Scope) -> list[Indicator]:
+    """Monthly series with SPC and the recent trend, the gaps, and quarterly series.
+
+    Seen within 28 days of referral: people referred late in the period have had less
+    time to be seen before the extract, which would fake a fall at its end."""
+    out = improvement_indicators(scope, TREND_BREAKDOWNS, seen_within=TREND_SEEN_WITHIN)
+    for key in TREND_BREAKDOWNS:
+        out += series_indicators(scope, breakdown(key), "quarter", seen_within=TREND_SEEN_WITHIN)
+    return out
 
 
 class PlanEngine:
@@ -161,11 +192,7 @@ class PlanEngine:
             done += 1
             report(done / steps, message)
 
-        # Seen within 28 days of referral: people referred late in the period have had
-        # less time to be seen before the extract, which would fake a fall at its end.
-        trends = partial(
-            improvement_indicators, scope, TREND_BREAKDOWNS, seen_within=TREND_SEEN_WITHIN
-        )
+        trends = partial(_trends, scope)
         tasks: list[tuple[Callable[[], list[Indicator]], str]] = [
             *(
                 (partial(_breakdown_indicators, scope, breakdown(k)), f"Breakdown {k}")

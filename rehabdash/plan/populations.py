@@ -121,6 +121,7 @@ def _with_shares(
         .filter(pl.col("__n") > 0)
         .join(cells, left_on="variable", right_on="__cell")
         .drop("variable", "__n")
+        .with_columns(pl.col("count").cast(pl.Float64))  # Float64 even when nobody is in it
     )
 
 

@@ -334,10 +334,11 @@ def completeness(scope: Scope, key: str) -> float:
         return float("nan")
     if not parts:
         return 100.0
-    if len(parts) == 1:
-        table = _table(scope, "all")
-        row = table.filter(pl.col("characteristic") == parts[0].key, pl.col("kind") == VALID)
-        return float(row["people"][0] / row["total"][0] * 100.0)
+    if len(parts) == 1:  # people by the column's handful of stored values
+        char = parts[0]
+        counts = scope.people.group_by(char.column).len()
+        recorded = int(counts.filter(char.kind(pl.col(char.column)) == VALID)["len"].sum())
+        return recorded / scope.people.height * 100.0
     valid = pl.all_horizontal(c.kind(pl.col(c.column)) == VALID for c in parts)
     return float(scope.people.select(valid.mean()).item()) * 100.0
 

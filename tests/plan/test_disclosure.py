@@ -478,7 +478,8 @@ def test_the_attacks_succeed_without_secondary_suppression(
 
 def test_the_table_generator_reaches_tables_the_attack_wins_on() -> None:
     """Over the generated tables, switching secondary suppression off lets the attack win."""
-    settings_ = settings(max_examples=400, deadline=None, database=None)
+    # Derandomised: the search is then the same on every run (a random one can miss).
+    settings_ = settings(max_examples=2000, deadline=None, database=None, derandomize=True)
     found = find(tables, lambda t: bool(realistic(t, "hes", secondary=False)), settings=settings_)
     assert realistic(found, "hes", secondary=False)
     assert realistic(found, "hes") == []
