@@ -65,7 +65,9 @@ def test_restore_refuses_to_replace_a_store_unless_forced(
     assert main(["backup", "--db", source, "--out", str(backup)]) == 0
 
     other = tmp_path / "b.db"
-    pseudonym_key(open_store(f"sqlite:///{other}"))  # a store of its own, with its own key
+    held = open_store(f"sqlite:///{other}")
+    pseudonym_key(held)  # a store of its own, with its own key
+    held.dispose()  # closed now: its WAL checkpoint cannot change the file later, at GC
     before = other.read_bytes()
     capsys.readouterr()
     assert main(["restore", str(backup), "--db", f"sqlite:///{other}"]) == 2
