@@ -38,7 +38,7 @@ from rehabdash.plan.improvement import (
     series_indicators,
 )
 from rehabdash.plan.need import AREA_LEVELS, need_by_area, need_by_group
-from rehabdash.plan.quality import CSDS_THRESHOLD, completeness, quality_indicators
+from rehabdash.plan.quality import quality_indicators, recording_caveat
 from rehabdash.plan.result import Indicator, pair_key
 from rehabdash.plan.scope import Scope, resolve_scope
 from rehabdash.queries.referrals import ReferralSource
@@ -109,14 +109,7 @@ def _breakdown_indicators(
 def _with_recording_caveats(scope: Scope, bd: Breakdown, items: list[Indicator]) -> list[Indicator]:
     """Each indicator of a breakdown whose characteristic is recorded for fewer than 80%
     of people referred says so (the CSDS publication threshold)."""
-    caveats = []
-    for char in bd.parts:
-        share = completeness(scope, char.key)
-        if share == share and share < CSDS_THRESHOLD:  # NaN: nobody referred
-            caveats.append(
-                f"{char.title} is recorded for only {share:.0f}% of people referred, below "
-                f"the {CSDS_THRESHOLD:.0f}% CSDS threshold: differences may be biased"
-            )
+    caveats = [c for char in bd.parts if (c := recording_caveat(scope, char.key))]
     if not caveats:
         return items
     return [Indicator(i.key, i.definition.with_caveats(caveats), i.frame) for i in items]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from rehabdash.codes.characteristics import CHARACTERISTICS, UNKNOWN_LEVELS
-from rehabdash.plan.quality import CSDS_THRESHOLD, completeness
+from rehabdash.plan.quality import CSDS_THRESHOLD, recording_caveat
 from rehabdash.plan.result import ALL, Indicator
 from rehabdash.plan.scope import Scope
 from rehabdash.stats import rate_ratio
@@ -98,23 +98,12 @@ def _than_expected(ratio: float) -> str:
     return f"{change:.0f}% {'more' if ratio > 1 else 'less'} often than expected"
 
 
-def _caveat(scope: Scope, key: str) -> str | None:
-    share = completeness(scope, key) if key in CHARACTERISTICS else None
-    title = CHARACTERISTICS[key].title.split(" (")[0] if key in CHARACTERISTICS else key
-    if share is not None and share == share and share < COMPLETENESS_CAVEAT_BELOW:
-        return (
-            f"{title} is recorded for only {share:.0f}% of people referred, "
-            "so this comparison may be biased"
-        )
-    return None
-
-
 def _oe_candidates(ind: Indicator, scope: Scope, described: str) -> list[Finding]:
     """Each recorded group seen more or less often than expected for its age and sex."""
     key = ind.breakdown_key
     if key not in CHARACTERISTICS or key in ("age_band", "sex"):  # sex: women vs men below
         return []
-    caveat = _caveat(scope, key)
+    caveat = recording_caveat(scope, key)
     rows = ind.frame.filter(
         pl.col("level_code") != ALL,
         ~pl.col("level").is_in(list(UNKNOWN_LEVELS.values())),
@@ -273,7 +262,7 @@ def _wait_candidates(ind: Indicator, scope: Scope, described: str) -> list[Findi
     rows = _valid_rows(ind)
     if key not in CHARACTERISTICS or rows.height < 2:
         return []
-    caveat = _caveat(scope, key)
+    caveat = recording_caveat(scope, key)
     ref = rows.sort("numerator", descending=True).row(0, named=True)
     who_ref = _who(key, ref["level_code"], ref["level"]).replace("People", "people", 1)
     out = []
@@ -345,7 +334,7 @@ def candidates(indicators: Mapping[str, Indicator], scope: Scope) -> list[Findin
         indicators.get("sii/imd_decile"), indicators.get("rii/imd_decile"), described
     )
     out += _ratio_candidate(
-        indicators.get("seen_oe/sex"), "2", "1", _women, described, _caveat(scope, "sex")
+        indicators.get("seen_oe/sex"), "2", "1", _women, described, recording_caveat(scope, "sex")
     )
     out += _age_candidate(indicators.get("seen_rate/age_band"), described)
     return out

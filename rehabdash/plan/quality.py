@@ -69,6 +69,7 @@ __all__ = [
     "completeness",
     "completeness_indicators",
     "quality_indicators",
+    "recording_caveat",
     "rejections_indicator",
     "warnings_indicator",
 ]
@@ -324,6 +325,22 @@ def completeness_indicators(scope: Scope, by: By = "all") -> list[Indicator]:
             out.append(Indicator(f"{metric.key}/{bk}", definition, frame))
     scope.cache[key] = out
     return out
+
+
+def recording_caveat(scope: Scope, key: str) -> str | None:
+    """The one sentence that says characteristic ``key`` is recorded for fewer than 80%
+    of people referred (the CSDS threshold); None when it is not (or nobody was referred).
+    Indicator definitions and findings both use it."""
+    char = CHARACTERISTICS.get(key)
+    if char is None:
+        return None
+    share = completeness(scope, key)
+    if share != share or share >= CSDS_THRESHOLD:  # NaN: nobody referred
+        return None
+    return (
+        f"{char.title.split(' (')[0]} is recorded for only {share:.0f}% of people referred, "
+        f"below the {CSDS_THRESHOLD:.0f}% CSDS threshold, so comparisons may be biased"
+    )
 
 
 def completeness(scope: Scope, key: str) -> float:

@@ -28,6 +28,7 @@ import polars as pl
 
 from rehabdash import refdata
 from rehabdash.codes.age import MAX_AGE, band_fractions
+from rehabdash.codes.characteristics import CHARACTERISTICS
 from rehabdash.codes.referral_source import is_self_referral
 from rehabdash.plan.denominators import Denominator, population_denominator
 from rehabdash.plan.filters import FilterError, PlanFilter
@@ -48,22 +49,19 @@ __all__ = [
 _POPULATION = ("population cache",)
 #: The IMD edition published on each LSOA vintage.
 EDITION_OF_VINTAGE = {2011: 2019, 2021: 2025}
-_PERSON_COLUMNS = (
-    "provider_code",
-    "team_type",
-    "age",
-    "age_band",
-    "sex",
-    "gender_identity",
-    "ethnic_category",
-    "gp_practice",
-    "lsoa",
-    "imd_decile",
-    "disability",
-    "religion",
-    "sexual_orientation",
-    "marital_status",
-    "pregnancy",
+#: What describes a person: where they are and who they are (every characteristic's
+#: column, from the registry).
+_PERSON_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            "provider_code",
+            "team_type",
+            "age",
+            "gp_practice",
+            "lsoa",
+            *(c.column for c in CHARACTERISTICS.values()),
+        )
+    )
 )
 
 
