@@ -42,7 +42,6 @@ __all__ = [
     "PLAN_COLUMNS",
     "PullScope",
     "ReferralSource",
-    "as_text",
     "pull_referrals",
     "seen_expr",
     "store_fingerprint",
@@ -211,20 +210,6 @@ def pull_referrals(engine: Engine, scope: PullScope = PullScope()) -> pl.DataFra
         return fetch_frame(conn, _query(scope), SCHEMA)
 
 
-def _compact(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with each text column but the pseudonym as an Enum of its values."""
-    codes = [n for n, t in SCHEMA.items() if t == pl.String() and n != "person_key"]
-    return frame.with_columns(
-        pl.col(n).cast(pl.Enum(frame[n].drop_nulls().unique())) for n in codes
-    )
-
-
-def as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` (rows of :meth:`ReferralSource.frame`) with its Enum columns as strings."""
-    enums = [n for n, t in frame.schema.items() if isinstance(t, pl.Enum)]
-    return frame.with_columns(pl.col(enums).cast(pl.String)) if enums else frame
-
-
 class ReferralSource:
     """Pulls of one store, kept while the store is unchanged (the last few scopes), and
     the live reference tables beside them (area lookup, population, need weights)."""
@@ -253,16 +238,19 @@ class ReferralSource:
     def fingerprint(self) -> str:
         return store_fingerprint(self.engine)
 
+    def holds(self, scope: PullScope, fingerprint: str) -> bool:
+        """Whether the pull of ``scope`` is kept (:meth:`frame` returns it at once)."""
+        return (fingerprint, scope) in self._frames
+
     def frame(self, scope: PullScope, fingerprint: str | None = None) -> pl.DataFrame:
-        """The live referrals in ``scope`` (:func:`pull_referrals`), kept compact: each text
-        column but the pseudonym an Enum of its values, a byte or two a row where a string
-        takes sixteen (a million referrals: 0.4 GB, not 0.6). :func:`as_text` turns the
-        rows a caller keeps back into strings, so :data:`SCHEMA`."""
+        """The live referrals in ``scope`` (:func:`pull_referrals`), as pulled: polars keeps
+        short strings inline, so Enum columns would save little (a million referrals:
+        0.17 GB, not 0.21) and cost half a second to make and undo."""
         key = (fingerprint or self.fingerprint(), scope)
         if key in self._frames:
             self._frames.move_to_end(key)
             return self._frames[key]
-        frame = _compact(pull_referrals(self.engine, scope))
+        frame = pull_referrals(self.engine, scope)
         self._frames[key] = frame
         while len(self._frames) > self._keep:
             self._frames.popitem(last=False)

@@ -61,8 +61,8 @@ from rehabdash.plan.result import (
     Metric,
     conform,
 )
-from rehabdash.plan.scope import Scope
-from rehabdash.stats import mean, proportion, quantile
+from rehabdash.plan.scope import ROWS, Scope, people_index
+from rehabdash.stats import mean, proportion, quantiles
 from rehabdash.stats.quantile import binom_ppf
 
 __all__ = [
@@ -188,7 +188,7 @@ class _Base:
 
 
 def _base(scope: Scope) -> _Base:
-    key = ("consequences", "base")
+    key = (ROWS, "consequences", "base")
     if key not in scope.cache:
         scope.cache[key] = _make_base(scope)
     return scope.cache[key]  # type: ignore[return-value]
@@ -210,9 +210,7 @@ def _make_base(scope: Scope) -> _Base:
     waited = (pl.lit(end) - col("referral_date")).dt.total_days()
     change = col("outcome_end") - col("outcome_start")
     booked = [col(f"contacts_{c}").fill_null(0) for c in ("attended", "dna", "cancelled")]
-    people = scope.people.select("person_key").with_row_index("_person")
-    pseudonyms = scope.referrals.select("person_key")  # joined alone: no copy of the rest
-    person = pseudonyms.join(people, on="person_key", how="left", maintain_order="left")["_person"]
+    person = people_index(scope)
     rows = scope.referrals.lazy().with_columns(  # one query: its steps run side by side
         person,
         pl.when(period).then(days).alias("_days"),
@@ -257,7 +255,7 @@ def _make_base(scope: Scope) -> _Base:
             .agg(col("outcome_tool").mode().sort().first()),
             rows.select(col("negative").sum()),
         ],
-        engine="in-memory",
+        engine="streaming",
     )
     return _Base(
         values=pl.concat([mine.select(values), rest.select(values)]),
@@ -275,9 +273,19 @@ def _flagged(frame: pl.DataFrame, few: pl.Expr, empty: str, why: str) -> pl.Data
     return frame.with_columns(flag.alias("flag"), note.alias("note"))
 
 
-def _centile(head: pl.DataFrame, values: dict[str, pl.DataFrame], key: str) -> pl.DataFrame:
-    column, q, empty = _CENTILES[key]
-    out = as_text(quantile(values[column], column, q, group_by="level_code", confidence=CONFIDENCE))
+def _centiles(head: pl.DataFrame, rows: pl.DataFrame) -> list[pl.DataFrame]:
+    """Every metric of :data:`_CENTILES`, those of one column from one sort of it."""
+    out: dict[str, pl.DataFrame] = {}
+    for column in dict.fromkeys(c for c, _, _ in _CENTILES.values()):
+        keys = [k for k, (c, _, _) in _CENTILES.items() if c == column]
+        qs = [_CENTILES[k][1] for k in keys]
+        found = quantiles(rows, column, qs, group_by="level_code", confidence=CONFIDENCE)
+        out |= {k: _centile(head, as_text(f), k) for k, f in zip(keys, found, strict=True)}
+    return [out[k] for k in _CENTILES]
+
+
+def _centile(head: pl.DataFrame, out: pl.DataFrame, key: str) -> pl.DataFrame:
+    _, q, empty = _CENTILES[key]
     frame = head.join(out.drop("confidence", "statistic"), on="level_code", how="left")
     n = frame["n"].fill_null(0).cast(pl.Float64).to_numpy()
     alpha = 1.0 - CONFIDENCE
@@ -343,11 +351,11 @@ def _ratios(parts: list[pl.DataFrame]) -> pl.DataFrame:
 def _long(base: _Base, rows: pl.DataFrame, head: pl.DataFrame) -> pl.DataFrame:
     """Every metric's rows for the levels in ``head``, in one long frame."""
     names = [c for c in base.values.columns if not c.startswith("_")]
-    counts = as_text(rows.group_by("level_code").agg(pl.col(names).sum()))
+    sums = rows.lazy().group_by("level_code").agg(pl.col(names).sum())
+    counts = as_text(sums.collect(engine="streaming"))
     table = head.join(counts, on="level_code", how="left")
     table = table.with_columns(pl.col(names).fill_null(0).cast(pl.Float64))
-    values = {c: rows.select("level_code", c).drop_nulls(c) for c in ("_wait", "_waited")}
-    frames = [_centile(head, values, key) for key in _CENTILES]
+    frames = _centiles(head, rows)  # nulls (no wait) are left out
     waiting = pl.lit("waiting_count")
     frames.append(table.select(*_HEAD, value="waiting", numerator="waiting", metric=waiting))
     outcomes, improved = _outcomes(base, rows, head)
@@ -366,7 +374,7 @@ def _heads(bd: Breakdown, levels: pl.DataFrame) -> pl.DataFrame:
 
 def _everyone(scope: Scope, base: _Base) -> pl.DataFrame:
     """The "All" rows (the same in every breakdown), once per scope."""
-    key = ("consequences", "all")
+    key = (ROWS, "consequences", "all")
     if key not in scope.cache:
         rows = base.values.with_columns(level_code=pl.lit(ALL))
         head = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [0]})
@@ -374,12 +382,18 @@ def _everyone(scope: Scope, base: _Base) -> pl.DataFrame:
     return scope.cache[key]  # type: ignore[return-value]
 
 
+def prepare(scope: Scope) -> None:
+    """Make what every breakdown of the scope reads (the base and the "All" rows) once,
+    before several breakdowns are computed side by side."""
+    _everyone(scope, _base(scope))
+
+
 def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
     """Each referral's level (in ``base.values`` order): its person's, else its own; each
     characteristic's codes kept for the scope, so a pair only joins two of them."""
     parts: list[pl.Series] = []
     for char in bd.parts:
-        key = ("consequences", "levels", char.key)
+        key = (ROWS, "consequences", "levels", char.key)
         if key not in scope.cache:
             people = people_codes(scope, char).gather(base.person)
             others = codes_of(base.others, char)

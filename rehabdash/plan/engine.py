@@ -15,12 +15,9 @@ The dashboard asks for one breakdown (:meth:`PlanEngine.breakdown`); the export 
 
 from __future__ import annotations
 
-import importlib
-import sys
-import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -28,8 +25,9 @@ import polars as pl
 
 from rehabdash.codes.characteristics import CHARACTERISTICS, DEFAULT_PAIRS
 from rehabdash.plan.access import access_indicators
-from rehabdash.plan.breakdown import Breakdown, breakdown
+from rehabdash.plan.breakdown import Breakdown, breakdown, people_cells
 from rehabdash.plan.consequences import consequences_indicators
+from rehabdash.plan.consequences import prepare as prepare_consequences
 from rehabdash.plan.filters import PlanFilter
 from rehabdash.plan.findings import Finding, find
 from rehabdash.plan.improvement import (
@@ -39,11 +37,11 @@ from rehabdash.plan.improvement import (
 )
 from rehabdash.plan.need import AREA_LEVELS, need_by_area, need_by_group
 from rehabdash.plan.quality import quality_indicators, recording_caveat
-from rehabdash.plan.result import Indicator, pair_key
-from rehabdash.plan.scope import Scope, resolve_scope
+from rehabdash.plan.result import ALL, Indicator, pair_key
+from rehabdash.plan.scope import Scope, person_ids, resolve_scope
 from rehabdash.queries.referrals import ReferralSource
 
-__all__ = ["DEFAULT_BREAKDOWNS", "Plan", "PlanEngine", "Progress"]
+__all__ = ["DEFAULT_BREAKDOWNS", "SECTIONS", "Plan", "PlanEngine", "Progress"]
 
 Progress = Callable[[float, str], None]
 #: Every single characteristic, then the default pairs (issue 10).
@@ -82,28 +80,41 @@ class Plan:
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
-def _import_meanwhile(module: str) -> None:
-    """Import ``module`` on another thread while this one reads the store (the database
-    driver works without Python, so the import costs no time). scipy.stats takes 0.4 s to
-    import and only the funnel limits of the area tables need it; an import of it on this
-    thread meanwhile waits for that one to finish (Python's import lock)."""
-    if module not in sys.modules:
-        threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+#: The sections a breakdown's indicators come from, in the order a plan lists them.
+SECTIONS: tuple[str, ...] = ("access", "consequences", "need")
+_SECTION_INDICATORS: dict[str, Callable[[Scope, Breakdown], list[Indicator]]] = {
+    "access": access_indicators,
+    "consequences": consequences_indicators,
+    "need": need_by_group,
+}
 
 
 def _breakdown_indicators(
-    scope: Scope, bd: Breakdown, pool: ThreadPoolExecutor | None = None
+    scope: Scope,
+    bd: Breakdown,
+    pool: ThreadPoolExecutor | None = None,
+    sections: Sequence[str] = SECTIONS,
 ) -> list[Indicator]:
-    """Access, consequences and need by group of one breakdown (kept in the scope's
-    cache); with a ``pool``, consequences on another thread meanwhile."""
-    key = ("indicators", bd.key)
-    if key not in scope.cache:
-        later = pool.submit(consequences_indicators, scope, bd) if pool else None
-        out = access_indicators(scope, bd)
-        out += later.result() if later else consequences_indicators(scope, bd)
-        out += need_by_group(scope, bd)
-        scope.cache[key] = _with_recording_caveats(scope, bd, out)
-    return scope.cache[key]  # type: ignore[return-value]
+    """The indicators of ``sections`` (access, consequences, need by group) of one
+    breakdown, each section's kept in the scope's cache; with a ``pool``, consequences
+    on another thread meanwhile."""
+    missing = [s for s in sections if ("indicators", s, bd.key) not in scope.cache]
+    later = None
+    if pool is not None and "consequences" in missing and len(missing) > 1:
+        later = pool.submit(consequences_indicators, scope, bd)
+    for section in missing:
+        items = later.result() if section == "consequences" and later else None
+        items = items if items is not None else _SECTION_INDICATORS[section](scope, bd)
+        scope.cache[("indicators", section, bd.key)] = _with_recording_caveats(scope, bd, items)
+    return [i for s in sections for i in scope.cache[("indicators", s, bd.key)]]  # type: ignore[attr-defined]
+
+
+def _shared(scope: Scope) -> None:
+    """What every breakdown reads, made once before they run side by side: the people,
+    the consequences base and its "All" rows, and people by sex and age band."""
+    _ = scope.people
+    prepare_consequences(scope)
+    people_cells(scope, Breakdown(ALL, ALL, ()))
 
 
 def _with_recording_caveats(scope: Scope, bd: Breakdown, items: list[Indicator]) -> list[Indicator]:
@@ -146,12 +157,18 @@ class PlanEngine:
         self._scopes.move_to_end(key)
         return self._scopes[key]
 
-    def breakdown(self, flt: PlanFilter, key: str) -> list[Indicator]:
-        """The indicators of one breakdown (access, consequences, need by group)."""
+    def breakdown(
+        self, flt: PlanFilter, key: str, sections: Sequence[str] = SECTIONS
+    ) -> list[Indicator]:
+        """The indicators of one breakdown: those of ``sections`` (default: access,
+        consequences and need by group; a dashboard page asks for its own)."""
+        unknown = [s for s in sections if s not in SECTIONS]
+        if unknown:
+            raise ValueError(f"section {unknown[0]!r}: use one of {', '.join(SECTIONS)}")
         scope = self.scope(flt)
         _ = scope.people  # made once, before two threads read it (as in a plan, below)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            return _breakdown_indicators(scope, breakdown(key), pool)
+            return _breakdown_indicators(scope, breakdown(key), pool, sections)
 
     def plan(
         self,
@@ -170,21 +187,7 @@ class PlanEngine:
         if cache_key in self._plans:
             return self._plans[cache_key]
         report(0.0, "Reading referrals…")
-        _import_meanwhile("scipy.stats")
         scope = self.scope(flt, fingerprint)
-        indicators: dict[str, Indicator] = {}
-        steps = len(keys) + len(AREA_LEVELS) + 2
-        done = 0
-
-        def add(items: Iterable[Indicator], message: str) -> None:
-            nonlocal done
-            if cancel is not None and cancel():
-                raise Cancelled("the plan was cancelled")
-            for item in items:
-                indicators[item.key] = item
-            done += 1
-            report(done / steps, message)
-
         trends = partial(_trends, scope)
         tasks: list[tuple[Callable[[], list[Indicator]], str]] = [
             *(
@@ -195,18 +198,34 @@ class PlanEngine:
             (trends, "Trends and gaps"),
             (partial(quality_indicators, scope, self.source.engine), "Recording quality"),
         ]
-        # The first breakdown alone: it makes what the sections share (people, level
-        # codes, the consequences base). Then two at a time: polars lets go of Python while
-        # it works, so one thread's polars runs while the other is in Python between small
-        # steps (both cores busy: 0.7 s of 6 at 1M referrals). Results go in in order.
-        task, message = tasks[0]
-        add(task(), message)
-        pool = ThreadPoolExecutor(max_workers=2)
+        results: dict[int, list[Indicator]] = {}
+
+        def finished(index: int, items: list[Indicator]) -> None:
+            if cancel is not None and cancel():
+                raise Cancelled("the plan was cancelled")
+            results[index] = items
+            report(len(results) / len(tasks), tasks[index][1])
+
+        # Three threads on two cores: polars lets go of Python while it works, so while one
+        # thread is in Python between small steps the others' polars keeps both cores busy
+        # (a fourth gains no time and holds more memory at once).
+        # The longest tasks (trends, then recording quality) go first, so that no one task
+        # is left running alone at the end; trends beside the making of what every
+        # breakdown reads (people, each referral's person, the consequences base).
+        _ = person_ids(scope)  # trends and people both group by it: made once, up front
+        trend_index, quality_index = len(tasks) - 2, len(tasks) - 1
+        pool = ThreadPoolExecutor(max_workers=3)
         try:
-            for future, message in [(pool.submit(t), m) for t, m in tasks[1:]]:
-                add(future.result(), message)
+            running = {pool.submit(trends): trend_index}
+            _shared(scope)
+            order = [quality_index, *range(trend_index)]
+            running |= {pool.submit(tasks[i][0]): i for i in order}
+            for future in as_completed(running):
+                finished(running[future], future.result())
         finally:
             pool.shutdown(cancel_futures=True)
+        # In the order of the tasks, whatever order they finished in: the export's order.
+        indicators = {i.key: i for index in sorted(results) for i in results[index]}
         findings = find(indicators, scope)
         result = Plan(flt, fingerprint, scope, indicators, tuple(findings), keys)
         self._plans[cache_key] = result

@@ -40,7 +40,14 @@ from typing import Literal
 import polars as pl
 
 from rehabdash.codes.characteristics import UNKNOWN_LEVELS
-from rehabdash.plan.breakdown import PAIR_SEPARATOR, Breakdown, breakdown, with_levels
+from rehabdash.plan.breakdown import (
+    PAIR_SEPARATOR,
+    Breakdown,
+    as_text,
+    breakdown,
+    level_codes,
+    referral_codes,
+)
 from rehabdash.plan.populations import group_population
 from rehabdash.plan.result import (
     ALL,
@@ -51,7 +58,7 @@ from rehabdash.plan.result import (
     Metric,
     conform,
 )
-from rehabdash.plan.scope import Scope, latest_rows
+from rehabdash.plan.scope import ROWS, Scope, latest_rows, rows_at
 from rehabdash.stats import difference, proportion, rate, rate_ratio, sii, spc, trend
 
 __all__ = [
@@ -231,7 +238,7 @@ def _person_periods(scope: Scope, freq: Freq, seen_within: int | None) -> pl.Dat
     ``scope.referrals``) of their latest referral in it, and whether a referral received
     in it was seen. One group-by, kept in the scope: small, as a breakdown reads its
     characteristics through ``row``."""
-    key = ("improvement.person_periods", freq, seen_within)
+    key = (ROWS, "improvement.person_periods", freq, seen_within)
     if key not in scope.cache:
         seen = pl.col("seen")
         if seen_within is not None:
@@ -240,7 +247,7 @@ def _person_periods(scope: Scope, freq: Freq, seen_within: int | None) -> pl.Dat
         # Grouped by the first day of the month or (financial = calendar) quarter: a date
         # is quicker to group by than a label, which is given to the counts instead.
         start = pl.col("referral_date").dt.truncate("1mo" if freq == "month" else "1q")
-        rows = latest_rows(scope, [start.alias("start")], seen.any().alias("seen"))
+        rows = latest_rows(scope, [start.alias("start")], seen.any().alias("seen"), pseudonym=False)
         scope.cache[key] = rows.select("start", "row", "seen")
     return scope.cache[key]  # type: ignore[return-value]
 
@@ -259,17 +266,25 @@ def _populations(scope: Scope, bd: Breakdown) -> pl.DataFrame | None:
 
 
 def _series_frame(scope: Scope, bd: Breakdown, freq: Freq, seen_within: int | None) -> pl.DataFrame:
-    """Every level × period: referred, seen, population, days, complete."""
+    """Every level × period: referred, seen, population, days, complete. Kept in the
+    scope's cache: the gaps read the quarterly series that the plan also lists."""
+    key = ("improvement.series", bd.key, freq, seen_within)
+    if key not in scope.cache:
+        scope.cache[key] = _make_series_frame(scope, bd, freq, seen_within)
+    return scope.cache[key]  # type: ignore[return-value]
+
+
+def _make_series_frame(
+    scope: Scope, bd: Breakdown, freq: Freq, seen_within: int | None
+) -> pl.DataFrame:
     periods = _person_periods(scope, freq, seen_within)
     people = periods.select("start", "seen")
-    if bd.parts:  # the breakdown's characteristics of each person's latest referral
-        columns = sorted({c.column for c in bd.parts})
-        people = people.hstack(scope.referrals.select(columns)[periods["row"]].get_columns())
-    people = with_levels(people, bd)
     aggs = [pl.len().alias("referred"), pl.col("seen").sum().alias("seen")]
     counts = [people.group_by("start").agg(aggs).with_columns(pl.lit(ALL).alias("level_code"))]
-    if bd.parts:
-        counts.append(people.group_by("level_code", "start").agg(aggs))
+    if bd.parts:  # the levels of each person's latest referral (an Enum), then as text
+        parts = [referral_codes(scope, c).to_frame() for c in bd.parts]
+        codes = level_codes([rows_at(p, periods["row"]).to_series() for p in parts])
+        counts.append(as_text(people.with_columns(codes).group_by("level_code", "start").agg(aggs)))
     labelled = pl.concat(counts, how="diagonal").with_columns(
         period_label(pl.col("start"), freq).alias("period")
     )

@@ -56,7 +56,7 @@ from rehabdash.plan.result import (
     conform,
     pair_key,
 )
-from rehabdash.plan.scope import Scope, latest_referrals
+from rehabdash.plan.scope import ROWS, Scope, latest_referrals
 from rehabdash.queries.rejections import batch_counts, rejected_by_rule
 from rehabdash.stats import proportion
 
@@ -197,13 +197,13 @@ def _people_by(scope: Scope, by: str) -> pl.DataFrame:
     key = _GROUP[by]
     group = pl.col("referral_date").dt.month_start().alias(key) if by == "month" else pl.col(key)
     columns = sorted({c.column for c in CHARACTERISTICS.values()} - {key})
-    return latest_referrals(scope, [group], ["referral_date", *columns])
+    return latest_referrals(scope, [group], ["referral_date", *columns], pseudonym=False)
 
 
 def _table(scope: Scope, by: str) -> pl.DataFrame:
     """characteristic, group (ALL: everyone), kind, people, total; kept in the scope's
     cache (the everyone rows once for every ``by``)."""
-    key = ("quality", "kinds", by)
+    key = (ROWS, "quality", "kinds", by)
     if key not in scope.cache:
         if by == "all":
             scope.cache[key] = _kinds(scope.people, None)
@@ -346,6 +346,13 @@ def recording_caveat(scope: Scope, key: str) -> str | None:
 def completeness(scope: Scope, key: str) -> float:
     """The valid % of people referred in the period for characteristic ``key`` (a pair
     "a×b": both valid; "All": 100); NaN when nobody was referred."""
+    cached = (ROWS, "quality", "completeness", key)  # every indicator's caveat and the findings
+    if cached not in scope.cache:
+        scope.cache[cached] = _completeness(scope, key)
+    return scope.cache[cached]  # type: ignore[return-value]
+
+
+def _completeness(scope: Scope, key: str) -> float:
     parts = breakdown(key).parts
     if scope.people.height == 0:
         return float("nan")

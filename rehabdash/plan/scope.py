@@ -20,9 +20,11 @@ section then reads the same frames, so a new breakdown costs only a polars group
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
+from typing import cast
 
 import polars as pl
 
@@ -32,21 +34,37 @@ from rehabdash.codes.characteristics import CHARACTERISTICS
 from rehabdash.codes.referral_source import is_self_referral
 from rehabdash.plan.denominators import Denominator, population_denominator
 from rehabdash.plan.filters import FilterError, PlanFilter
-from rehabdash.queries.referrals import PullScope, ReferralSource, as_text, seen_expr
+from rehabdash.queries.referrals import PullScope, ReferralSource, seen_expr
+from rehabdash.refdata.census import CENSUS_TO_NHS, census_shares
 from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
 
 __all__ = [
+    "ROWS",
     "Scope",
     "latest_referrals",
     "latest_rows",
+    "people_index",
     "person_ids",
     "population_cache",
     "resolve_scope",
+    "rows_at",
     "vintage_of",
 ]
 
 #: The scope's cache entry of :func:`population_cache`.
 _POPULATION = ("population cache",)
+#: The first part of a scope's cache key for what is made of its rows (and the period)
+#: alone: another filter with the very same rows (every age, say) borrows it.
+ROWS = "made of the rows"
+_PEOPLE_ROWS = (ROWS, "people rows")  # each person's latest referral, a row of referrals
+_PERSON_IDS = (ROWS, "person ids")
+_PEOPLE_INDEX = (ROWS, "people index")
+
+
+def _made_of_rows(key: object) -> bool:
+    return isinstance(key, tuple) and bool(key) and key[0] == ROWS
+
+
 #: The IMD edition published on each LSOA vintage.
 EDITION_OF_VINTAGE = {2011: 2019, 2021: 2025}
 #: What describes a person: where they are and who they are (every characteristic's
@@ -97,7 +115,7 @@ class Scope:
         sources = self.referrals.select(pl.col("source_of_referral").unique())
         own = sources.filter(is_self_referral(pl.col("source_of_referral")))  # a few values
         self_referral = pl.col("source_of_referral").is_in(own.to_series().implode())
-        return latest_referrals(
+        people = latest_referrals(
             self,
             (),
             _PERSON_COLUMNS,
@@ -107,28 +125,53 @@ class Scope:
             (pl.col("seen") & pl.col("discharged")).any().alias("discharged_seen"),
             pl.col("__self").any().alias("self_referred"),
             marks=[self_referral.fill_null(False).alias("__self")],
+            keep_row=True,
         )
+        self.cache[_PEOPLE_ROWS] = people["row"]
+        return people.drop("row")
+
+
+def people_index(scope: Scope) -> pl.Series:
+    """Each referral's person's row in ``scope.people`` (null: not referred in the
+    period). Kept in the scope's cache: a gather by number, not a join on pseudonyms."""
+    key = _PEOPLE_INDEX
+    if key not in scope.cache:
+        _ = scope.people
+        ids = person_ids(scope)
+        rows: pl.Series = scope.cache[_PEOPLE_ROWS]  # type: ignore[assignment]
+        size = int(cast(int, ids.max() or 0)) + 1
+        places = pl.Series("places", [], dtype=pl.UInt32).extend_constant(None, size)
+        order = pl.int_range(rows.len(), dtype=pl.UInt32, eager=True)
+        places = places.scatter(ids.gather(rows), order)
+        scope.cache[key] = places.gather(ids).alias("_person")
+    return scope.cache[key]  # type: ignore[return-value]
 
 
 def person_ids(scope: Scope) -> pl.Series:
     """Each referral's person as a number (the same for the same ``person_key``). Kept in
     the scope's cache: the per-person group-bys (people, trends, recording by provider and
     month) group by these, several times faster than by the 64-character pseudonyms."""
-    key = ("person ids",)
+    key = _PERSON_IDS
     if key not in scope.cache:
         rows = scope.referrals.select("person_key").with_row_index("row")
-        groups = rows.group_by("person_key").agg("row").with_row_index("id").explode("row")
+        each = rows.lazy().group_by("person_key").agg("row").collect(engine="streaming")
+        groups = each.with_row_index("id").explode("row")
         ids = pl.zeros(rows.height, pl.UInt32, eager=True)
         scope.cache[key] = ids.scatter(groups["row"], groups["id"]).alias("__person")
     return scope.cache[key]  # type: ignore[return-value]
 
 
 def latest_rows(
-    scope: Scope, per: Sequence[pl.Expr], *aggs: pl.Expr, marks: Sequence[pl.Expr] = ()
+    scope: Scope,
+    per: Sequence[pl.Expr],
+    *aggs: pl.Expr,
+    marks: Sequence[pl.Expr] = (),
+    pseudonym: bool = True,
 ) -> pl.DataFrame:
     """One row per person referred in the period (and value of each of ``per``, such as
-    the month of referral): person_key, the ``per`` columns, ``row`` (the row in
-    ``scope.referrals`` of the person's latest referral there), then the aggregates.
+    the month of referral): person_key (unless not ``pseudonym``: 64 characters a row
+    are slow to copy), the ``per`` columns, ``row`` (the row in ``scope.referrals`` of
+    the person's latest referral there), then the aggregates.
 
     The latest is the last referral of the latest date in row order, as a stable sort by
     date and then the last row would pick; found as the largest date × 2³² + row number,
@@ -141,12 +184,24 @@ def latest_rows(
         .filter(pl.col("in_period"))
         .group_by("__person", *per)
         .agg(pl.col("__latest").max(), *aggs)
-        .collect(engine="in-memory")
+        .collect(engine="streaming")
     )
     row = (groups["__latest"] % 2**32).alias("row")
-    person = scope.referrals["person_key"].gather(row)
+    order = row.arg_sort()  # in row order: the rows are picked by a mask, not gathered
+    groups, row = groups[order], row.gather(order)
+    person = [rows_at(scope.referrals.select("person_key"), row).to_series()] if pseudonym else []
     rest = groups.drop("__person", "__latest").get_columns()
-    return pl.DataFrame([person, *rest[: len(per)], row, *rest[len(per) :]])
+    return pl.DataFrame([*person, *rest[: len(per)], row, *rest[len(per) :]])
+
+
+def rows_at(frame: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
+    """The rows of ``frame`` at ``rows`` (ascending, each once, as :func:`latest_rows`
+    gives them): a mask's filter reads the columns in order, several times quicker than
+    a gather that jumps about them."""
+    if not rows.is_sorted() or rows.n_unique() != rows.len():
+        return frame[rows]
+    mask = pl.zeros(frame.height, pl.Boolean, eager=True).scatter(rows, True)
+    return frame.filter(mask)
 
 
 def latest_referrals(
@@ -155,13 +210,16 @@ def latest_referrals(
     columns: Sequence[str],
     *aggs: pl.Expr,
     marks: Sequence[pl.Expr] = (),
+    pseudonym: bool = True,
+    keep_row: bool = False,
 ) -> pl.DataFrame:
     """As :func:`latest_rows`, with the ``columns`` of each person's latest referral in
-    place of ``row`` (only the rows picked are copied)."""
-    groups = latest_rows(scope, per, *aggs, marks=marks)
+    place of ``row`` (after them with ``keep_row``); only the rows picked are copied."""
+    groups = latest_rows(scope, per, *aggs, marks=marks, pseudonym=pseudonym)
     place = groups.columns.index("row")
-    picked = scope.referrals.select(columns)[groups["row"]]
-    return pl.concat([groups[:, :place], picked, groups[:, place + 1 :]], how="horizontal")
+    picked = rows_at(scope.referrals.select(columns), groups["row"])
+    after = place if keep_row else place + 1
+    return pl.concat([groups[:, :place], picked, groups[:, after:]], how="horizontal")
 
 
 @lru_cache(maxsize=2)
@@ -249,6 +307,32 @@ def _default_lsoas(
     return lsoas, f"the LSOAs of ICB {icb}, where most referrals live"
 
 
+def _warm_census(tables: Future[dict[str, pl.DataFrame]], flt: PlanFilter) -> None:
+    """Census shares of the areas the scope will most likely have (the filter's area, or
+    the imported population's, in the stored lookup's LSOA vintage), worked out while
+    the referrals are pulled: when the guess is right, the breakdowns find them made
+    (census_shares keeps them). A wrong guess costs only this time, so errors are left
+    for the scope itself to report."""
+    try:
+        stored = tables.result()
+        vintages = stored["lookup"]["lsoa_vintage"].drop_nulls()
+        if not vintages.len():
+            return
+        vintage = int(vintages.mode().sort()[0])
+        edition = flt.imd_edition or EDITION_OF_VINTAGE[vintage]
+        lookup, _ = _lookup(stored["lookup"], vintage, edition)
+        areas = _area_lsoas(flt, lookup)
+        if areas is None and flt.area is None:
+            none = pl.Series([], dtype=pl.String)
+            areas, _how = _default_lsoas(stored["population"], none, lookup)
+        if not areas:
+            return
+        for topic in sorted({str(c.census) for c in CHARACTERISTICS.values()} & set(CENSUS_TO_NHS)):
+            census_shares(topic, vintage, areas)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a guess: the scope reports any real problem
+        return
+
+
 def _age_filtered(denominator: Denominator, low: int, high: int) -> Denominator:
     if (low, high) == (0, MAX_AGE):
         return denominator
@@ -304,7 +388,14 @@ def resolve_scope(
     default IMD edition named, every age) lends them and its people, rather than a copy."""
     fingerprint = fingerprint or source.fingerprint()
     pull = pull_scope(flt, source.dialect)
-    pulled = source.frame(pull, fingerprint)
+    if source.holds(pull, fingerprint):
+        pulled, tables = source.frame(pull, fingerprint), source.tables(fingerprint)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as meanwhile:  # beside the pull: the tables,
+            pending = meanwhile.submit(source.tables, fingerprint)
+            meanwhile.submit(_warm_census, pending, flt)  # then the census shares
+            pulled = source.frame(pull, fingerprint)
+            tables = pending.result()
     start, end = flt.period.start, flt.period.end
     # Which pulled rows are in scope is worked out as a mask, on the columns it needs;
     # the rows are copied once, at the end (the pull can be a million rows).
@@ -317,13 +408,12 @@ def resolve_scope(
         )
     )
     keep = pulled.select((_in_filter(flt) & in_window).fill_null(False)).to_series()
-    homes = pulled["lsoa"]  # an Enum (ReferralSource.frame): strings where they are kept
-    tables = source.tables(fingerprint)
+    homes = pulled["lsoa"]
     stored_vintages = tables["lookup"]["lsoa_vintage"].drop_nulls()
     hint = int(stored_vintages.mode().sort()[0]) if stored_vintages.len() else None
     if hint is None and flt.imd_edition is not None:
         hint = 2011 if flt.imd_edition == 2019 else 2021
-    vintage = vintage_of(homes.filter(keep).cast(pl.String), hint)
+    vintage = vintage_of(homes.filter(keep), hint)
     edition = flt.imd_edition or EDITION_OF_VINTAGE[vintage]
     if EDITION_OF_VINTAGE[vintage] != edition:
         raise FilterError(
@@ -340,14 +430,11 @@ def resolve_scope(
             if practices.height == 0:
                 raise FilterError(f"area pcn:{flt.area.code}: no GP practice is in this PCN")
             keep &= (
-                pulled["gp_practice"]
-                .cast(pl.String)
-                .is_in(practices["practice_code"].implode())
-                .fill_null(False)
+                pulled["gp_practice"].is_in(practices["practice_code"].implode()).fill_null(False)
             )
-            areas = set(homes.filter(keep).drop_nulls().unique().cast(pl.String).to_list())
+            areas = set(homes.filter(keep).drop_nulls().unique().to_list())
         else:
-            areas, how = _default_lsoas(population, homes.filter(keep).cast(pl.String), lookup)
+            areas, how = _default_lsoas(population, homes.filter(keep), lookup)
             notes.append(f"Areas: {how} ({len(areas):,} LSOAs)")
     inside = homes.is_in(sorted(areas))
     outside = int((keep & homes.is_not_null() & ~inside).sum())
@@ -363,12 +450,22 @@ def resolve_scope(
             keep &= homes.is_not_null()
     # The rows are those of the mask, with columns of the period and the lookup.
     made_of = ("rows", fingerprint, pull, start, end, vintage, edition)
-    masks = ((o, o.cache.get(made_of)) for o in kept)
-    lender = next((o for o, m in masks if isinstance(m, pl.Series) and keep.equals(m)), None)
+    masks = [(o, m) for o in kept if isinstance(m := o.cache.get(made_of), pl.Series)]
+    lender = next((o for o, m in masks if keep.equals(m)), None)
+    # Else a scope whose rows hold all of these (the same filter but for a provider, say):
+    # its rows, already with the period's and the lookup's columns, are filtered.
+    parent = next(((o, m) for o, m in masks if not (keep & ~m).any()), None)
+    derived: dict[object, object] = {}
     if lender is not None:
         rows = lender.referrals
+        derived = {k: v for k, v in lender.cache.items() if _made_of_rows(k)}
+    elif parent is not None:
+        within = keep.filter(parent[1])  # which of the parent's rows
+        rows = parent[0].referrals.filter(within)
+        if _PERSON_IDS in parent[0].cache:  # numbers still tell people apart
+            derived[_PERSON_IDS] = parent[0].cache[_PERSON_IDS].filter(within)  # type: ignore[attr-defined]
     else:
-        rows = _rows(as_text(pulled if keep.all() else pulled.filter(keep)), lookup, start, end)
+        rows = _rows(pulled if keep.all() else pulled.filter(keep), lookup, start, end)
     denominator: Denominator | None = None
     if flt.area is not None and flt.area.kind == "pcn":
         notes.append(
@@ -403,9 +500,9 @@ def resolve_scope(
         batches=tuple(sorted(batches)),
         notes=tuple(notes),
         # The mask the rows were made of: a later filter with the same rows borrows them.
-        cache={made_of: keep, made_from: True, _POPULATION: shared},
+        cache={made_of: keep, made_from: True, _POPULATION: shared, **derived},
     )
-    if lender is not None and "people" in lender.__dict__:  # people are made of the rows
+    if lender is not None and "people" in lender.__dict__:  # the same rows: the same people
         scope.__dict__["people"] = lender.people
     return scope
 

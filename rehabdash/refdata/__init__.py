@@ -10,6 +10,7 @@ LSOA 2011 -> 2021 and LSOA 2021 -> MSOA 2021 lookups: rehabdash.refdata.geograph
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from typing import Literal
 
@@ -90,8 +91,14 @@ def imd(edition: Literal[2019, 2025]) -> pl.DataFrame:
 def lsoa_lookup(vintage: Vintage) -> pl.DataFrame:
     """LSOA -> sub-ICB location -> ICB -> local authority.
 
-    The July 2022 lookup for 2011 LSOAs, the April 2024 lookup for 2021 LSOAs.
+    The July 2022 lookup for 2011 LSOAs, the April 2024 lookup for 2021 LSOAs. Read once
+    (every plan scope asks for it); each call returns its own copy.
     """
+    return _lsoa_lookup(vintage).clone()
+
+
+@lru_cache(maxsize=2)
+def _lsoa_lookup(vintage: Vintage) -> pl.DataFrame:
     yy = "22" if vintage == 2011 else "24"
     raw = pl.read_parquet(resource_path(f"lsoa{vintage % 100}_icb{yy}.parquet"))
     return raw.select(

@@ -14,7 +14,7 @@ from rehabdash.stats.heat import heat
 from rehabdash.stats.isr import isr_rate, isr_ratio
 from rehabdash.stats.mean import mean
 from rehabdash.stats.proportion import proportion
-from rehabdash.stats.quantile import quantile
+from rehabdash.stats.quantile import quantile, quantiles
 from rehabdash.stats.rate import rate
 from rehabdash.stats.sii import sii
 from rehabdash.stats.spc import spc
@@ -32,6 +32,7 @@ __all__ = [
     "mean",
     "proportion",
     "quantile",
+    "quantiles",
     "rate",
     "rate_ratio",
     "sii",

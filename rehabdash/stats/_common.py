@@ -191,9 +191,12 @@ def grouped(df: pl.DataFrame, keys: Sequence[str], aggs: Sequence[pl.Expr]) -> p
     carrying each group's first row number, then a sort on it.
     """
     return (
-        df.with_row_index("__first")
+        df.lazy()
+        .with_row_index("__first")
         .group_by(keys)
         .agg(*aggs, pl.col("__first").min())
         .sort("__first")
         .drop("__first")
+        # The streaming engine is quicker on many rows, slower to start on few.
+        .collect(engine="streaming" if df.height > 100_000 else "in-memory")
     )

@@ -9,7 +9,7 @@ probability P, r = F⁻¹(P), α = (F(r) − P) / f(r), limit = (r − α)/n, wi
 binomial(n, θ) for proportions and Poisson(θ·n) for rates and ratios (x =
 observed, n = expected). Optional overdispersion adjustment: Spiegelhalter's
 multiplicative φ from 10%-winsorised z-scores; when φ > 1 the limits become
-θ ± z_P √(φ·V(θ)/n). All rows at once with scipy's vectorised distributions.
+θ ± z_P √(φ·V(θ)/n). All rows at once with scipy.special, vectorised.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
+from scipy import special
 
 from rehabdash.stats._common import (
     as_float_array,
@@ -30,8 +31,9 @@ from rehabdash.stats._common import (
     to_series,
     z_value,
 )
-from rehabdash.stats._quantiles import norm_ppf
+from rehabdash.stats._quantiles import norm_ppf, poisson_ppf
 from rehabdash.stats.limits import poisson_limits, wilson_limits
+from rehabdash.stats.quantile import binom_ppf
 
 __all__ = ["FUNNEL_PROBABILITIES", "funnel_limits"]
 
@@ -42,15 +44,25 @@ FUNNEL_PROBABILITIES = {"95": (0.025, 0.975), "998": (0.001, 0.999)}
 
 
 def exact_funnel_limit(p: float, n: Array, theta: float, kind: Kind) -> Array:
-    """Spiegelhalter's interpolated exact limit (as a rate or proportion of 1)."""
-    from scipy.stats import binom, poisson  # heavy; needed only for funnel plots
-
+    """Spiegelhalter's interpolated exact limit (as a rate or proportion of 1): r, the
+    p-quantile of binomial(n, θ) or Poisson(θn), less α = (F(r) − p) / (F(r) − F(r − 1)),
+    over n. From scipy.special, the functions scipy.stats' distributions call."""
     if kind == "proportion":
-        dist = binom(np.round(n).astype(np.int64), theta)
+        trials = np.round(n).astype(np.int64)
+        r = binom_ppf(p, trials.astype(np.float64), theta)
+
+        def cdf(k: Array) -> Array:
+            return np.asarray(special.bdtr(k, trials, theta), dtype=np.float64)
     else:
-        dist = poisson(theta * n)
-    r = dist.ppf(p)
-    alpha = (dist.cdf(r) - p) / dist.pmf(r)
+        mu = theta * n
+        r = np.asarray(poisson_ppf(p, mu), dtype=np.float64)
+
+        def cdf(k: Array) -> Array:
+            return np.asarray(special.pdtr(k, mu), dtype=np.float64)
+
+    at = cdf(r)
+    below = np.where(r > 0, cdf(np.maximum(r - 1.0, 0.0)), 0.0)
+    alpha = (at - p) / (at - below)
     result: Array = (r - alpha) / n
     return result
 

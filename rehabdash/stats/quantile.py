@@ -31,6 +31,7 @@ Wiley; Altman DG, Machin D, Bryant TN, Gardner MJ (2000)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ from rehabdash.stats._common import (
     to_series,
 )
 
-__all__ = ["binom_ppf", "quantile", "quantile_label"]
+__all__ = ["binom_ppf", "quantile", "quantile_label", "quantiles"]
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -110,15 +111,29 @@ def quantile(
     Missing values (null or NaN) are ignored; a group with no values has
     missing value and limits. ``q`` must lie strictly between 0 and 1.
     """
+    return quantiles(df, x, [q], group_by=group_by, confidence=confidence)[0]
+
+
+def quantiles(
+    df: pl.DataFrame,
+    x: str,
+    qs: Sequence[float],
+    *,
+    group_by: GroupBy = None,
+    confidence: float = 0.95,
+) -> list[pl.DataFrame]:
+    """:func:`quantile` for each of ``qs``, in that order, from one sort of the values
+    (a median and a 90th centile of the same waits sort them once)."""
     keys = group_keys(group_by)
     level = parse_confidence(confidence)
-    prob = _check_q(q)
+    probs = [_check_q(q) for q in qs]
     check_columns(df, x, *keys)
     check_numeric(df, x)
     values = pl.col(x).cast(pl.Float64).fill_nan(None).drop_nulls().sort().alias("__v")
     out = grouped(df, keys, [values]) if keys else df.select(values.implode())
     counts = out["__v"].list.len().cast(pl.Int64)
     flat = out["__v"].explode().drop_nulls().to_numpy().astype(np.float64, copy=False)
+    out = out.drop("__v").with_columns(counts.alias("n"))
     n = counts.to_numpy().astype(np.float64)
     start = np.cumsum(n) - n
     empty = n == 0
@@ -131,21 +146,22 @@ def quantile(
         index = (start + np.clip(rank0, 0.0, last)).astype(np.int64)
         return np.where(empty, np.nan, flat[np.minimum(index, flat.size - 1)])
 
-    h = last * prob
-    low = np.floor(h)
-    value = at(low) + (h - low) * (at(low + 1.0) - at(low))
     alpha = 1.0 - level
-    j = np.clip(binom_ppf(alpha / 2.0, n, prob), 1.0, np.maximum(n, 1.0))
-    k = np.clip(binom_ppf(1.0 - alpha / 2.0, n, prob) + 1.0, 1.0, np.maximum(n, 1.0))
-    return (
-        out.with_columns(counts.alias("n"))
-        .drop("__v")
-        .with_columns(
-            to_series("value", value),
-            to_series("lower", at(j - 1.0)),
-            to_series("upper", at(k - 1.0)),
-            pl.lit(level, dtype=pl.Float64).alias("confidence"),
-            pl.lit("order statistics", dtype=pl.String).alias("method"),
-            pl.lit(quantile_label(prob), dtype=pl.String).alias("statistic"),
+    results = []
+    for prob in probs:
+        h = last * prob
+        low = np.floor(h)
+        value = at(low) + (h - low) * (at(low + 1.0) - at(low))
+        j = np.clip(binom_ppf(alpha / 2.0, n, prob), 1.0, np.maximum(n, 1.0))
+        k = np.clip(binom_ppf(1.0 - alpha / 2.0, n, prob) + 1.0, 1.0, np.maximum(n, 1.0))
+        results.append(
+            out.with_columns(
+                to_series("value", value),
+                to_series("lower", at(j - 1.0)),
+                to_series("upper", at(k - 1.0)),
+                pl.lit(level, dtype=pl.Float64).alias("confidence"),
+                pl.lit("order statistics", dtype=pl.String).alias("method"),
+                pl.lit(quantile_label(prob), dtype=pl.String).alias("statistic"),
+            )
         )
-    )
+    return results

@@ -118,9 +118,7 @@ def test_need_weights_and_same_file_refused(engine: Engine, tmp_path: Path) -> N
         import_file(engine, path, "need")
     replacement = tmp_path / "need_v2.csv"
     replacement.write_text("Age band,Sex,Weight\n0-4,M,0.55\n")
-    replaced = import_file(
-        engine, replacement, "need", replace=[result.batch_id], allow_loss=True
-    )
+    replaced = import_file(engine, replacement, "need", replace=[result.batch_id], allow_loss=True)
     assert replaced.superseded == (result.batch_id,)
     assert replaced.left_out == {result.batch_id: 2}  # 0-4 F and 90+ F are not in v2
     # need.csv, need.csv refused (audited), need_v2.csv

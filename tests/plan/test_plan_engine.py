@@ -76,3 +76,17 @@ def test_a_plan_can_be_cancelled(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     with pytest.raises(Cancelled):
         engine.plan(parse_filter(period="2024-25"), cancel=lambda: True)
+
+
+def test_a_filter_with_the_same_rows_borrows_them_and_gives_the_same_plan(
+    tmp_path: Path,
+) -> None:
+    engine = _engine(tmp_path)
+    first = engine.plan(parse_filter(period="2024-25"), ["sex", "ethnicity"])
+    # The default IMD edition named and every age: the very same referrals.
+    same = parse_filter(period="2024-25", age="0-120", imd_edition="2019")
+    second = engine.plan(same, ["sex", "ethnicity"])
+    assert second.scope.referrals is first.scope.referrals
+    assert list(second.indicators) == list(first.indicators)  # the order of the tasks
+    for key in ("wait_median/sex", "dna_rate/ethnicity", "people_seen/sex"):
+        assert second.indicators[key].frame.equals(first.indicators[key].frame), key

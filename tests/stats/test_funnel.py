@@ -73,3 +73,19 @@ def test_missing_x_gives_missing_flag() -> None:
     assert got["outlier_95"][1] is None
     assert got["value"][1] is None
     assert got["upper_95"][1] is not None
+
+
+def test_poisson_and_binomial_quantiles_match_scipy_stats() -> None:
+    # The funnel's quantiles come from scipy.special (scipy.stats takes half a second to
+    # import); they must be those of scipy.stats' distributions, small counts included.
+    from rehabdash.stats._quantiles import poisson_ppf
+    from rehabdash.stats.funnel import exact_funnel_limit
+
+    mu = np.array([0.01, 0.3, 1.0, 2.5, 7.0, 19.9, 150.0, 4000.0])
+    for p in (0.001, 0.025, 0.5, 0.975, 0.999):
+        assert poisson_ppf(p, mu).tolist() == poisson.ppf(p, mu).tolist(), p
+        n = np.array([3.0, 10.0, 57.0, 800.0, 20000.0])
+        for kind in ("rate", "proportion"):
+            got = exact_funnel_limit(p, n, 0.04, kind)  # type: ignore[arg-type]
+            want = [spiegelhalter(p, size, 0.04, kind) for size in n]
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (p, kind)

@@ -149,3 +149,20 @@ def test_a_million_rows_in_a_hundred_groups_is_fast() -> None:
         best = min(best, time.perf_counter() - start)
     assert got.height == 100
     assert best < 0.3
+
+
+def test_several_quantiles_from_one_sort_equal_each_alone() -> None:
+    from rehabdash.stats import quantiles
+
+    rng = np.random.default_rng(11)
+    frame = pl.DataFrame(
+        {"g": rng.choice(["a", "b", "c"], size=900), "v": rng.gamma(2.0, 20.0, size=900)}
+    )
+    both = quantiles(frame, "v", [0.5, 0.9], group_by="g")
+    assert len(both) == 2
+    for got, q in zip(both, (0.5, 0.9), strict=True):
+        assert got.equals(quantile(frame, "v", q, group_by="g"))
+        for row in got.iter_rows(named=True):
+            mine = frame.filter(pl.col("g") == row["g"])["v"].to_numpy()
+            assert row["value"] == pytest.approx(float(np.quantile(mine, q)))
+            assert (row["lower"], row["upper"]) == expected_limits(mine, q)
