@@ -286,6 +286,7 @@ def _centiles(head: pl.DataFrame, rows: pl.DataFrame) -> list[pl.DataFrame]:
 
 def _centile(head: pl.DataFrame, out: pl.DataFrame, key: str) -> pl.DataFrame:
     _, q, empty = _CENTILES[key]
+    out = out.filter(pl.col("n") > 0)  # a level without values: no method, as no value
     frame = head.join(out.drop("confidence", "statistic"), on="level_code", how="left")
     n = frame["n"].fill_null(0).cast(pl.Float64).to_numpy()
     alpha = 1.0 - CONFIDENCE

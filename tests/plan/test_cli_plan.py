@@ -115,3 +115,13 @@ def test_bad_filter_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "rehabdash: error: period '2024-25 Q5': quarter must be Q1 to Q4"
     ]
+
+
+def test_numbers_are_written_plainly_whole_sums_as_whole_numbers() -> None:
+    import polars as pl
+
+    from rehabdash.plan.export.long_csv import _text
+
+    values = [392670.0000000001, 392670.0, 0.12345678, 2.5, -3.0, None, 1e16]
+    got = pl.DataFrame({"v": values}).select(_text("v").alias("v"))["v"].to_list()
+    assert got == ["392670", "392670", "0.123457", "2.5", "-3", "", "1e+16"]

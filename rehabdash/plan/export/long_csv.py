@@ -56,14 +56,16 @@ SECTION_FILES = {
 
 def _text(column: str) -> pl.Expr:
     """A number as plain text (no thousands separators), blank when missing."""
-    value = pl.col(column)
+    # Rounded to 6 decimals first: a sum that is whole but for the last bits of a float
+    # (392670.0000000001) is written as the whole number it is.
+    value = pl.col(column).round(6)
     whole = value.round(0) == value
     return (
         pl.when(value.is_null())
         .then(pl.lit(""))
         .when(whole & (value.abs() < 1e15))
         .then(value.cast(pl.Int64).cast(pl.String))
-        .otherwise(value.round(6).cast(pl.String))
+        .otherwise(value.cast(pl.String))
     )
 
 
