@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from wizard_helpers import choose_file, extract, go_next, make_wizard, store, wait_ready
 
+from rehabdash.ui.frame_model import FrameModel, format_cell
 from rehabdash.ui.import_wizard import PageId
-from rehabdash.ui.import_wizard.frame_model import FrameModel, format_cell
 from rehabdash.ui.import_wizard.mapping_table import NOT_MAPPED
 
 CONTROLS = (QComboBox, QLineEdit, QListWidget, QProgressBar, QPushButton, QTableView, QTabWidget)

@@ -1,7 +1,7 @@
 """The import wizard (issue 8): file → sheet → mapping → preview → import → result.
 
 Names are loaded on first use: the main window imports the Import page (and through it
-frame_model) at start-up, before polars and the import pipeline are needed.
+ui.frame_model) at start-up, before polars and the import pipeline are needed.
 """
 
 from __future__ import annotations

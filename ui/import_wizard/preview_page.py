@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from rehabdash.ingest.rejects import REJECTS_WARNING
+from rehabdash.ui.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.import_wizard.base import BasePage, Failure, PageId
-from rehabdash.ui.import_wizard.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.import_wizard.prepare import (
     Job,
     Preview,

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rehabdash.ui.import_wizard.frame_model import FrameModel, fit_columns, frame_view
+from rehabdash.ui.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
 
