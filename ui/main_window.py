@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from rehabdash import __version__, snapshot
 from rehabdash.paths import hide_password
 from rehabdash.queries.summaries import Overview
-from rehabdash.ui.errors import report
+from rehabdash.ui.errors import report, short_message, what_failed
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
 from rehabdash.ui.settings import Settings
@@ -58,7 +58,7 @@ class MainWindow(QMainWindow):
         self.db_url = db_url
         self.engine: Any = None  # a SQLAlchemy Engine once the store is open
         self.runner = runner or TaskRunner(self)
-        self.runner.error.connect(lambda _kind, exc: self._failed(exc))
+        self.runner.error.connect(self._failed)
         self.settings = Settings()
 
         self.nav = QListWidget()
@@ -180,11 +180,15 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
         self.overview.show_overview(data)
 
-    def _failed(self, exc: object) -> None:
-        self.progress.hide()
-        self.cancel_button.hide()
-        self.overview.show_message(f"Could not open the store: {exc}")
-        report(self, exc)
+    def _failed(self, kind: str, exc: object) -> None:
+        """A task failed: say what failed and why (the overview too, when it was its
+        figures that could not be made)."""
+        what = what_failed(kind)
+        if kind in ("open", "overview", "snapshot"):
+            self.progress.hide()
+            self.cancel_button.hide()
+            self.overview.show_message(f"{what}: {short_message(exc)}")
+        report(self, exc, what=what)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._stays_open():

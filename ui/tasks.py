@@ -1,9 +1,11 @@
-"""The one background-task runner (DESIGN 2).
+"""The one background-task runner (DESIGN 2; issue 11 item 3).
 
-Work runs off the GUI thread on one serialised lane (so the database sees one writer
-and readers in order); starting a task of a kind cancels the pending one of that kind,
-and a stale result is never delivered. Results and errors reach the GUI thread through
-queued signals. Tests can switch the runner to synchronous.
+Work runs off the GUI thread on one of two lanes. The "database" lane is serialised
+(the database sees one writer and readers in order); the "compute" lane runs the plan's
+polars work on what is already in memory, so a chart does not wait behind a long
+import. Starting a task of a kind cancels the pending one of that kind, and a stale
+result is never delivered. Results and errors reach the GUI thread through queued
+signals. Tests can switch the runner to synchronous.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, QRunnable, QThreadPool, Signal
 
-__all__ = ["TaskContext", "TaskRunner"]
+__all__ = ["LANES", "Lane", "TaskContext", "TaskRunner"]
 
 log = logging.getLogger(__name__)
+
+Lane = Literal["database", "compute"]
+LANES: tuple[Lane, ...] = ("database", "compute")
 
 
 @dataclass
@@ -55,8 +60,10 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None, synchronous: bool = False) -> None:
         super().__init__(parent)
         self.synchronous = synchronous
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one lane: database work is serialised
+        # One thread a lane: database work is serialised, and computation has its own.
+        self._pools: dict[Lane, QThreadPool] = {lane: QThreadPool(self) for lane in LANES}
+        for pool in self._pools.values():
+            pool.setMaxThreadCount(1)
         self._generation: dict[str, int] = {}
         self._contexts: dict[str, TaskContext] = {}
         self._callbacks: dict[
@@ -73,7 +80,12 @@ class TaskRunner(QObject):
         work: Callable[[TaskContext], Any],
         on_done: Callable[[Any], None],
         on_progress: Callable[[float, str], None] | None = None,
+        lane: Lane = "database",
     ) -> None:
+        """Run ``work`` on ``lane``: "database" for anything that reads or writes the
+        store, "compute" for work on data already in memory."""
+        if lane not in self._pools:
+            raise ValueError(f"lane {lane!r}: use one of {', '.join(LANES)}")
         self.cancel(kind)
         generation = self._generation.get(kind, 0) + 1
         self._generation[kind] = generation
@@ -95,7 +107,7 @@ class TaskRunner(QObject):
         if self.synchronous:
             run()
         else:
-            self._pool.start(_Job(run))
+            self._pools[lane].start(_Job(run))
 
     def cancel(self, kind: str) -> None:
         ctx = self._contexts.pop(kind, None)
@@ -108,10 +120,15 @@ class TaskRunner(QObject):
             self.cancel(kind)
 
     def is_busy(self) -> bool:
-        return self._pool.activeThreadCount() > 0
+        return any(pool.activeThreadCount() > 0 for pool in self._pools.values())
 
     def wait(self, msecs: int = 30_000) -> bool:
-        return self._pool.waitForDone(msecs)
+        """Wait for both lanes, up to ``msecs`` in all."""
+        timer = QElapsedTimer()
+        timer.start()
+        return all(
+            pool.waitForDone(max(msecs - int(timer.elapsed()), 0)) for pool in self._pools.values()
+        )
 
     def _current(self, kind: str, generation: int) -> bool:
         return self._generation.get(kind) == generation and kind in self._contexts

@@ -74,7 +74,9 @@ def test_bad_store_is_reported_not_raised(
     from rehabdash.ui import main_window
 
     shown: list[str] = []
-    monkeypatch.setattr(main_window, "report", lambda _parent, exc: shown.append(str(exc)))  # type: ignore[attr-defined]
+    monkeypatch.setattr(  # type: ignore[attr-defined]
+        main_window, "report", lambda _parent, exc, what="": shown.append(f"{what}: {exc}")
+    )
     notes = tmp_path / "notes.db"
     notes.write_text("not a database")
     window = MainWindow(f"sqlite:///{notes}")
@@ -82,7 +84,18 @@ def test_bad_store_is_reported_not_raised(
     window.load()
     qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
     assert "not a SQLite database" in shown[0]
+    assert shown[0].startswith("Could not open the store: ")
     assert "Could not open the store" in window.overview.status.text()
+
+
+def test_a_failed_task_says_what_failed() -> None:
+    from rehabdash.ui.errors import what_failed
+
+    assert what_failed("overview") == "Could not compute the overview"
+    assert what_failed("import-page.history") == "Could not read the import history"
+    assert what_failed("import-wizard.import") == "The import did not finish"
+    assert what_failed("import-wizard.preview") == "The import wizard's step did not finish"
+    assert what_failed("who-accesses") == "The task 'who-accesses' did not finish"
 
 
 def test_app_starts_and_shows_data(tmp_path: Path) -> None:

@@ -69,3 +69,30 @@ def test_progress_and_synchronous_mode(qtbot: QtBot) -> None:
     runner.start("k", work, results.append, lambda f, _m: progress.append(f))
     qtbot.waitUntil(lambda: results == [7], timeout=2_000)
     assert progress == [0.0, 0.5, 1.0]
+
+
+def test_computation_does_not_wait_behind_database_work(qtbot: QtBot) -> None:
+    runner = TaskRunner()
+    import_gate, order = threading.Event(), []
+
+    def long_import(_ctx: TaskContext) -> str:
+        import_gate.wait(10)  # a long import holds the database lane
+        order.append("import")
+        return "imported"
+
+    runner.start("import", long_import, lambda _r: None)
+    runner.start("history", lambda _ctx: order.append("history") or "h", lambda _r: None)
+    charts: list[str] = []
+    runner.start("chart", lambda _ctx: "drawn", charts.append, lane="compute")
+    qtbot.waitUntil(lambda: charts == ["drawn"], timeout=5_000)
+    assert order == []  # the chart was drawn while the import still held its lane
+    import_gate.set()
+    qtbot.waitUntil(lambda: order == ["import", "history"], timeout=5_000)  # still in order
+    assert runner.wait()
+
+
+def test_an_unknown_lane_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="lane 'gpu'"):
+        TaskRunner().start("k", lambda _ctx: None, lambda _r: None, lane="gpu")  # type: ignore[arg-type]
