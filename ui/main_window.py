@@ -30,6 +30,8 @@ from rehabdash.queries.summaries import Overview
 from rehabdash.ui.errors import report, short_message, what_failed
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
+from rehabdash.ui.pages.who_accesses import WhoAccessesPage
+from rehabdash.ui.session import Session
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
 from rehabdash.ui.theme import STYLE
@@ -68,6 +70,9 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.overview = OverviewPage()
         self._add_page("Overview", self.overview)
+        self.session = Session(db_url)
+        self.who_accesses = WhoAccessesPage(self.session, self.runner)
+        self._add_page("Who accesses", self.who_accesses)
         self.import_page = ImportPage(lambda: self.engine, self.runner, self.settings)
         self.import_page.overview_requested.connect(self._back_to_overview)
         self.import_page.task_ended.connect(self._import_task_ended)
@@ -148,6 +153,7 @@ class MainWindow(QMainWindow):
         if self.engine is None:
             self.load()
             return
+        self.who_accesses.store_changed()  # an import may have changed what it draws
         engine, url = self.engine, self.db_url
 
         def work(_ctx: TaskContext) -> Any:
@@ -179,6 +185,8 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.cancel_button.hide()
         self.overview.show_overview(data)
+        self.session.opened(self.engine)
+        self.who_accesses.store_changed()
 
     def _failed(self, kind: str, exc: object) -> None:
         """A task failed: say what failed and why (the overview too, when it was its

@@ -158,14 +158,21 @@ class PlanEngine:
         return self._scopes[key]
 
     def breakdown(
-        self, flt: PlanFilter, key: str, sections: Sequence[str] = SECTIONS
+        self,
+        flt: PlanFilter,
+        key: str,
+        sections: Sequence[str] = SECTIONS,
+        *,
+        fingerprint: str | None = None,
     ) -> list[Indicator]:
         """The indicators of one breakdown: those of ``sections`` (default: access,
-        consequences and need by group; a dashboard page asks for its own)."""
+        consequences and need by group; a dashboard page asks for its own). With the
+        store's ``fingerprint`` (read earlier) the store is not asked for it again, so a
+        kept scope's breakdown reads nothing from the database."""
         unknown = [s for s in sections if s not in SECTIONS]
         if unknown:
             raise ValueError(f"section {unknown[0]!r}: use one of {', '.join(SECTIONS)}")
-        scope = self.scope(flt)
+        scope = self.scope(flt, fingerprint)
         _ = scope.people  # made once, before two threads read it (as in a plan, below)
         with ThreadPoolExecutor(max_workers=1) as pool:
             return _breakdown_indicators(scope, breakdown(key), pool, sections)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-PAGES = ["overview", "import_page"]
+PAGES = ["overview", "who_accesses", "import_page"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -1,0 +1,98 @@
+"""The Who accesses page draws what the plan engine returns for the same filter, one
+task a change of breakdown, on the compute lane once the referrals are pulled."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
+from plan_store import LSOAS, lookup_rows, population_rows, referral_rows, write_store
+
+from rehabdash.plan.engine import PlanEngine
+from rehabdash.queries.referrals import ReferralSource
+from rehabdash.ui.pages.who_accesses import WhoAccessesPage
+from rehabdash.ui.session import Session
+from rehabdash.ui.tasks import TaskRunner
+
+
+def _store(tmp_path: Path) -> tuple[str, object]:
+    n = 80
+    rows = referral_rows(
+        sex=["1", "2"] * (n // 2),
+        age=[72] * n,
+        age_band=["70-74"] * n,
+        lsoa=[LSOAS[i % 2] for i in range(n)],
+        referral_date=[date(2024, 4 + i % 9, 1) for i in range(n)],
+        first_contact_date=[date(2025, 1, 10) if i % 3 else None for i in range(n)],
+        ethnic_category=(["A", "J", "M", None] * (n // 4)),
+    )
+    pop = population_rows({(lsoa, sex, "70-74"): 400 for lsoa in LSOAS[:2] for sex in ("1", "2")})
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    return url, write_store(url, rows, people=pop, lookup=lookup_rows({LSOAS[0]: 1, LSOAS[1]: 9}))
+
+
+def _widths(page: WhoAccessesPage) -> dict[float, float]:
+    assert page.panel is not None
+    out = {}
+    for bars in (page.panel.all_bar, page.panel.bars, page.panel.low_bars):
+        ys, widths = np.asarray(bars.opts["y"]).tolist(), np.asarray(bars.opts["width"]).tolist()
+        out |= dict(zip(ys, widths, strict=True))
+    return out
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's remark on show
+def test_the_page_draws_what_the_engine_returns(qtbot: QtBot, tmp_path: Path) -> None:
+    url, engine = _store(tmp_path)
+    session = Session(url)
+    session.opened(engine)
+    page = WhoAccessesPage(session, TaskRunner(synchronous=True))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
+    assert page.breakdown_key == "ethnic_group"
+    assert session.filter is not None
+    want = PlanEngine(ReferralSource(engine)).breakdown(session.filter, "ethnic_group", ("access",))
+    seen = next(i for i in want if i.metric == "seen_rate")
+    assert page.drawn is not None
+    assert page.drawn.frame.equals(seen.frame)
+    # Bars, from the top: All, then the levels in order; the drawn widths are the values.
+    order = ["All", *[c for c in seen.frame["level_code"] if c != "All"]]
+    values = dict(zip(seen.frame["level_code"], seen.frame["value"], strict=True))
+    expected = {float(y): values[c] for y, c in enumerate(order) if values[c]}
+    assert _widths(page) == pytest.approx(expected)
+    assert "no recorded group" in page.recording.text()  # a quarter have no ethnicity
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_a_new_breakdown_is_one_task_on_the_compute_lane(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, engine = _store(tmp_path)
+    session = Session(url)
+    session.opened(engine)
+    runner = TaskRunner(synchronous=True)
+    lanes: list[str] = []
+    start = runner.start
+
+    def spy(
+        kind: str, work: object, done: object, progress: object = None, lane: str = "database"
+    ) -> None:
+        lanes.append(lane)
+        start(kind, work, done, progress, lane=lane)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "start", spy)
+    page = WhoAccessesPage(session, runner)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
+    assert lanes == ["database"]  # the first pull reads the store
+    page.choice.setCurrentIndex(page.choice.findData("sex"))
+    assert lanes == ["database", "compute"]  # then only polars, beside any import
+    assert page.drawn is not None
+    assert page.drawn.breakdown_key == "sex"
