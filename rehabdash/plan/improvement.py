@@ -3,17 +3,9 @@
 An ICB's plan asks whether access is getting better and whether the gaps are closing, so
 this section turns the scope into series and before-and-after comparisons:
 
-* **Series** (:func:`series_indicators`): for each month ("2025-03") or financial quarter
-  ("2024-25 Q3") of the period, people referred and people seen (people with a referral
-  received in that month or quarter, each person once per month or quarter, described by
-  their latest referral in it), and people seen per 1,000 population *per year*: the
-  population is turned into person-years (population × days of the month or quarter in
-  the period ÷ 365.25), so months, quarters, part months and years compare directly.
-* **SPC** (:func:`spc_flags`): an XmR chart of each level's series with the NHS "Making
-  Data Count" rules as :func:`rehabdash.stats.spc` implements them (NHS England, *Making
-  Data Count*; NHSRplotthedots; the November 2023 2-of-3 rule).
-* **Recent trend** (:func:`recent_trend`): the PHE/OHID Fingertips trend marker over the
-  latest 5 points (:func:`rehabdash.stats.trend`).
+* **Series, SPC and the recent trend** (:mod:`rehabdash.plan.series`): people referred,
+  seen and seen per 1,000 per year by month or financial quarter, each level's XmR chart
+  with the Making Data Count rules, and the Fingertips trend marker.
 * **Gaps, baseline vs latest** (:func:`gap_change`): baseline = the first complete
   financial quarter of the period, latest = the last complete one (a financial year: Q1
   vs Q4). The rate ratio of people seen per 1,000, IMD quintile 1 ÷ 5 (log-normal
@@ -24,11 +16,8 @@ this section turns the scope into series and before-and-after comparisons:
   and a verdict: a significant move towards no gap (1 for a ratio, 0 for the SII) is
   "improving", away from it "worsening" (:mod:`rehabdash.stats.compare`).
 
-People seen counts the contacts recorded by the extract, so people referred shortly
-before it have had less time to be seen and the latest months are low. ``seen_within``
-(days) counts only people first seen within that many days of referral, which gives
-every period the same time to be seen when the extract is at least that long after the
-period's end.
+``seen_within`` (days) counts only people first seen within that many days of referral,
+as the series do (:mod:`rehabdash.plan.series` says why).
 """
 
 from __future__ import annotations

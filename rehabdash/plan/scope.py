@@ -390,12 +390,15 @@ def resolve_scope(
     pull = pull_scope(flt, source.dialect)
     if source.holds(pull, fingerprint):
         pulled, tables = source.frame(pull, fingerprint), source.tables(fingerprint)
-    else:
-        with ThreadPoolExecutor(max_workers=1) as meanwhile:  # beside the pull: the tables,
+    else:  # beside the pull: the small tables, then the census shares
+        meanwhile = ThreadPoolExecutor(max_workers=1)
+        try:
             pending = meanwhile.submit(source.tables, fingerprint)
-            meanwhile.submit(_warm_census, pending, flt)  # then the census shares
+            meanwhile.submit(_warm_census, pending, flt)
             pulled = source.frame(pull, fingerprint)
             tables = pending.result()
+        finally:  # the shares may finish after the pull: nothing here waits for them
+            meanwhile.shutdown(wait=False)
     start, end = flt.period.start, flt.period.end
     # Which pulled rows are in scope is worked out as a mask, on the columns it needs;
     # the rows are copied once, at the end (the pull can be a million rows).

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
@@ -96,3 +97,35 @@ def test_a_new_breakdown_is_one_task_on_the_compute_lane(
     assert lanes == ["database", "compute"]  # then only polars, beside any import
     assert page.drawn is not None
     assert page.drawn.breakdown_key == "sex"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_slow_work_shows_progress_with_cancel_and_a_cancelled_result_is_not_drawn(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    url, engine = _store(tmp_path)
+    session = Session(url)
+    session.opened(engine)
+    gate = threading.Event()
+    real = session.breakdown
+
+    def slow(key: str, sections: tuple[str, ...]) -> object:
+        gate.wait(10)  # a first pull of a large store
+        return real(key, sections)
+
+    monkeypatch.setattr(session, "breakdown", slow)
+    runner = TaskRunner()
+    page = WhoAccessesPage(session, runner)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.busy.isVisible(), timeout=5_000)  # after a blink
+    assert page.cancel.isVisible()
+    qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
+    assert not page.busy.isVisible()
+    assert "Cancelled" in page.status.text()
+    gate.set()
+    assert runner.wait()
+    qtbot.wait(100)
+    assert page.drawn is None  # the result came, and was not drawn

@@ -14,8 +14,17 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from rehabdash.ui.session import Session
 from rehabdash.ui.tasks import TaskContext, TaskRunner
@@ -29,6 +38,7 @@ __all__ = ["METRIC", "WhoAccessesPage"]
 #: The indicator this page draws (the access section's rate of people seen).
 METRIC = "seen_rate"
 SECTIONS = ("access",)
+BLINK_MS = 200  # longer than this, work shows a busy bar and Cancel
 
 
 def breakdown_choices() -> list[tuple[str, str]]:
@@ -59,14 +69,31 @@ class WhoAccessesPage(QWidget):
         self.status.setWordWrap(True)
         self.recording = QLabel()
         self.recording.setWordWrap(True)
+        # Slower than a blink (the first pull of a large store): a busy bar and Cancel.
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(220)
+        self.busy.setAccessibleName("Working out who is seen")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName("Cancel working out who is seen")
+        self.cancel.clicked.connect(self._cancel)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BLINK_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
+        self._set_busy(False)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
         top.addWidget(QLabel("Breakdown:"))
         top.addWidget(self.choice)
+        working = QHBoxLayout()
+        working.addWidget(self.status, 1)
+        working.addWidget(self.busy)
+        working.addWidget(self.cancel)
         self._layout = QVBoxLayout(self)
         self._layout.addLayout(top)
-        self._layout.addWidget(self.status)
+        self._layout.addLayout(working)
         self._layout.addWidget(self.recording)
 
     # The panel and the list of breakdowns import the plan (polars): made on first show.
@@ -109,10 +136,30 @@ class WhoAccessesPage(QWidget):
         def work(_ctx: TaskContext) -> list[Indicator]:
             return session.breakdown(key, SECTIONS)
 
+        self._busy_timer.start()
         self.runner.start("who-accesses", work, self.show_result, lane=session.lane())
+
+    def _show_busy(self) -> None:
+        self._set_busy(True)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.cancel.setVisible(busy)
+
+    def _cancel(self) -> None:
+        """Stop waiting: the result, when it comes, is not drawn (the chart keeps the
+        last one), and the next change of breakdown starts afresh."""
+        self.runner.cancel("who-accesses")
+        self._busy_timer.stop()
+        self._set_busy(False)
+        self._stale = True
+        self.status.setText("Cancelled: choose a breakdown to try again.")
 
     def show_result(self, items: list[Indicator]) -> None:
         from rehabdash.plan.chart_data import chart_data
+
+        self._busy_timer.stop()
+        self._set_busy(False)
 
         found = next((i for i in items if i.metric == METRIC), None)
         if found is None or self.panel is None:
