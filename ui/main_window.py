@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -30,6 +30,7 @@ from rehabdash.queries.summaries import Overview
 from rehabdash.ui.errors import report, short_message, what_failed
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
+from rehabdash.ui.pages.registry import PAGES
 from rehabdash.ui.pages.who_accesses import WhoAccessesPage
 from rehabdash.ui.session import Session
 from rehabdash.ui.settings import Settings
@@ -68,15 +69,17 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName("Pages")
         self.nav.setFixedWidth(180)
         self.pages = QStackedWidget()
-        self.overview = OverviewPage()
-        self._add_page("Overview", self.overview)
         self.session = Session(db_url)
-        self.who_accesses = WhoAccessesPage(self.session, self.runner)
-        self._add_page("Who accesses", self.who_accesses)
-        self.import_page = ImportPage(lambda: self.engine, self.runner, self.settings)
+        self.page_widgets: dict[str, QWidget] = {}
+        for spec in PAGES:  # the one list of pages: navigation and the smoke test read it
+            self.page_widgets[spec.key] = page = spec.make(self)
+            self.nav.addItem(spec.title)
+            self.pages.addWidget(page)
+        self.overview = cast(OverviewPage, self.page_widgets["overview"])
+        self.who_accesses = cast(WhoAccessesPage, self.page_widgets["who_accesses"])
+        self.import_page = cast(ImportPage, self.page_widgets["import_page"])
         self.import_page.overview_requested.connect(self._back_to_overview)
         self.import_page.task_ended.connect(self._import_task_ended)
-        self._add_page("Import", self.import_page)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(min(self.settings.last_page(), self.nav.count() - 1))
 
@@ -104,10 +107,6 @@ class MainWindow(QMainWindow):
         self._build_demo = build_demo_if_empty
         self._closing: CloseChoice | None = None  # CANCEL or WAIT: close once the import ends
         self.confirm_close: Callable[[Running], CloseChoice] = self._ask_close
-
-    def _add_page(self, name: str, page: QWidget) -> None:
-        self.nav.addItem(name)
-        self.pages.addWidget(page)
 
     def _menus(self) -> None:
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))

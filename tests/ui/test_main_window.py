@@ -111,3 +111,15 @@ def test_app_starts_and_shows_data(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ready"
+
+
+def test_the_navigation_is_the_page_registry(qtbot: QtBot, tmp_path: Path) -> None:
+    from rehabdash.ui.pages.registry import PAGES
+
+    window = MainWindow(f"sqlite:///{tmp_path / 'empty.db'}")
+    qtbot.addWidget(window)
+    titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert titles == [spec.title for spec in PAGES]
+    assert window.pages.count() == len(PAGES)
+    for i, spec in enumerate(PAGES):
+        assert window.pages.widget(i) is window.page_widgets[spec.key]

@@ -8,10 +8,12 @@ import sys
 
 import pytest
 
-PAGES = ["overview", "who_accesses", "import_page"]
+from rehabdash.ui.pages.registry import PAGES
+
+KEYS = [spec.key for spec in PAGES]
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", KEYS)
 def test_page_opens_alone(page: str) -> None:
     env = {**os.environ, "REHABDASH_EXIT_WHEN_READY": "1", "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(

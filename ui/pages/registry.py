@@ -1,0 +1,43 @@
+"""Every dashboard page, once: its key (its module under ``rehabdash.ui.pages``, which
+also opens it alone), its title in the navigation, and how the window makes it. The
+navigation and the smoke test both read :data:`PAGES` (issue 11 item 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from PySide6.QtWidgets import QWidget
+
+from rehabdash.ui.pages.import_page import ImportPage
+from rehabdash.ui.pages.overview import OverviewPage
+from rehabdash.ui.pages.who_accesses import WhoAccessesPage
+from rehabdash.ui.session import Session
+from rehabdash.ui.settings import Settings
+from rehabdash.ui.tasks import TaskRunner
+
+__all__ = ["PAGES", "PageHost", "PageSpec"]
+
+
+class PageHost(Protocol):
+    """What a page is made with: the window's session, runner, settings and store."""
+
+    session: Session
+    runner: TaskRunner
+    settings: Settings
+    engine: Any
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str
+    make: Callable[[PageHost], QWidget]
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "Overview", lambda _host: OverviewPage()),
+    PageSpec("who_accesses", "Who accesses", lambda h: WhoAccessesPage(h.session, h.runner)),
+    PageSpec("import_page", "Import", lambda h: ImportPage(lambda: h.engine, h.runner, h.settings)),
+)
