@@ -20,7 +20,9 @@ from rehabdash.queries.live import in_period, live_referrals, rehab_teams
 from rehabdash.queries.periods import Period
 from rehabdash.store.schema import referral
 
-__all__ = ["fetch_frame", "referral_frame"]
+__all__ = ["FETCH_ROWS", "fetch_frame", "referral_frame"]
+
+FETCH_ROWS = 10_000  # rows fetched and made into a frame at a time
 
 
 def _param(value: Any) -> Any:
@@ -41,18 +43,23 @@ def fetch_frame(
         args = {k: _param(v) for k, v in params.items()}
     raw = conn.connection.driver_connection
     assert raw is not None
-    cur = raw.cursor()
-    try:
-        cur.execute(str(compiled), args)
-        rows = cur.fetchall()
-    finally:
-        cur.close()
-    text_dates = (
-        {k: pl.Utf8 for k, v in schema.items() if v == pl.Date}
+    text_dates: dict[str, pl.DataType] = (
+        {k: pl.String() for k, v in schema.items() if v == pl.Date}
         if conn.dialect.name == "sqlite"
         else {}
     )
-    frame = pl.DataFrame(rows, schema={**schema, **text_dates}, orient="row")
+    read_as = {**schema, **text_dates}
+    frames = []
+    cur = raw.cursor()
+    try:
+        cur.execute(str(compiled), args)
+        # In parts: the driver holds Python's lock while it builds a part's rows, so a
+        # window's GUI thread waits at most a part's worth (a few ms), not the whole table.
+        while rows := cur.fetchmany(FETCH_ROWS):
+            frames.append(pl.DataFrame(rows, schema=read_as, orient="row"))
+    finally:
+        cur.close()
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=read_as)
     return frame.with_columns(pl.col(list(text_dates)).str.to_date()) if text_dates else frame
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 from plan_store import LSOAS, referral_rows, write_store
 from polars.testing import assert_frame_equal
 from sqlalchemy import update
@@ -83,3 +84,19 @@ def test_superseded_batches_are_not_pulled_and_the_fingerprint_moves(tmp_path: P
     after = store_fingerprint(engine)
     assert after != before
     assert source.frame(PullScope(), after).height == 0
+
+
+def test_the_driver_cursor_in_parts_gives_the_same_frame(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Parts of 700 rows: the first three have no outcome, contact or age at all, and the
+    # frame must still be typed by the schema, not by what a part happens to hold.
+    from rehabdash.queries import frames
+
+    engine = write_store(store_url, _rows(2500))
+    whole = _cursor(engine).sort("person_key")
+    monkeypatch.setattr(frames, "FETCH_ROWS", 700)
+    parts = _cursor(engine).sort("person_key")
+    assert dict(parts.schema) == SCHEMA
+    assert_frame_equal(parts, whole)
+    assert parts.height == 2500
