@@ -111,7 +111,7 @@ class ChartPanel(QWidget):
         for side in ("left", "bottom"):
             axis = item.getAxis(side)
             axis.setPen(pg.mkPen(GREY))
-            axis.setTextPen(pg.mkPen(GREY))  # 10.6:1 on white (WCAG AA wants 4.5:1)
+            axis.setTextPen(pg.mkPen(GREY))  # 10.9:1 on white (WCAG AA wants 4.5:1)
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT)
         self.all_bar = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT)
         self.low_bars = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT)
