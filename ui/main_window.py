@@ -81,7 +81,9 @@ class MainWindow(QMainWindow):
         self.import_page.overview_requested.connect(self._back_to_overview)
         self.import_page.task_ended.connect(self._import_task_ended)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.nav.setCurrentRow(min(self.settings.last_page(), self.nav.count() - 1))
+        keys = [spec.key for spec in PAGES]
+        last = self.settings.last_page()
+        self.nav.setCurrentRow(keys.index(last) if last in keys else 0)
 
         central = self._central = QWidget()
         layout = QHBoxLayout(central)
@@ -204,7 +206,7 @@ class MainWindow(QMainWindow):
         self.runner.cancel_all()
         self.runner.wait()  # drained: no worker is left writing once the window has gone
         self.settings.set_geometry(self.saveGeometry())
-        self.settings.set_last_page(self.nav.currentRow())
+        self.settings.set_last_page(PAGES[max(self.nav.currentRow(), 0)].key)
         self.settings.sync()
         super().closeEvent(event)
 

@@ -12,7 +12,7 @@ from rehabdash.paths import config_dir
 
 __all__ = ["Settings"]
 
-VERSION = 1
+VERSION = 2  # 2: the last page by its key (pages come from a registry), last choices
 
 
 class Settings:
@@ -30,12 +30,19 @@ class Settings:
     def set_geometry(self, value: QByteArray) -> None:
         self._qs.setValue("window/geometry", value)
 
-    def last_page(self) -> int:
-        value = self._qs.value("window/page", 0, int)
-        return value if isinstance(value, int) else 0
+    def last_page(self) -> str:
+        """The key of the page open when the window last closed ("" if none yet)."""
+        return str(self._qs.value("window/page", "", str))
 
-    def set_last_page(self, index: int) -> None:
-        self._qs.setValue("window/page", index)
+    def set_last_page(self, key: str) -> None:
+        self._qs.setValue("window/page", key)
+
+    def last_choice(self, name: str, default: str) -> str:
+        """A page's last choice ``name`` (such as a breakdown), else ``default``."""
+        return str(self._qs.value(f"choices/{name}", default, str))
+
+    def set_last_choice(self, name: str, value: str) -> None:
+        self._qs.setValue(f"choices/{name}", value)
 
     def last_folder(self, purpose: str) -> str:
         """The folder last used for ``purpose`` ("import", "rejects", ...); "" if none yet."""

@@ -123,3 +123,19 @@ def test_the_navigation_is_the_page_registry(qtbot: QtBot, tmp_path: Path) -> No
     assert window.pages.count() == len(PAGES)
     for i, spec in enumerate(PAGES):
         assert window.pages.widget(i) is window.page_widgets[spec.key]
+
+
+def test_the_last_page_comes_back_by_its_key(qtbot: QtBot, tmp_path: Path) -> None:
+    from rehabdash.ui.settings import Settings
+
+    settings = Settings()
+    settings.set_last_page("import_page")
+    settings.sync()
+    window = MainWindow(f"sqlite:///{tmp_path / 'empty.db'}")
+    qtbot.addWidget(window)
+    assert window.pages.currentWidget() is window.import_page
+    settings.set_last_page("a page that is gone")
+    settings.sync()
+    other = MainWindow(f"sqlite:///{tmp_path / 'empty2.db'}")
+    qtbot.addWidget(other)
+    assert other.pages.currentWidget() is other.overview

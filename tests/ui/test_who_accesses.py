@@ -129,3 +129,22 @@ def test_slow_work_shows_progress_with_cancel_and_a_cancelled_result_is_not_draw
     assert runner.wait()
     qtbot.wait(100)
     assert page.drawn is None  # the result came, and was not drawn
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_chosen_breakdown_comes_back_next_time(qtbot: QtBot, tmp_path: Path) -> None:
+    from rehabdash.ui.settings import Settings
+
+    url, engine = _store(tmp_path)
+    session = Session(url)
+    session.opened(engine)
+    settings = Settings()
+    page = WhoAccessesPage(session, TaskRunner(synchronous=True), settings)
+    qtbot.addWidget(page)
+    page.show()
+    page.choice.setCurrentIndex(page.choice.findData("disability×imd_quintile"))
+    settings.sync()
+    again = WhoAccessesPage(session, TaskRunner(synchronous=True), Settings())
+    qtbot.addWidget(again)
+    again.show()
+    assert again.breakdown_key == "disability×imd_quintile"

@@ -38,6 +38,8 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "Overview", lambda _host: OverviewPage()),
-    PageSpec("who_accesses", "Who accesses", lambda h: WhoAccessesPage(h.session, h.runner)),
+    PageSpec(
+        "who_accesses", "Who accesses", lambda h: WhoAccessesPage(h.session, h.runner, h.settings)
+    ),
     PageSpec("import_page", "Import", lambda h: ImportPage(lambda: h.engine, h.runner, h.settings)),
 )

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from rehabdash.ui.session import Session
+from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = ["METRIC", "WhoAccessesPage"]
 METRIC = "seen_rate"
 SECTIONS = ("access",)
 BLINK_MS = 200  # longer than this, work shows a busy bar and Cancel
+CHOICE, DEFAULT = "who_accesses/breakdown", "ethnic_group"  # the breakdown kept in settings
 
 
 def breakdown_choices() -> list[tuple[str, str]]:
@@ -55,9 +57,15 @@ def breakdown_choices() -> list[tuple[str, str]]:
 class WhoAccessesPage(QWidget):
     """People seen per 1,000 by the chosen breakdown, drawn in the chart panel."""
 
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None):
+    def __init__(
+        self,
+        session: Session,
+        runner: TaskRunner,
+        settings: Settings | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
-        self.session, self.runner = session, runner
+        self.session, self.runner, self.settings = session, runner, settings
         self.panel: ChartPanel | None = None
         self.drawn: Indicator | None = None  # what the panel shows now
         self._stale = True
@@ -102,8 +110,10 @@ class WhoAccessesPage(QWidget):
 
         for key, text in breakdown_choices():
             self.choice.addItem(text, key)
-        self.choice.setCurrentIndex(max(self.choice.findData("ethnic_group"), 0))
-        self.choice.currentIndexChanged.connect(lambda _i: self.refresh())
+        last = self.settings.last_choice(CHOICE, DEFAULT) if self.settings else DEFAULT
+        found = self.choice.findData(last)
+        self.choice.setCurrentIndex(found if found >= 0 else max(self.choice.findData(DEFAULT), 0))
+        self.choice.currentIndexChanged.connect(self._chosen)
         self.panel = ChartPanel("People seen per 1,000 population")
         self._layout.addWidget(self.panel, 1)
 
@@ -123,7 +133,12 @@ class WhoAccessesPage(QWidget):
 
     @property
     def breakdown_key(self) -> str:
-        return str(self.choice.currentData() or "ethnic_group")
+        return str(self.choice.currentData() or DEFAULT)
+
+    def _chosen(self, _index: int) -> None:
+        if self.settings is not None:  # comes back on the next start
+            self.settings.set_last_choice(CHOICE, self.breakdown_key)
+        self.refresh()
 
     def refresh(self) -> None:
         """Start one task for the chosen breakdown (a newer one supersedes it)."""
