@@ -34,6 +34,11 @@ class Session:
         """The store is open: computations start afresh on it."""
         self.engine, self._plan, self.fingerprint = engine, None, None
 
+    def changed(self) -> None:
+        """The store may have changed (an import): the fingerprint is read again, on the
+        database lane, before the next breakdown."""
+        self.fingerprint = None
+
     @property
     def plan(self) -> PlanEngine:
         if self.engine is None:

@@ -38,6 +38,13 @@ def _store(tmp_path: Path) -> tuple[str, object]:
     return url, write_store(url, rows, people=pop, lookup=lookup_rows({LSOAS[0]: 1, LSOAS[1]: 9}))
 
 
+def _session(tmp_path: Path) -> Session:
+    url, engine = _store(tmp_path)
+    session = Session(url)
+    session.opened(engine)
+    return session
+
+
 def _widths(page: WhoAccessesPage) -> dict[float, float]:
     assert page.panel is not None
     out = {}
@@ -49,16 +56,16 @@ def _widths(page: WhoAccessesPage) -> dict[float, float]:
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")  # the offscreen platform's remark on show
 def test_the_page_draws_what_the_engine_returns(qtbot: QtBot, tmp_path: Path) -> None:
-    url, engine = _store(tmp_path)
-    session = Session(url)
-    session.opened(engine)
+    session = _session(tmp_path)
     page = WhoAccessesPage(session, TaskRunner(synchronous=True))
     qtbot.addWidget(page)
     page.show()
     qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
     assert page.breakdown_key == "ethnic_group"
     assert session.filter is not None
-    want = PlanEngine(ReferralSource(engine)).breakdown(session.filter, "ethnic_group", ("access",))
+    want = PlanEngine(ReferralSource(session.engine)).breakdown(
+        session.filter, "ethnic_group", ("access",)
+    )
     seen = next(i for i in want if i.metric == "seen_rate")
     assert page.drawn is not None
     assert page.drawn.frame.equals(seen.frame)
@@ -74,9 +81,7 @@ def test_the_page_draws_what_the_engine_returns(qtbot: QtBot, tmp_path: Path) ->
 def test_a_new_breakdown_is_one_task_on_the_compute_lane(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, engine = _store(tmp_path)
-    session = Session(url)
-    session.opened(engine)
+    session = _session(tmp_path)
     runner = TaskRunner(synchronous=True)
     lanes: list[str] = []
     start = runner.start
@@ -105,9 +110,7 @@ def test_slow_work_shows_progress_with_cancel_and_a_cancelled_result_is_not_draw
 ) -> None:
     import threading
 
-    url, engine = _store(tmp_path)
-    session = Session(url)
-    session.opened(engine)
+    session = _session(tmp_path)
     gate = threading.Event()
     real = session.breakdown
 
@@ -135,9 +138,7 @@ def test_slow_work_shows_progress_with_cancel_and_a_cancelled_result_is_not_draw
 def test_the_chosen_breakdown_comes_back_next_time(qtbot: QtBot, tmp_path: Path) -> None:
     from rehabdash.ui.settings import Settings
 
-    url, engine = _store(tmp_path)
-    session = Session(url)
-    session.opened(engine)
+    session = _session(tmp_path)
     settings = Settings()
     page = WhoAccessesPage(session, TaskRunner(synchronous=True), settings)
     qtbot.addWidget(page)

@@ -17,7 +17,6 @@ Every dashboard page draws through it, so every chart behaves the same way:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +55,11 @@ MARKERS: dict[State, tuple[str, str]] = {
 _LEGEND_SYMBOL = {"zero": "◆", "suppressed": "✕", "not_available": "○", "not_applicable": "▽"}
 
 
+def _fill(state: State) -> str:
+    """A marker's fill: hollow for not available (no value at all), else its colour."""
+    return "white" if state == "not_available" else MARKERS[state][1]
+
+
 def _brush(colour: str, style: Qt.BrushStyle = Qt.BrushStyle.SolidPattern) -> QBrush:
     return QBrush(QColor(colour), style)
 
@@ -70,7 +74,6 @@ class ChartPanel(QWidget):
         self.setAccessibleName(name)
         self._data: ChartData | None = None
         self._rows: tuple[ChartRow, ...] = ()
-        self._marker_x = 0.0
 
         self.table_button = QPushButton("Table")
         self.table_button.setCheckable(True)
@@ -166,12 +169,7 @@ class ChartPanel(QWidget):
         self.title.setText(data.title)
         self.details.clear()
         ys = np.arange(len(data.rows), dtype=float)
-        drawn = [r.value is not None and r.state != "zero" for r in data.rows]
-        self._set_bars(self.all_bar, data.rows, ys, lambda r, d: d and r.code == ALL, drawn)
-        self._set_bars(self.low_bars, data.rows, ys, lambda r, d: d and r.state == "low", drawn)
-        self._set_bars(
-            self.bars, data.rows, ys, lambda r, d: d and r.code != ALL and r.state != "low", drawn
-        )
+        self._set_bars(data.rows, ys)
         self._set_errors(data.rows, ys)
         item = self.plot.getPlotItem()
         ticks = [(float(y), r.label) for y, r in zip(ys, data.rows, strict=True)]
@@ -185,8 +183,7 @@ class ChartPanel(QWidget):
         item.setLabel("left", data.breakdown)
         top = max([r.upper or r.value or 0.0 for r in data.rows], default=0.0)
         top = top * 1.05 if top > 0 else 1.0
-        self._marker_x = top * 0.012  # markers just clear of the axis, not cut by it
-        self._set_markers(data.rows, ys)
+        self._set_markers(data.rows, ys, top * 0.012)  # just clear of the axis, not cut
         item.setXRange(0.0, top, padding=0)
         item.setYRange(-0.6, max(len(data.rows) - 0.4, 0.6), padding=0)
         table = data.table()
@@ -203,17 +200,24 @@ class ChartPanel(QWidget):
             )
             self.message.setVisible(True)
 
-    def _set_bars(
-        self,
-        bars: pg.BarGraphItem,
-        rows: tuple[ChartRow, ...],
-        ys: np.ndarray,
-        keep: Callable[[ChartRow, bool], bool],
-        drawn: list[bool],
-    ) -> None:
-        chosen = [i for i, r in enumerate(rows) if keep(r, drawn[i])]
-        widths = [float(rows[i].value or 0.0) for i in chosen]
-        bars.setOpts(x0=[0.0] * len(chosen), y=ys[chosen], width=widths, height=BAR_HEIGHT)
+    def _bar_of(self, row: ChartRow) -> pg.BarGraphItem | None:
+        """The item that draws ``row``'s bar (None: no bar, a marker instead)."""
+        if row.value is None or row.state == "zero":
+            return None
+        if row.code == ALL:
+            return self.all_bar
+        return self.low_bars if row.state == "low" else self.bars
+
+    def _set_bars(self, rows: tuple[ChartRow, ...], ys: np.ndarray) -> None:
+        chosen: dict[pg.BarGraphItem, list[int]] = {
+            bars: [] for bars in (self.all_bar, self.low_bars, self.bars)
+        }
+        for i, row in enumerate(rows):
+            if (bars := self._bar_of(row)) is not None:
+                chosen[bars].append(i)
+        for bars, index in chosen.items():
+            widths = [float(rows[i].value or 0.0) for i in index]
+            bars.setOpts(x0=[0.0] * len(index), y=ys[index], width=widths, height=BAR_HEIGHT)
 
     def _set_errors(self, rows: tuple[ChartRow, ...], ys: np.ndarray) -> None:
         chosen = [
@@ -226,19 +230,13 @@ class ChartPanel(QWidget):
         upper = np.array([rows[i].upper for i in chosen], dtype=float)
         self.errors.setData(x=x, y=ys[chosen], left=x - lower, right=upper - x)
 
-    def _set_markers(self, rows: tuple[ChartRow, ...], ys: np.ndarray) -> None:
+    def _set_markers(self, rows: tuple[ChartRow, ...], ys: np.ndarray, x: float) -> None:
         chosen = [i for i, r in enumerate(rows) if r.state in MARKERS]
         self.markers.setData(
-            x=[self._marker_x] * len(chosen),
+            x=[x] * len(chosen),
             y=ys[chosen],
             symbol=[MARKERS[rows[i].state][0] for i in chosen],
-            # Not available is hollow (no value at all); the other markers are filled.
-            brush=[
-                pg.mkBrush(
-                    "white" if rows[i].state == "not_available" else MARKERS[rows[i].state][1]
-                )
-                for i in chosen
-            ],
+            brush=[pg.mkBrush(_fill(rows[i].state)) for i in chosen],
             pen=[pg.mkPen(MARKERS[rows[i].state][1], width=2) for i in chosen],
         )
 

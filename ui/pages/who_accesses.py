@@ -63,7 +63,7 @@ class WhoAccessesPage(QWidget):
         runner: TaskRunner,
         settings: Settings | None = None,
         parent: QWidget | None = None,
-    ):
+    ) -> None:
         super().__init__(parent)
         self.session, self.runner, self.settings = session, runner, settings
         self.panel: ChartPanel | None = None
@@ -126,7 +126,7 @@ class WhoAccessesPage(QWidget):
 
     def store_changed(self) -> None:
         """The store was opened or changed: recompute when next shown (now, if shown)."""
-        self.session.fingerprint = None
+        self.session.changed()
         self._stale = True
         if self.isVisible() and self.panel is not None:
             self.refresh()
@@ -183,17 +183,16 @@ class WhoAccessesPage(QWidget):
         self.drawn = found
         self.panel.show_data(chart_data(found))
         flt = self.session.filter
-        self.status.setText(f"Financial year {flt.period.label}" if flt else "")
-        recorded = next((i for i in items if i.metric == "referred_rate"), None)
-        self.recording.setText(_recording_note(found, recorded))
+        self.status.setText(f"Period: {flt.period.label}" if flt else "")
+        self.recording.setText(_recording_note(found))
 
 
-def _recording_note(seen: Indicator, _referred: Indicator | None) -> str:
+def _recording_note(seen: Indicator) -> str:
     """How much of the breakdown is recorded: the rates of groups leave out the people
     whose value is not stated or not known, who count in "All" only."""
-    unknown = seen.frame.filter(
-        seen.frame["value"].is_null() & seen.frame["numerator"].is_not_null()
-    )
+    from rehabdash.plan.result import NOT_APPLICABLE  # a rate of the unknown kinds: [z]
+
+    unknown = seen.frame.filter(seen.frame["flag"] == NOT_APPLICABLE)
     left_out = float(unknown["numerator"].sum()) if unknown.height else 0.0
     everyone = seen.row("All")
     total = float(everyone["numerator"] or 0) if everyone else 0.0
