@@ -30,8 +30,7 @@ from rehabdash.queries.summaries import Overview
 from rehabdash.ui.errors import report, short_message, what_failed
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
-from rehabdash.ui.pages.registry import PAGES
-from rehabdash.ui.pages.who_accesses import WhoAccessesPage
+from rehabdash.ui.pages.registry import PAGES, plan_pages
 from rehabdash.ui.session import Session
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
@@ -76,7 +75,6 @@ class MainWindow(QMainWindow):
             self.nav.addItem(spec.title)
             self.pages.addWidget(page)
         self.overview = cast(OverviewPage, self.page_widgets["overview"])
-        self.who_accesses = cast(WhoAccessesPage, self.page_widgets["who_accesses"])
         self.import_page = cast(ImportPage, self.page_widgets["import_page"])
         self.import_page.overview_requested.connect(self._back_to_overview)
         self.import_page.task_ended.connect(self._import_task_ended)
@@ -154,7 +152,7 @@ class MainWindow(QMainWindow):
         if self.engine is None:
             self.load()
             return
-        self.who_accesses.store_changed()  # an import may have changed what it draws
+        self._store_changed()  # an import may have changed what the pages draw
         engine, url = self.engine, self.db_url
 
         def work(_ctx: TaskContext) -> Any:
@@ -187,7 +185,11 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
         self.overview.show_overview(data)
         self.session.opened(self.engine)
-        self.who_accesses.store_changed()
+        self._store_changed()
+
+    def _store_changed(self) -> None:
+        for page in plan_pages(self.page_widgets):
+            page.store_changed()
 
     def _failed(self, kind: str, exc: object) -> None:
         """A task failed: say what failed and why (the overview too, when it was its

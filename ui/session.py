@@ -13,11 +13,54 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rehabdash.plan.engine import PlanEngine
     from rehabdash.plan.filters import PlanFilter
+    from rehabdash.plan.findings import Finding
     from rehabdash.plan.result import Indicator
 
-__all__ = ["Session"]
+__all__ = ["DEMO_LABEL", "PageRequest", "PageResult", "Session"]
+
+#: What every page says while the demo store is open (issue 11 item 5).
+DEMO_LABEL = "Demo data (synthetic)"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a page asks the plan for, Qt-free: one breakdown's ``sections``, named
+    ``extras`` of the engine ("trends", "quality", "areas:msoa"), or the whole plan."""
+
+    breakdown: str | None = None
+    sections: tuple[str, ...] = ()
+    extras: tuple[str, ...] = ()
+    whole_plan: bool = False
+
+    @property
+    def reads_store(self) -> bool:
+        """Whether it reads the store beyond the pulled referrals (rows rejected)."""
+        return self.whole_plan or "quality" in self.extras
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """What the plan returned for a request under a filter: a page draws only this."""
+
+    request: PageRequest
+    filter: PlanFilter
+    indicators: tuple[Indicator, ...]
+    findings: tuple[Finding, ...] = ()
+
+    def get(self, metric: str, breakdown_key: str | None = None) -> Indicator | None:
+        """The indicator of ``metric`` (for ``breakdown_key``, else the first found)."""
+        return next(
+            (
+                i
+                for i in self.indicators
+                if i.metric == metric and breakdown_key in (None, i.breakdown_key)
+            ),
+            None,
+        )
 
 
 @dataclass
@@ -28,6 +71,7 @@ class Session:
     engine: Any = None
     filter: PlanFilter | None = None  # None until refresh(): the latest financial year
     fingerprint: str | None = None
+    demo: bool = False  # the demo store: every page says so
     _plan: PlanEngine | None = field(default=None, repr=False)
 
     def opened(self, engine: Any) -> None:
@@ -64,9 +108,12 @@ class Session:
         self.fingerprint = self.plan.source.fingerprint()
         return self.fingerprint
 
-    def lane(self) -> Literal["database", "compute"]:
-        """Where the next breakdown runs: on the compute lane when its referrals are
-        already pulled for the store as it is, else on the database lane."""
+    def lane(self, request: PageRequest | None = None) -> Literal["database", "compute"]:
+        """Where the next request runs: on the compute lane when its referrals are
+        already pulled for the store as it is (and it reads nothing else), else on the
+        database lane."""
+        if request is not None and request.reads_store:
+            return "database"
         if self.filter is None or self.fingerprint is None or self._plan is None:
             return "database"
         from rehabdash.plan.scope import pull_scope
@@ -81,3 +128,27 @@ class Session:
             self.refresh()
         assert self.filter is not None
         return self.plan.breakdown(self.filter, key, sections, fingerprint=self.fingerprint)
+
+    def fetch(
+        self,
+        request: PageRequest,
+        progress: Callable[[float, str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> PageResult:
+        """What ``request`` asks for under the session's filter."""
+        if self.filter is None or self.fingerprint is None:
+            self.refresh()
+        flt = self.filter
+        assert flt is not None
+        items: list[Indicator] = []
+        findings: tuple[Finding, ...] = ()
+        if request.whole_plan:
+            plan = self.plan.plan(flt, progress=progress, cancel=cancelled)
+            items += plan.indicators.values()
+            findings = plan.findings
+        else:
+            if request.breakdown is not None and request.sections:
+                items += self.breakdown(request.breakdown, request.sections)
+            for name in request.extras:
+                items += self.plan.extra(flt, name, fingerprint=self.fingerprint)
+        return PageResult(request, flt, tuple(items), findings)

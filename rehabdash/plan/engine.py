@@ -41,7 +41,7 @@ from rehabdash.plan.result import ALL, Indicator, pair_key
 from rehabdash.plan.scope import Scope, person_ids, resolve_scope
 from rehabdash.queries.referrals import ReferralSource
 
-__all__ = ["DEFAULT_BREAKDOWNS", "SECTIONS", "Plan", "PlanEngine", "Progress"]
+__all__ = ["DEFAULT_BREAKDOWNS", "EXTRAS", "SECTIONS", "Plan", "PlanEngine", "Progress"]
 
 Progress = Callable[[float, str], None]
 #: Every single characteristic, then the default pairs (issue 10).
@@ -107,6 +107,27 @@ def _breakdown_indicators(
         items = items if items is not None else _SECTION_INDICATORS[section](scope, bd)
         scope.cache[("indicators", section, bd.key)] = _with_recording_caveats(scope, bd, items)
     return [i for s in sections for i in scope.cache[("indicators", s, bd.key)]]  # type: ignore[attr-defined]
+
+
+#: What a page may ask for beside one breakdown's sections: the trends and gaps, recording
+#: quality (it reads the store: rows rejected per batch), and each area level's table.
+EXTRAS: tuple[str, ...] = ("trends", "quality", *(f"areas:{level}" for level in AREA_LEVELS))
+
+
+def _extra(scope: Scope, name: str, engine: object) -> list[Indicator]:
+    """One of :data:`EXTRAS`, kept in the scope's cache (a plan and a page share it)."""
+    key = ("extra", name)
+    if key not in scope.cache:
+        if name == "trends":
+            items = _trends(scope)
+        elif name == "quality":
+            items = quality_indicators(scope, engine)  # type: ignore[arg-type]
+        elif name.startswith("areas:") and name in EXTRAS:
+            items = need_by_area(scope, name.split(":", 1)[1])  # type: ignore[arg-type]
+        else:
+            raise ValueError(f"{name!r}: ask for one of {', '.join(EXTRAS)}")
+        scope.cache[key] = items
+    return scope.cache[key]  # type: ignore[return-value]
 
 
 def _shared(scope: Scope) -> None:
@@ -177,6 +198,14 @@ class PlanEngine:
         with ThreadPoolExecutor(max_workers=1) as pool:
             return _breakdown_indicators(scope, breakdown(key), pool, sections)
 
+    def extra(
+        self, flt: PlanFilter, name: str, *, fingerprint: str | None = None
+    ) -> list[Indicator]:
+        """The indicators of one of :data:`EXTRAS` ("trends", "quality", "areas:msoa")."""
+        if name not in EXTRAS:
+            raise ValueError(f"{name!r}: ask for one of {', '.join(EXTRAS)}")
+        return _extra(self.scope(flt, fingerprint), name, self.source.engine)
+
     def plan(
         self,
         flt: PlanFilter,
@@ -195,15 +224,18 @@ class PlanEngine:
             return self._plans[cache_key]
         report(0.0, "Reading referrals…")
         scope = self.scope(flt, fingerprint)
-        trends = partial(_trends, scope)
+        trends = partial(_extra, scope, "trends", None)
         tasks: list[tuple[Callable[[], list[Indicator]], str]] = [
             *(
                 (partial(_breakdown_indicators, scope, breakdown(k)), f"Breakdown {k}")
                 for k in keys
             ),
-            *((partial(need_by_area, scope, level), f"Areas: {level}") for level in AREA_LEVELS),
+            *(
+                (partial(_extra, scope, f"areas:{level}", None), f"Areas: {level}")
+                for level in AREA_LEVELS
+            ),
             (trends, "Trends and gaps"),
-            (partial(quality_indicators, scope, self.source.engine), "Recording quality"),
+            (partial(_extra, scope, "quality", self.source.engine), "Recording quality"),
         ]
         results: dict[int, list[Indicator]] = {}
 

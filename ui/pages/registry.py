@@ -12,12 +12,13 @@ from PySide6.QtWidgets import QWidget
 
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
+from rehabdash.ui.pages.plan_page import PlanPage
 from rehabdash.ui.pages.who_accesses import WhoAccessesPage
 from rehabdash.ui.session import Session
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskRunner
 
-__all__ = ["PAGES", "PageHost", "PageSpec"]
+__all__ = ["PAGES", "PageHost", "PageSpec", "plan_pages"]
 
 
 class PageHost(Protocol):
@@ -36,10 +37,18 @@ class PageSpec:
     make: Callable[[PageHost], QWidget]
 
 
+def _plan_page(page: type[PlanPage], title: str) -> PageSpec:
+    """A dashboard page made the one way (:class:`PlanPage`): its key is its class's."""
+    return PageSpec(page.key, title, lambda h: page(h.session, h.runner, h.settings))
+
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "Overview", lambda _host: OverviewPage()),
-    PageSpec(
-        "who_accesses", "Who accesses", lambda h: WhoAccessesPage(h.session, h.runner, h.settings)
-    ),
+    _plan_page(WhoAccessesPage, "Who accesses"),
     PageSpec("import_page", "Import", lambda h: ImportPage(lambda: h.engine, h.runner, h.settings)),
 )
+
+
+def plan_pages(widgets: dict[str, QWidget]) -> list[PlanPage]:
+    """The dashboard pages among the window's page widgets (they share the filter)."""
+    return [w for w in widgets.values() if isinstance(w, PlanPage)]

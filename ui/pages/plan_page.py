@@ -1,0 +1,222 @@
+"""The one way to build a dashboard page (issue 11 item 2; DESIGN 2 and 10).
+
+A page is a Qt-free :class:`~rehabdash.ui.session.PageRequest` (what it asks the plan
+for, made by :meth:`PlanPage.request`) plus :meth:`PlanPage.show_result` (how it draws
+the :class:`~rehabdash.ui.session.PageResult`). This base does the rest once for every
+page:
+
+* the title row (with room for the page's own controls), the demo banner, the status
+  line with a busy bar and Cancel after a blink (200 ms);
+* one task a request on the runner, named after the page, so a newer request supersedes
+  an older one and a superseded or cancelled result is never drawn;
+* recomputing only when shown and stale (the store or the filter changed meanwhile);
+* a breakdown choice that comes back on the next start (:meth:`add_breakdown_choice`);
+* launching the page alone on a demo store (:func:`run_alone`).
+
+Heavy parts (the chart panel, polars) are made on first show in :meth:`build`, so
+start-up does not pay for pages nobody opened.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rehabdash.ui.session import DEMO_LABEL, PageRequest, PageResult, Session
+from rehabdash.ui.settings import Settings
+from rehabdash.ui.tasks import TaskContext, TaskRunner
+
+__all__ = ["BLINK_MS", "PlanPage", "breakdown_choices", "run_alone"]
+
+BLINK_MS = 200  # longer than this, work shows a busy bar and Cancel
+
+
+def breakdown_choices(pairs: bool = True) -> list[tuple[str, str]]:
+    """(key, title) of every single characteristic, then (``pairs``) the default pairs."""
+    from rehabdash.codes.characteristics import CHARACTERISTICS
+    from rehabdash.plan.breakdown import breakdown
+    from rehabdash.plan.engine import DEFAULT_BREAKDOWNS
+
+    singles = [(k, c.title) for k, c in CHARACTERISTICS.items()]
+    if not pairs:
+        return singles
+    doubles = [(k, breakdown(k).title) for k in DEFAULT_BREAKDOWNS if k not in CHARACTERISTICS]
+    return singles + doubles
+
+
+class PlanPage(QWidget):
+    """A dashboard page: subclasses set the class attributes and write :meth:`build`,
+    :meth:`request` and :meth:`show_result`."""
+
+    key: ClassVar[str] = ""  # the page's registry key: its task kind and settings prefix
+    heading: ClassVar[str] = ""
+    working: ClassVar[str] = "Working…"  # the status while a request runs
+    drawn_result = Signal()  # a result was drawn (tests and the screenshot script wait on it)
+
+    def __init__(
+        self,
+        session: Session,
+        runner: TaskRunner,
+        settings: Settings | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.runner, self.settings = session, runner, settings
+        self.result: PageResult | None = None  # what the page shows now
+        self.built = False
+        self._stale = True
+        title = QLabel(self.heading)
+        title.setObjectName("pageTitle")
+        self.banner = QLabel(DEMO_LABEL)
+        self.banner.setObjectName("demoBanner")
+        self.banner.setAccessibleName(f"{DEMO_LABEL}: not your ICB's data")
+        self.banner.setVisible(False)
+        self.status = QLabel("Open a store to see this page.")
+        self.status.setWordWrap(True)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(220)
+        self.busy.setAccessibleName(f"{self.heading}: working")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setAccessibleName(f"Cancel working out {self.heading.lower()}")
+        self.cancel.clicked.connect(self._cancel)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BLINK_MS)
+        self._busy_timer.timeout.connect(lambda: self._set_busy(True))
+        self._set_busy(False)
+        #: The title row: pages add their own controls here (a breakdown, a level).
+        self.controls = QHBoxLayout()
+        self.controls.addWidget(title)
+        self.controls.addWidget(self.banner)
+        self.controls.addStretch(1)
+        working = QHBoxLayout()
+        working.addWidget(self.status, 1)
+        working.addWidget(self.busy)
+        working.addWidget(self.cancel)
+        #: The page's body, below the status line.
+        self.body = QVBoxLayout(self)
+        self.body.addLayout(self.controls)
+        self.body.addLayout(working)
+
+    # ------------------------------------------------------------ for subclasses
+
+    def build(self) -> None:
+        """Make the page's panels (on first show)."""
+
+    def request(self) -> PageRequest:
+        raise NotImplementedError
+
+    def show_result(self, result: PageResult) -> None:
+        raise NotImplementedError
+
+    def add_breakdown_choice(
+        self, default: str, choices: list[tuple[str, str]] | None = None, label: str = "Breakdown"
+    ) -> QComboBox:
+        """A combo of breakdowns in the title row; the choice is kept in settings and a
+        change recomputes. Call it from :meth:`build`."""
+        combo = QComboBox()
+        combo.setAccessibleName(f"{label}: the characteristic or pair to compare")
+        for key, text in choices if choices is not None else breakdown_choices():
+            combo.addItem(text, key)
+        name = f"{self.key}/{label.lower()}"
+        last = self.settings.last_choice(name, default) if self.settings else default
+        found = combo.findData(last)
+        combo.setCurrentIndex(found if found >= 0 else max(combo.findData(default), 0))
+
+        def chosen(_index: int) -> None:
+            if self.settings is not None:  # comes back on the next start
+                self.settings.set_last_choice(name, str(combo.currentData()))
+            self.refresh()
+
+        combo.currentIndexChanged.connect(chosen)
+        caption = QLabel(f"{label}:")
+        caption.setBuddy(combo)
+        self.controls.addWidget(caption)
+        self.controls.addWidget(combo)
+        return combo
+
+    # ------------------------------------------------------------ the life of a page
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.built:
+            self.built = True
+            self.build()
+        if self._stale and self.session.engine is not None:
+            self.refresh()
+
+    def store_changed(self) -> None:
+        """The store was opened or changed: recompute when next shown (now, if shown)."""
+        self.session.changed()
+        self.filter_changed()
+
+    def filter_changed(self) -> None:
+        """The session's filter changed: recompute when next shown (now, if shown)."""
+        self.banner.setVisible(self.session.demo)
+        self._stale = True
+        if self.isVisible() and self.built:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Start one task for the page's request (a newer one supersedes it)."""
+        if self.session.engine is None:
+            return
+        self._stale = False
+        self.banner.setVisible(self.session.demo)
+        request, session = self.request(), self.session
+        self.status.setText(self.working)
+
+        def work(ctx: TaskContext) -> PageResult:
+            return session.fetch(request, ctx.report, ctx.cancelled)
+
+        self._busy_timer.start()
+        self.runner.start(self.key, work, self._done, lane=session.lane(request))
+
+    def _done(self, result: PageResult) -> None:
+        self._busy_timer.stop()
+        self._set_busy(False)
+        self.result = result
+        self.status.setText(f"{result.filter.describe()}.")
+        self.show_result(result)
+        self.drawn_result.emit()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.cancel.setVisible(busy)
+
+    def _cancel(self) -> None:
+        """Stop waiting: the result, when it comes, is not drawn (the page keeps the
+        last one), and the next change starts afresh."""
+        self.runner.cancel(self.key)
+        self._busy_timer.stop()
+        self._set_busy(False)
+        self._stale = True
+        self.status.setText("Cancelled: change a choice or the filter to try again.")
+
+
+def run_alone(page_class: type[PlanPage]) -> int:
+    """``python -m rehabdash.ui.pages.<page>``: the page alone on a demo store."""
+    from rehabdash.ui.standalone import show_page
+
+    def make() -> PlanPage:
+        return page_class(Session(url=""), TaskRunner(synchronous=True))
+
+    def show(page: QWidget, engine: Any) -> None:
+        assert isinstance(page, PlanPage)
+        page.session.opened(engine)
+        page.session.demo = True
+        page.store_changed()
+
+    return show_page(make, lambda engine: engine, show)
