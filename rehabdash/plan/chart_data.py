@@ -30,7 +30,7 @@ from rehabdash.plan.result import (
     Indicator,
 )
 
-__all__ = ["STATES", "ChartData", "ChartRow", "State", "chart_data"]
+__all__ = ["STATES", "ChartData", "ChartRow", "State", "chart_data", "number", "tsv"]
 
 State = Literal["value", "zero", "suppressed", "not_available", "not_applicable", "low"]
 #: Each state's words for a legend and a table (the shorthand where there is one).
@@ -71,7 +71,7 @@ class ChartRow:
         """The text a table shows for the value: the number, or its shorthand."""
         if self.value is None:
             return next((f for f, s in _BY_FLAG.items() if s == self.state), "")
-        return _number(self.value)
+        return number(self.value)
 
 
 @dataclass(frozen=True)
@@ -109,21 +109,26 @@ class ChartData:
                 [
                     r.label,
                     r.shorthand,
-                    _number(r.lower),
-                    _number(r.upper),
-                    _number(r.numerator),
-                    _number(r.denominator),
+                    number(r.lower),
+                    number(r.upper),
+                    number(r.numerator),
+                    number(r.denominator),
                     note,
                 ]
             )
         return rows
 
     def tsv(self) -> str:
-        """The table as tab-separated text (pastes into a spreadsheet as cells)."""
-        return "\n".join("\t".join(row) for row in self.table()) + "\n"
+        return tsv(self.table())
 
 
-def _number(value: float | None) -> str:
+def tsv(table: list[list[str]]) -> str:
+    """A table (header first) as tab-separated text: pastes into a spreadsheet as cells."""
+    return "\n".join("\t".join(row) for row in table) + "\n"
+
+
+def number(value: float | None) -> str:
+    """A value as every chart table writes it ("" for none)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if float(value).is_integer() and abs(value) < 1e15:

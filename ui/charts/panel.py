@@ -1,13 +1,9 @@
-"""The one chart panel: an indicator's groups as bars with their intervals, the same
-numbers as a table, and copy and save (issue 11 item 2; DESIGN 10).
-
-Every dashboard page draws through it, so every chart behaves the same way:
+"""The bar chart panel: an indicator's groups as bars with their intervals (issue 11
+item 2; DESIGN 10). The table, interval toggle, copy and save are the
+:class:`~rehabdash.ui.charts.frame.ChartFrame`'s, shared with every other chart type.
 
 * the pyqtgraph items are made once and updated in place (``setOpts``/``setData``);
-* the table shows exactly the rows drawn (:meth:`ChartData.table`), and its button is
-  the first control in the tab order, for keyboard and screen-reader users;
-* intervals can be switched off; "Copy" puts the table on the clipboard as cells;
-  "Save" writes PNG or SVG by the file's suffix;
+* the table shows exactly the rows drawn (:meth:`ChartData.table`);
 * colour is never the only cue: the "All" bar is turquoise and hatched, values of low
   reliability are stippled, and the empty states (true zero, ``[c]``, ``[x]``, ``[z]``)
   have their own marker and a legend in words;
@@ -17,29 +13,15 @@ Every dashboard page draws through it, so every chart behaves the same way:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import polars as pl
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QImage, QPainter
-from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (
-    QApplication,
-    QCheckBox,
-    QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QWidget
 
 from rehabdash.plan.chart_data import STATES, ChartData, ChartRow, State
 from rehabdash.plan.result import ALL
-from rehabdash.ui.frame_model import FrameModel, fit_columns, frame_view
+from rehabdash.ui.charts.frame import ChartFrame, brush, details_text
 from rehabdash.ui.theme import DARK_BLUE, DARK_PINK, GREY, TURQUOISE
 
 __all__ = ["BAR_HEIGHT", "MARKERS", "ChartPanel"]
@@ -60,106 +42,33 @@ def _fill(state: State) -> str:
     return "white" if state == "not_available" else MARKERS[state][1]
 
 
-def _brush(colour: str, style: Qt.BrushStyle = Qt.BrushStyle.SolidPattern) -> QBrush:
-    return QBrush(QColor(colour), style)
-
-
-class ChartPanel(QWidget):
+class ChartPanel(ChartFrame):
     """A horizontal bar chart of one :class:`ChartData`, with its table and actions."""
 
-    row_clicked = Signal(str)  # the level code of the bar clicked
-
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName(name)
+        super().__init__(name, parent)
         self._data: ChartData | None = None
         self._rows: tuple[ChartRow, ...] = ()
-
-        self.table_button = QPushButton("Table")
-        self.table_button.setCheckable(True)
-        self.table_button.setAccessibleName(f"{name}: show the numbers as a table")
-        self.intervals = QCheckBox("95% intervals")
-        self.intervals.setChecked(True)
-        self.intervals.setAccessibleName(f"{name}: show the 95% confidence intervals")
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setAccessibleName(f"{name}: copy the table")
-        self.save_button = QPushButton("Save…")
-        self.save_button.setAccessibleName(f"{name}: save the chart as PNG or SVG")
-        bar = QHBoxLayout()
-        controls: tuple[QWidget, ...] = (
-            self.table_button,
-            self.intervals,
-            self.copy_button,
-            self.save_button,
-        )
-        for control in controls:
-            bar.addWidget(control)
-        bar.addStretch(1)
-
-        self.title = QLabel()
-        self.title.setObjectName("chartTitle")
-        self.title.setWordWrap(True)
-        self.message = QLabel()  # says why nothing is drawn, instead of drawing nothing
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
-
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setAccessibleName(f"{name}: chart")
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
         item = self.plot.getPlotItem()
         item.invertY(True)  # "All" at the top, the levels below in their order
         item.showGrid(x=True, y=False, alpha=0.25)
-        for side in ("left", "bottom"):
-            axis = item.getAxis(side)
-            axis.setPen(pg.mkPen(GREY))
-            axis.setTextPen(pg.mkPen(GREY))  # 10.9:1 on white (WCAG AA wants 4.5:1)
         self.bars = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT)
         self.all_bar = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT)
         self.low_bars = pg.BarGraphItem(x0=[], y=[], width=[], height=BAR_HEIGHT)
         self.errors = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), beam=0.25)
         self.markers = pg.ScatterPlotItem(size=11)
-        self.bars.setOpts(brush=_brush(DARK_BLUE), pen=pg.mkPen(DARK_BLUE))
+        self.bars.setOpts(brush=brush(DARK_BLUE), pen=pg.mkPen(DARK_BLUE))
         self.all_bar.setOpts(
-            brush=_brush(TURQUOISE, Qt.BrushStyle.BDiagPattern), pen=pg.mkPen(TURQUOISE, width=2)
+            brush=brush(TURQUOISE, Qt.BrushStyle.BDiagPattern), pen=pg.mkPen(TURQUOISE, width=2)
         )
         self.low_bars.setOpts(
-            brush=_brush(DARK_BLUE, Qt.BrushStyle.Dense5Pattern), pen=pg.mkPen(DARK_BLUE)
+            brush=brush(DARK_BLUE, Qt.BrushStyle.Dense5Pattern), pen=pg.mkPen(DARK_BLUE)
         )
         self.errors.setData(pen=pg.mkPen(GREY, width=1.5))
         for chart_item in (self.bars, self.all_bar, self.low_bars, self.errors, self.markers):
             item.addItem(chart_item)
+        self.add_interval_item(self.errors)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
-
-        self.model = FrameModel()
-        self.table = frame_view(f"{name}: table of the numbers drawn", self.model)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.plot)
-        self.stack.addWidget(self.table)
-        self.legend = QLabel()
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        for part in (self.title, self.message, self.stack, self.legend, self.details):
-            layout.addWidget(part)
-        layout.setStretchFactor(self.stack, 1)
-        # The table's button first: keyboard and screen-reader users reach the numbers
-        # before the picture.
-        QWidget.setTabOrder(self.table_button, self.intervals)
-        QWidget.setTabOrder(self.intervals, self.copy_button)
-        QWidget.setTabOrder(self.copy_button, self.save_button)
-
-        self.table_button.toggled.connect(self._show_table)
-        self.intervals.toggled.connect(self.errors.setVisible)
-        self.copy_button.clicked.connect(self.copy)
-        self.save_button.clicked.connect(self._ask_save)
 
     # ---------------------------------------------------------------- drawing
 
@@ -186,19 +95,15 @@ class ChartPanel(QWidget):
         self._set_markers(data.rows, ys, top * 0.012)  # just clear of the axis, not cut
         item.setXRange(0.0, top, padding=0)
         item.setYRange(-0.6, max(len(data.rows) - 0.4, 0.6), padding=0)
-        table = data.table()
-        self.model.set_frame(_text_frame(table))
-        fit_columns(self.table)
+        self.set_table(data.table())
         self.legend.setText(self._legend_text(data))
-        if data.recorded:
-            self.message.setVisible(False)
-        else:
-            self.message.setText(
-                f"No group of {data.breakdown.lower() or 'this breakdown'} has a recorded "
-                "value here: the characteristic is not recorded for these referrals, or "
-                "every value is suppressed or not available."
-            )
-            self.message.setVisible(True)
+        self.say(
+            None
+            if data.recorded
+            else f"No group of {data.breakdown.lower() or 'this breakdown'} has a recorded "
+            "value here: the characteristic is not recorded for these referrals, or "
+            "every value is suppressed or not available."
+        )
 
     def _bar_of(self, row: ChartRow) -> pg.BarGraphItem | None:
         """The item that draws ``row``'s bar (None: no bar, a marker instead)."""
@@ -259,51 +164,6 @@ class ChartPanel(QWidget):
         caveats = "".join(f"<br>{c}" for c in data.caveats)
         return "&nbsp;&nbsp; ".join(parts) + caveats
 
-    # ---------------------------------------------------------------- actions
-
-    def _show_table(self, as_table: bool) -> None:
-        self.stack.setCurrentWidget(self.table if as_table else self.plot)
-
-    def copy(self) -> str:
-        """Put the table on the clipboard as tab-separated cells; return that text."""
-        text = self._data.tsv() if self._data is not None else ""
-        QApplication.clipboard().setText(text)
-        return text
-
-    def save(self, path: Path) -> Path:
-        """Write the chart as it is on the screen to ``path``: SVG for ``.svg``, else PNG."""
-        if path.suffix.lower() == ".svg":
-            # Qt's own SVG writer: pyqtgraph 0.14's exporter misreads Qt 6.11's paths.
-            generator = QSvgGenerator()
-            generator.setFileName(str(path))
-            generator.setSize(self.plot.size())
-            generator.setViewBox(self.plot.rect())
-            generator.setTitle(self._data.title if self._data is not None else "chart")
-            painter = QPainter(generator)
-            try:
-                self.plot.render(painter)
-            finally:
-                painter.end()
-        else:  # what is on the screen
-            path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
-            image = QImage(self.plot.size(), QImage.Format.Format_ARGB32)
-            image.fill(QColor("white"))
-            painter = QPainter(image)
-            try:
-                self.plot.render(painter)
-            finally:
-                painter.end()
-            if not image.save(str(path)):  # the format from the suffix
-                raise OSError(f"could not write {path}")
-        return path
-
-    def _ask_save(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Save the chart", "chart.png", "PNG image (*.png);;SVG drawing (*.svg)"
-        )
-        if name:
-            self.save(Path(name))
-
     def _clicked(self, event: object) -> None:
         pos = event.scenePos()  # type: ignore[attr-defined]
         item = self.plot.getPlotItem()
@@ -323,17 +183,13 @@ class ChartPanel(QWidget):
             else ""
         )
         numbers = [
-            f"<b>{row.label}</b>: {row.shorthand or STATES[row.state]}{interval}",
+            f"{row.shorthand or STATES[row.state]}{interval}",
             f"numerator {row.numerator:,.0f}" if row.numerator is not None else "",
             f"denominator {row.denominator:,.0f}" if row.denominator is not None else "",
             row.method,
             row.note,
+            *(self._data.caveats if self._data is not None else ()),
         ]
-        self.details.setText("; ".join(t for t in numbers if t))
+        self.details.setText(details_text(row.label, numbers))
         self.row_clicked.emit(row.code)
         return row
-
-
-def _text_frame(table: list[list[str]]) -> pl.DataFrame:
-    header, *rows = table
-    return pl.DataFrame(rows, schema=dict.fromkeys(header, pl.String), orient="row")
