@@ -13,10 +13,11 @@ from rehabdash.cli import main as cli_main
 __all__ = ["main"]
 
 
-def _open_gui(db_url: str, first_run_demo: bool) -> int:
+def _open_gui(db_url: str, demo: bool) -> int:
+    """``demo``: the URL is the demo's own store, built on first use."""
     from rehabdash.ui.app import run
 
-    return run(db_url, build_demo_if_empty=first_run_demo)
+    return run(db_url, build_demo_if_empty=demo)
 
 
 def main() -> int:

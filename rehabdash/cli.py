@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from rehabdash import __version__
 from rehabdash.cli_plan import add_plan_parsers, run_plan_command
-from rehabdash.cli_store import add_store_parsers, run_store_command
+from rehabdash.cli_store import add_batch_actions, add_store_parsers, run_store_command
 from rehabdash.errors import StoreError
 from rehabdash.logfile import install_file_logging
-from rehabdash.paths import check_url, default_db_url, resolve_db_url
+from rehabdash.paths import check_url, demo_db_url, resolve_db_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -65,11 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL", help=db_help)  # its own: default None
     parser.add_argument("--version", action="version", version=f"rehabdash {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser(
+    gui = sub.add_parser(
         "gui",
         parents=[common],
         help="open the window (the default)",
-        description="Open the window on the store.",
+        description="Open the window on the store. An empty store opens a welcome page: "
+        "open the demo (in a store of its own) or import your ICB's extract.",
+    )
+    gui.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo's own store (synthetic data; built on first use), never yours",
     )
     demo = sub.add_parser(
         "demo",
@@ -166,12 +172,14 @@ def _add_import_parsers(
         help="write rejected rows to PATH (.xlsx: a workbook; any other name: CSV); the file "
         "holds the rows as they were, identifiers included, so it can be fixed",
     )
-    sub.add_parser(
+    batches = sub.add_parser(
         "batches",
         parents=[common],
-        help="list import batches",
-        description="List every import batch, newest first.",
+        help="list import batches; withdraw or reinstate one",
+        description="List every import batch, newest first; or withdraw a batch from "
+        "analysis (kept for audit) or reinstate a withdrawn one.",
     )
+    add_batch_actions(batches, common)  # withdraw, reinstate (rehabdash.cli_store)
     roles = sub.add_parser(
         "roles",
         parents=[common],
@@ -415,6 +423,9 @@ def _batches(url: str) -> int:
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     for row in (header, *rows):
         out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    notes = [r for r in frame.iter_rows(named=True) if r["status_text"] != r["status"]]
+    for r in notes:  # who withdrew or reinstated a batch and why; what superseded it
+        out(f"batch {r['id']}: {r['status_text']}\n")
     return 0
 
 
@@ -439,8 +450,10 @@ def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> 
         if args.command in (None, "gui"):
             if open_gui is None:
                 raise StoreError("the window is not available in this build")
+            demo = bool(getattr(args, "demo", False))
+            url = demo_db_url() if demo else url
             check_url(url)
-            return open_gui(url, url == default_db_url())
+            return open_gui(url, demo)
         if (stored := run_store_command(args, url)) is not None:
             return stored
         if (planned := run_plan_command(args, url)) is not None:

@@ -78,6 +78,11 @@ def default_db_url() -> str:
     return f"sqlite:///{data_dir() / 'rehabdash.db'}"
 
 
+def demo_db_url() -> str:
+    """The demo's own store, apart from the user's data (issue 11 item 5)."""
+    return f"sqlite:///{data_dir() / 'demo.db'}"
+
+
 def resolve_db_url(explicit: str | None) -> str:
     """--db wins, then REHABDASH_DB, then the default SQLite file."""
     return explicit or os.environ.get("REHABDASH_DB") or default_db_url()

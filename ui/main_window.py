@@ -12,32 +12,46 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
 from rehabdash import __version__, snapshot
-from rehabdash.paths import hide_password
+from rehabdash.paths import default_db_url, demo_db_url, hide_password
 from rehabdash.queries.summaries import Overview
 from rehabdash.ui.errors import report, short_message, what_failed
+from rehabdash.ui.filter_bar import FilterBar
+from rehabdash.ui.filter_state import FilterChoice
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
 from rehabdash.ui.pages.registry import PAGES, plan_pages
-from rehabdash.ui.session import Session
+from rehabdash.ui.pages.welcome import WelcomePage
+from rehabdash.ui.session import DEMO_LABEL, Session
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
 from rehabdash.ui.theme import STYLE
 
 if TYPE_CHECKING:
+    from rehabdash.queries.filter_options import FilterOptions
     from rehabdash.ui.import_wizard.wizard import Running
+    from rehabdash.ui.startup import Opened
+
+TITLE = "rehabdash — community rehabilitation access"
+#: The default window: fits a 1366×768 screen with its task bar and the status bar.
+DEFAULT_SIZE = (1280, 700)
 
 __all__ = ["CloseChoice", "MainWindow"]
 
@@ -55,7 +69,7 @@ class MainWindow(QMainWindow):
         self, db_url: str, build_demo_if_empty: bool = False, runner: TaskRunner | None = None
     ) -> None:
         super().__init__()
-        self.setWindowTitle("rehabdash — community rehabilitation access")
+        self.setWindowTitle(TITLE)
         self.setStyleSheet(STYLE)
         self.db_url = db_url
         self.engine: Any = None  # a SQLAlchemy Engine once the store is open
@@ -73,22 +87,41 @@ class MainWindow(QMainWindow):
         for spec in PAGES:  # the one list of pages: navigation and the smoke test read it
             self.page_widgets[spec.key] = page = spec.make(self)
             self.nav.addItem(spec.title)
-            self.pages.addWidget(page)
+            # Scrolled, not stretched: no page grows the window past the screen.
+            area = QScrollArea()
+            area.setWidgetResizable(True)
+            area.setFrameShape(QFrame.Shape.NoFrame)
+            area.setWidget(page)
+            self.pages.addWidget(area)
         self.overview = cast(OverviewPage, self.page_widgets["overview"])
         self.import_page = cast(ImportPage, self.page_widgets["import_page"])
         self.import_page.overview_requested.connect(self._back_to_overview)
         self.import_page.task_ended.connect(self._import_task_ended)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.filter_bar = FilterBar()
+        self.filter_bar.changed.connect(self._filter_changed)
+        self.nav.currentRowChanged.connect(self._page_chosen)
+
+        dashboard = QWidget()
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.filter_bar)
+        right.addWidget(self.pages, 1)
+        layout = QHBoxLayout(dashboard)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.nav)
+        layout.addLayout(right, 1)
+        self.welcome = WelcomePage()
+        self.welcome.demo_requested.connect(self.open_demo)
+        self.welcome.import_requested.connect(self._start_own_store)
+        # The dashboard, or the welcome page while the store holds no activity.
+        self.screens = QStackedWidget()
+        self.screens.addWidget(dashboard)
+        self.screens.addWidget(self.welcome)
+        self._central = self.screens
+        self.setCentralWidget(self.screens)
         keys = [spec.key for spec in PAGES]
         last = self.settings.last_page()
         self.nav.setCurrentRow(keys.index(last) if last in keys else 0)
-
-        central = self._central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.nav)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
@@ -97,21 +130,37 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(lambda: self.runner.cancel("open"))
+        self.demo_label = QLabel(DEMO_LABEL)
+        self.demo_label.setObjectName("demoBanner")
+        self.demo_label.hide()
+        self.statusBar().addPermanentWidget(self.demo_label)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
         self.statusBar().showMessage(f"Store: {hide_password(db_url)}")
         self._menus()
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1200, 760)
+            self._default_layout()
+        self._fit_screen()
         self._build_demo = build_demo_if_empty
         self._closing: CloseChoice | None = None  # CANCEL or WAIT: close once the import ends
         self.confirm_close: Callable[[Running], CloseChoice] = self._ask_close
 
     def _menus(self) -> None:
+        files = self.menuBar().addMenu("&File")
+        own = QAction("Open &my store", self)
+        own.triggered.connect(lambda: self.switch_store(default_db_url()))
+        demo = QAction("Open the &demo store (synthetic data)", self)
+        demo.triggered.connect(self.open_demo)
         quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.triggered.connect(self.close)
-        self.menuBar().addMenu("&File").addAction(quit_action)
+        for action in (own, demo):
+            files.addAction(action)
+        files.addSeparator()
+        files.addAction(quit_action)
+        reset = QAction("&Reset layout", self)
+        reset.triggered.connect(self.reset_layout)
+        self.menuBar().addMenu("&View").addAction(reset)
         about = QAction("&About rehabdash", self)
         about.triggered.connect(self._about)
         self.menuBar().addMenu("&Help").addAction(about)
@@ -125,6 +174,76 @@ class MainWindow(QMainWindow):
             f"<b>rehabdash {__version__}</b><p>Who is and isn't accessing community "
             f"rehabilitation, against need.</p><p style='font-size:small'>{ATTRIBUTION}</p>",
         )
+
+    def current_page(self) -> QWidget:
+        """The page shown (inside its scroll area)."""
+        area = self.pages.currentWidget()
+        assert isinstance(area, QScrollArea)
+        page = area.widget()
+        assert page is not None
+        return page
+
+    # ------------------------------------------------------------ layout
+
+    def _default_layout(self) -> None:
+        self.resize(*DEFAULT_SIZE)
+        screen = self.screen().availableGeometry() if self.screen() else None
+        if screen is not None:
+            self.move(screen.center() - self.rect().center())
+
+    def _fit_screen(self) -> None:
+        """Never larger than the screen it opens on (a geometry kept from a bigger one)."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        room: QRect = screen.availableGeometry()
+        width, height = min(self.width(), room.width()), min(self.height(), room.height() - 30)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+
+    def reset_layout(self) -> None:
+        """The window as on a first start: default size, centred, the Overview."""
+        self.settings.reset_layout()
+        if self.isMaximized() or self.isFullScreen():
+            self.showNormal()
+        self._default_layout()
+        self._fit_screen()
+        self.nav.setCurrentRow(0)
+
+    def _page_chosen(self, row: int) -> None:
+        self.pages.setCurrentIndex(row)
+        # The filters apply to the dashboard's pages, not to the import.
+        self.filter_bar.setVisible(row >= 0 and PAGES[row].key != "import_page")
+
+    # ------------------------------------------------------------ the store
+
+    def open_demo(self) -> None:
+        """The demo's own store (built on first use), never the user's."""
+        self.switch_store(demo_db_url(), build_demo=True)
+
+    def _start_own_store(self) -> None:
+        """From the welcome page: the dashboard, on the import page."""
+        self.screens.setCurrentIndex(0)
+        keys = [spec.key for spec in PAGES]
+        self.nav.setCurrentRow(keys.index("import_page"))
+
+    def switch_store(self, url: str, build_demo: bool = False) -> None:
+        """Close the open store and open ``url`` (not while an import is written)."""
+        if self.import_page.running() is not None:
+            self.statusBar().showMessage(
+                "Finish or cancel the import before opening another store."
+            )
+            return
+        self.runner.cancel_all()
+        self.runner.wait()
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine, self.db_url, self._build_demo = None, url, build_demo
+        self.session = Session(url)
+        for page in plan_pages(self.page_widgets):
+            page.session = self.session
+        self.statusBar().showMessage(f"Store: {hide_password(url)}")
+        self.load()
 
     def load(self) -> None:
         """Open the store (building the demo on first run) and show the overview.
@@ -152,7 +271,8 @@ class MainWindow(QMainWindow):
         if self.engine is None:
             self.load()
             return
-        self._store_changed()  # an import may have changed what the pages draw
+        self.screens.setCurrentIndex(0)
+        self._load_filter_options()  # an import may add providers and change the pages
         engine, url = self.engine, self.db_url
 
         def work(_ctx: TaskContext) -> Any:
@@ -179,13 +299,57 @@ class MainWindow(QMainWindow):
         self.progress.setValue(int(fraction * 1000))
         self.overview.show_message(message)
 
-    def _opened(self, result: Any) -> None:
-        self.engine, data = result
+    def _opened(self, result: Opened) -> None:
+        self.engine = result.engine
         self.progress.hide()
         self.cancel_button.hide()
-        self.overview.show_overview(data)
         self.session.opened(self.engine)
+        self.session.demo = result.demo
+        self.demo_label.setVisible(result.demo)
+        self.setWindowTitle(f"{TITLE} — {DEMO_LABEL}" if result.demo else TITLE)
+        if result.overview is None and not result.demo:
+            self.welcome.set_store(self.db_url)
+            self.screens.setCurrentWidget(self.welcome)
+        else:
+            self.screens.setCurrentIndex(0)
+        self.overview.show_overview(result.overview)
+        self._load_filter_options()
+
+    def _load_filter_options(self) -> None:
+        """What the filter bar offers (on the database lane), then the pages recompute."""
+        engine = self.engine
+
+        def work(_ctx: TaskContext) -> FilterOptions:
+            from rehabdash.queries.filter_options import filter_options
+
+            return filter_options(engine)
+
+        self.runner.start("filter-options", work, self._filter_options_loaded)
+
+    def _filter_options_loaded(self, options: FilterOptions) -> None:
+        kept = FilterChoice.from_dict(dict(self.settings.filters()))
+        self.filter_bar.set_options(options, kept)
+        self._apply_filter(self.filter_bar.choice)
         self._store_changed()
+
+    def _filter_changed(self, choice: FilterChoice) -> None:
+        if self._apply_filter(choice):
+            for page in plan_pages(self.page_widgets):
+                page.filter_changed()
+
+    def _apply_filter(self, choice: FilterChoice) -> bool:
+        """The session's filter from the bar's choice; False (and why, in the status bar)
+        when the store cannot answer it."""
+        from rehabdash.plan.filters import FilterError
+
+        try:
+            flt = choice.to_filter(self.filter_bar.options)
+        except FilterError as exc:
+            self.statusBar().showMessage(f"Filter not applied: {exc}")
+            return False
+        self.session.filter = flt if self.filter_bar.options.periods else None
+        self.settings.set_filters(choice.as_dict())
+        return True
 
     def _store_changed(self) -> None:
         for page in plan_pages(self.page_widgets):
@@ -194,7 +358,10 @@ class MainWindow(QMainWindow):
     def _failed(self, kind: str, exc: object) -> None:
         """A task failed: say what failed and why (the overview too, when it was its
         figures that could not be made)."""
-        what = what_failed(kind)
+        titles = {spec.key: spec.title for spec in PAGES}
+        what = (
+            f"Could not work out the {titles[kind]} page" if kind in titles else what_failed(kind)
+        )
         if kind in ("open", "overview", "snapshot"):
             self.progress.hide()
             self.cancel_button.hide()
@@ -208,6 +375,7 @@ class MainWindow(QMainWindow):
         self.runner.cancel_all()
         self.runner.wait()  # drained: no worker is left writing once the window has gone
         self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_filters(self.filter_bar.choice.as_dict())
         self.settings.set_last_page(PAGES[max(self.nav.currentRow(), 0)].key)
         self.settings.sync()
         super().closeEvent(event)

@@ -44,6 +44,23 @@ class Settings:
     def set_last_choice(self, name: str, value: str) -> None:
         self._qs.setValue(f"choices/{name}", value)
 
+    def filters(self) -> dict[str, str]:
+        """The dashboard filter bar's last choices, field by field (text, as parsed)."""
+        self._qs.beginGroup("filters")
+        try:
+            return {k: str(self._qs.value(k, "", str)) for k in self._qs.childKeys()}
+        finally:
+            self._qs.endGroup()
+
+    def set_filters(self, values: dict[str, str]) -> None:
+        self._qs.remove("filters")
+        for key, value in values.items():
+            self._qs.setValue(f"filters/{key}", value)
+
+    def reset_layout(self) -> None:
+        """Forget the window's geometry and last page (the "Reset layout" action)."""
+        self._qs.remove("window")
+
     def last_folder(self, purpose: str) -> str:
         """The folder last used for ``purpose`` ("import", "rejects", ...); "" if none yet."""
         return str(self._qs.value(f"folders/{purpose}", "", str))

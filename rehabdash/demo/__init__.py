@@ -51,20 +51,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
-from rehabdash.demo.build import store_demo
+from rehabdash.demo.build import DEMO_KINDS, DEMO_SOURCE, store_demo
 from rehabdash.demo.generate import DemoData, generate
+from rehabdash.store.batches import live_batches
 from rehabdash.store.bulk import Progress
-from rehabdash.store.schema import referral
+from rehabdash.store.schema import import_batch, referral
 
-__all__ = ["DemoData", "build_demo", "generate", "store_demo", "store_has_activity"]
+__all__ = [
+    "DemoData",
+    "build_demo",
+    "generate",
+    "is_demo_store",
+    "store_demo",
+    "store_has_activity",
+]
 
 
 def store_has_activity(engine: Engine) -> bool:
     with engine.connect() as conn:
         return conn.execute(select(referral.c.id).limit(1)).first() is not None
+
+
+def is_demo_store(engine: Engine) -> bool:
+    """Whether the store's live batches include the demo's (synthetic data)."""
+    name = import_batch.c.source_name
+    demo = or_(*(name.like(f"{DEMO_SOURCE} {kind}%") for kind in DEMO_KINDS))
+    ids = live_batches().scalar_subquery()
+    query = select(import_batch.c.id).where(import_batch.c.id.in_(ids), demo).limit(1)
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
 
 
 def build_demo(

@@ -60,6 +60,11 @@ def _referral_frame(data: DemoData, key: bytes) -> pl.DataFrame:
     return df.select(c for c in REFERRAL_COLUMNS if c != "batch_id")
 
 
+#: Every demo batch's source name starts "rehabdash demo" or "rehabdash no-inequity demo":
+#: how a store is known to hold the demo (:func:`rehabdash.demo.is_demo_store`).
+DEMO_SOURCE, DEMO_KINDS = "rehabdash", ("demo", "no-inequity demo")
+
+
 def store_demo(
     engine: Engine,
     data: DemoData,
@@ -76,8 +81,8 @@ def store_demo(
         )
     key = pseudonym_key(engine)
     refs = _referral_frame(data, key)
-    kind = "demo" if data.planted else "no-inequity demo (no inequities planted)"
-    source = f"rehabdash {kind}: {data.icb.name} (seed {data.seed})"
+    kind = DEMO_KINDS[0] if data.planted else f"{DEMO_KINDS[1]} (no inequities planted)"
+    source = f"{DEMO_SOURCE} {kind}: {data.icb.name} (seed {data.seed})"
     batches: dict[str, int] = {}
     with engine.begin() as conn:
         areas = _areas_frame(data)

@@ -283,7 +283,7 @@ def test_import_page_in_the_main_window(qtbot: QtBot, tmp_path: Path) -> None:
     names = [window.nav.item(i).text() for i in range(window.nav.count())]
     window.nav.setCurrentRow(names.index("Import"))
     page = window.import_page
-    assert window.pages.currentWidget() is page
+    assert window.current_page() is page
     assert page.start_button.accessibleName()
     page.start_button.click()
     wizard = page.wizard

@@ -122,7 +122,7 @@ def test_the_navigation_is_the_page_registry(qtbot: QtBot, tmp_path: Path) -> No
     assert titles == [spec.title for spec in PAGES]
     assert window.pages.count() == len(PAGES)
     for i, spec in enumerate(PAGES):
-        assert window.pages.widget(i) is window.page_widgets[spec.key]
+        assert window.pages.widget(i).widget() is window.page_widgets[spec.key]
 
 
 def test_the_last_page_comes_back_by_its_key(qtbot: QtBot, tmp_path: Path) -> None:
@@ -133,9 +133,9 @@ def test_the_last_page_comes_back_by_its_key(qtbot: QtBot, tmp_path: Path) -> No
     settings.sync()
     window = MainWindow(f"sqlite:///{tmp_path / 'empty.db'}")
     qtbot.addWidget(window)
-    assert window.pages.currentWidget() is window.import_page
+    assert window.current_page() is window.import_page
     settings.set_last_page("a page that is gone")
     settings.sync()
     other = MainWindow(f"sqlite:///{tmp_path / 'empty2.db'}")
     qtbot.addWidget(other)
-    assert other.pages.currentWidget() is other.overview
+    assert other.current_page() is other.overview
