@@ -149,3 +149,64 @@ def test_the_chosen_breakdown_comes_back_next_time(qtbot: QtBot, tmp_path: Path)
     qtbot.addWidget(again)
     again.show()
     assert again.breakdown_key == "disability×imd_quintile"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_rates_on_known_values_and_shares_redraw_without_a_new_task(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rehabdash.plan.shares import known_factor, shares
+
+    session = _session(tmp_path)
+    runner = TaskRunner(synchronous=True)
+    kinds: list[str] = []
+    start = runner.start
+    monkeypatch.setattr(
+        runner, "start", lambda kind, *a, **k: (kinds.append(kind), start(kind, *a, **k))
+    )
+    page = WhoAccessesPage(session, runner)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
+    assert page.result is not None
+    seen = page.result.get("seen_rate")
+    assert seen is not None
+    # Shares: the dark blue bars are each group's share of the people seen.
+    want = shares(seen)
+    widths = np.asarray(page.share_chart.seen.opts["width"]).tolist()
+    assert widths == pytest.approx(want["caseload_share"].to_list())
+    assert sum(widths) == pytest.approx(100.0)
+    before = len(kinds)
+    page.rates.setCurrentIndex(page.rates.findData("known"))
+    assert len(kinds) == before  # a reading of what the page has: no new task
+    factor = known_factor(seen)
+    assert factor is not None and factor > 1  # a quarter have no ethnicity
+    assert page.drawn is not None and page.drawn.key.startswith("seen_rate_known/")
+    level = next(c for c in seen.frame["level_code"] if c not in ("All",) and seen.row(c)["value"])
+    assert page.drawn.row(level)["value"] == pytest.approx(seen.row(level)["value"] * factor)
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_drill_into_a_group_by_a_second_characteristic(qtbot: QtBot, tmp_path: Path) -> None:
+    session = _session(tmp_path)
+    page = WhoAccessesPage(session, TaskRunner(synchronous=True))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
+    assert not page.drill_button.isEnabled()  # nothing clicked yet
+    data_rows = [r.code for r in page.panel._rows]
+    index = data_rows.index("White")
+    page.panel.select(index)  # a click on the bar of the White group
+    assert page.drill_button.isEnabled() and "White" in page.drill_button.text()
+    page.drill_by.setCurrentIndex(page.drill_by.findData("sex"))
+    page.drill_button.click()
+    assert page.result is not None
+    assert page.result.request.breakdown == "ethnic_group×sex"
+    assert page.drawn is not None
+    codes = page.drawn.frame["level_code"].to_list()
+    assert "All" in codes and len(codes) > 1
+    assert all(c.startswith("White|") for c in codes if c != "All")
+    assert [r.code for r in page.panel._rows][0] == "All"  # drawn first
+    assert page.undrill.isVisible()
+    page.undrill.click()
+    assert page.result.request.breakdown == "ethnic_group"
