@@ -58,9 +58,7 @@ class ShareChart(ChartFrame):
 
     def show_shares(self, frame: pl.DataFrame, breakdown: str) -> None:
         """Draw ``frame`` (the columns of :func:`rehabdash.plan.shares.shares`)."""
-        self.title.setText(
-            f"Share of people seen beside share of the population, by {breakdown.lower()}"
-        )
+        self.title.setText(f"Share of people seen beside share of the population, by {breakdown}")
         ys = np.arange(frame.height, dtype=float)
         seen = frame["caseload_share"].to_numpy().astype(float)
         pop = frame["population_share"].to_numpy().astype(float)

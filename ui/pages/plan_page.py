@@ -128,6 +128,9 @@ class PlanPage(QWidget):
         change recomputes. Call it from :meth:`build`."""
         combo = QComboBox()
         combo.setAccessibleName(f"{label}: the characteristic or pair to compare")
+        # Long pair titles must not widen the page past a small screen.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(24)
         for key, text in choices if choices is not None else breakdown_choices():
             combo.addItem(text, key)
         name = f"{self.key}/{label.lower()}"

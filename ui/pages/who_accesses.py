@@ -86,6 +86,10 @@ class WhoAccessesPage(PlanPage):
         charts.setStretchFactor(1, 2)
         charts.setChildrenCollapsible(False)
         self.drill_by = QComboBox()
+        self.drill_by.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.drill_by.setMinimumContentsLength(16)
         self.drill_by.setAccessibleName("Drill into the group clicked by this characteristic")
         self.drill_button = QPushButton("Drill into the group")
         self.drill_button.setAccessibleName("Drill into the group clicked")
@@ -230,8 +234,9 @@ def _recording_note(seen: Indicator) -> str:
     share = left_out / total * 100
     return (
         f"{left_out:,.0f} of {total:,.0f} people seen ({share:.1f}%) have no recorded group "
-        "here (not stated, not known, blank or invalid): they count in All only, so each "
-        "group's rate is on known values and All is on all records."
+        "here (not stated, not known, blank or invalid): they count in All only, so every "
+        "group's rate on all records is lower than it would be. 'Rates: on known values' "
+        "shares them out among the groups like the people with a value."
     )
 
 

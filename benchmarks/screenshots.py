@@ -1,0 +1,88 @@
+"""Screenshots of every page for the README, as a user sees them (issue 11), and how long
+each page took from being opened to drawn.
+
+Run under a real X server of the screen's size, e.g.::
+
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python benchmarks/screenshots.py
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python benchmarks/screenshots.py
+
+It opens the main window maximised on ``--db`` (default: a fresh 200,000-referral demo
+store in a temporary folder), visits each page of the registry in turn, waits until it
+has drawn, and saves the window to ``resources/screenshots/<page>.png`` (at 1366 wide)
+or ``<page>_<width>.png``. Settings go to a temporary folder, so nothing of the user's
+is read or changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", help="store URL (default: a fresh demo store)")
+    parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
+    parser.add_argument("--rows", type=int, default=200_000, help="demo referrals")
+    parser.add_argument("--pages", nargs="*", help="page keys (default: every page)")
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="rehabdash-shots-")
+    os.environ["REHABDASH_HOME"] = home
+    url = args.db
+    if url is None:
+        from rehabdash.demo import build_demo
+        from rehabdash.store import open_store
+
+        url = f"sqlite:///{home}/demo.db"
+        build_demo(open_store(url), rows=args.rows)
+
+    from PySide6.QtWidgets import QApplication
+
+    from rehabdash.ui.main_window import MainWindow
+    from rehabdash.ui.pages.plan_page import PlanPage
+    from rehabdash.ui.pages.registry import PAGES
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow(url)
+    window.setGeometry(window.screen().availableGeometry())  # Xvfb has no window manager
+    window.show()
+    window.load()
+    width = window.screen().size().width()
+    suffix = "" if width == 1366 else f"_{width}"
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def wait(done: object, seconds: float = 600) -> None:
+        limit = time.monotonic() + seconds
+        while not done() and time.monotonic() < limit:  # type: ignore[operator]
+            app.processEvents()
+            time.sleep(0.01)
+
+    wait(lambda: window.engine is not None and window.session.filter is not None)
+    keys = [spec.key for spec in PAGES]
+    for key in args.pages or keys:
+        page = window.page_widgets[key]
+        drawn: list[bool] = []
+        if isinstance(page, PlanPage):
+            page.drawn_result.connect(lambda: drawn.append(True))
+        started = time.perf_counter()
+        window.nav.setCurrentRow(keys.index(key))
+        wait(lambda: bool(drawn) or not isinstance(page, PlanPage))
+        seconds = time.perf_counter() - started
+        for _ in range(30):  # let the charts lay out and paint
+            app.processEvents()
+            time.sleep(0.01)
+        path = args.out / f"{key}{suffix}.png"
+        window.grab().save(str(path))
+        sys.stdout.write(f"{key}: drawn in {seconds:.2f} s -> {path}\n")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
