@@ -10,7 +10,7 @@ and the window paints the verified snapshot (rehabdash.snapshot) while the full 
 behind it; and the first run after a change, where polars, SQLAlchemy and the query all
 come before the first paint.
 
-Run: .venv/bin/python benchmarks/bench_startup.py [--runs N]
+Run: .venv/bin/python benchmarks/bench_startup.py [--runs N] [--db URL]
 """
 
 from __future__ import annotations
@@ -42,17 +42,28 @@ def _time_to_ready(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def run(runs: int = 7, rows: int = 200_000) -> list[dict[str, object]]:
+def run(runs: int = 7, rows: int = 200_000, db: str | None = None) -> list[dict[str, object]]:
+    """``db``: an existing demo store to open (default: a fresh one of ``rows``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'demo.db'}"
+        url = db or f"sqlite:///{Path(tmp) / 'demo.db'}"
         env = {**os.environ, "REHABDASH_HOME": tmp, "REHABDASH_EXIT_WHEN_READY": "1"}
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
-        subprocess.run(
-            [sys.executable, "-m", "rehabdash", "demo", "--db", url, "--rows", str(rows)],
-            check=True,
-            capture_output=True,
-            env=env,
-        )
+        if db is None:
+            subprocess.run(
+                [sys.executable, "-m", "rehabdash", "demo", "--db", url, "--rows", str(rows)],
+                check=True,
+                capture_output=True,
+                env=env,
+            )
+        else:
+            from rehabdash.store import open_store
+
+            rows = int(
+                open_store(db)
+                .connect()
+                .exec_driver_sql("SELECT count(*) FROM referral")
+                .scalar_one()
+            )
         app_cmd = [sys.executable, "-m", "rehabdash", "--db", url]
         base_cmd = [sys.executable, str(HERE / "minimal_window.py")]
         snapshots = Path(tmp) / "data" / "snapshots"
@@ -87,10 +98,11 @@ def run(runs: int = 7, rows: int = 200_000) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--db", help="an existing demo store (default: a fresh 200k one)")
     args = parser.parse_args()
     print("| measure | rehabdash (s) | minimal PySide6 + pyqtgraph window (s) | ratio | target |")
     print("|---|---:|---:|---:|---|")
-    for row in run(args.runs):
+    for row in run(args.runs, db=args.db):
         print(
             f"| {row['measure']} | {row['rehabdash_s']} | {row['minimal_window_s']} | "
             f"{row['ratio']} | {row['target']} |"

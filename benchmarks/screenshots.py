@@ -65,14 +65,17 @@ def main() -> int:
 
     wait(lambda: window.engine is not None and window.session.filter is not None)
     keys = [spec.key for spec in PAGES]
-    for key in args.pages or keys:
+    drawn: dict[str, bool] = {}
+    for key in keys:
         page = window.page_widgets[key]
-        drawn: list[bool] = []
         if isinstance(page, PlanPage):
-            page.drawn_result.connect(lambda: drawn.append(True))
+            page.drawn_result.connect(lambda k=key: drawn.__setitem__(k, True))
+        else:
+            drawn[key] = True  # drawn when the store opened
+    for key in args.pages or keys:
         started = time.perf_counter()
         window.nav.setCurrentRow(keys.index(key))
-        wait(lambda: bool(drawn) or not isinstance(page, PlanPage))
+        wait(lambda k=key: drawn.get(k, False))
         seconds = time.perf_counter() - started
         for _ in range(30):  # let the charts lay out and paint
             app.processEvents()

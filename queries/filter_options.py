@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
-
-from rehabdash.queries.live import live_referrals
 from rehabdash.queries.periods import Period, financial_year
-from rehabdash.store.batches import live_batches
-from rehabdash.store.schema import area_lookup, referral
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 __all__ = ["FilterOptions", "filter_options"]
 
@@ -61,6 +59,13 @@ def _years(first: date, last: date) -> tuple[Period, ...]:
 
 def filter_options(engine: Engine) -> FilterOptions:
     """The filter values the store's live batches can answer."""
+    # SQLAlchemy here, not above: the window imports FilterOptions before it is shown.
+    from sqlalchemy import select
+
+    from rehabdash.queries.live import live_referrals
+    from rehabdash.store.batches import live_batches
+    from rehabdash.store.schema import area_lookup, referral
+
     live = live_referrals()
     date_col = referral.c.referral_date
     with engine.connect() as conn:
