@@ -25,16 +25,20 @@ def _engine(tmp_path: Path) -> object:
         lsoa=[LSOAS[0]] * 4,
         referral_date=[date(2023, 5, 1), date(2024, 6, 1), date(2024, 11, 3), date(2025, 1, 9)],
     )
-    return write_store(
-        f"sqlite:///{tmp_path / 's.db'}", rows, lookup=lookup_rows({LSOAS[0]: 1})
-    )
+    return write_store(f"sqlite:///{tmp_path / 's.db'}", rows, lookup=lookup_rows({LSOAS[0]: 1}))
 
 
 def test_options_are_what_the_store_holds(tmp_path: Path) -> None:
     options = filter_options(_engine(tmp_path))  # type: ignore[arg-type]
     assert [y.label for y in options.years] == ["2024-25", "2023-24"]  # newest first
     # The newest referral is in Q4 of 2024-25: every quarter of it is offered.
-    assert options.periods[:5] == ("2024-25", "2024-25 Q1", "2024-25 Q2", "2024-25 Q3", "2024-25 Q4")
+    assert options.periods[:5] == (
+        "2024-25",
+        "2024-25 Q1",
+        "2024-25 Q2",
+        "2024-25 Q3",
+        "2024-25 Q4",
+    )
     assert options.providers == ("RCF", "RY6", "TAD")
     assert options.services == ("Falls", "MSK")
     assert ("lad:E08000032", "Bradford (local authority)") in options.areas
@@ -57,14 +61,18 @@ def test_a_choice_becomes_the_plan_filter() -> None:
     options = FilterOptions(years=(parse_period("2024-25"),), providers=("RY6",))
     everything = FilterChoice().to_filter(options)
     assert everything.period.label == "2024-25"  # the newest year by default
-    assert everything.providers == () and everything.rehab_only and everything.area is None
+    assert everything.providers == ()
+    assert everything.rehab_only
+    assert everything.area is None
     narrow = FilterChoice(
         period="2024-25 Q2", provider="RY6", team_types="all", age="65+", area="lad:E08000032"
     ).to_filter(options)
     assert narrow.period.label == "2024-25 Q2"
-    assert narrow.providers == ("RY6",) and narrow.team_types == ()
+    assert narrow.providers == ("RY6",)
+    assert narrow.team_types == ()
     assert narrow.age == (65, 120)
-    assert narrow.area is not None and (narrow.area.kind, narrow.area.code) == ("lad", "E08000032")
+    assert narrow.area is not None
+    assert (narrow.area.kind, narrow.area.code) == ("lad", "E08000032")
     for value, _label in AGE_CHOICES:  # every age offered parses
         FilterChoice(age=value).to_filter(options)
     with pytest.raises(FilterError, match="provider"):

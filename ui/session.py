@@ -50,6 +50,7 @@ class PageResult:
     filter: PlanFilter
     indicators: tuple[Indicator, ...]
     findings: tuple[Finding, ...] = ()
+    prepared: Any = None  # what the page's prepare_result made of it, on the worker
 
     def get(self, metric: str, breakdown_key: str | None = None) -> Indicator | None:
         """The indicator of ``metric`` (for ``breakdown_key``, else the first found)."""

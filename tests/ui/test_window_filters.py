@@ -99,10 +99,12 @@ def test_an_empty_store_welcomes_and_the_demo_opens_in_a_store_of_its_own(
     qtbot.waitUntil(lambda: window.session.demo, timeout=120_000)
     assert window.db_url == demo_db_url() != own
     assert window.screens.currentIndex() == 0  # the dashboard
-    assert window.demo_label.isVisible() and DEMO_LABEL in window.windowTitle()
+    assert window.demo_label.isVisible()
+    assert DEMO_LABEL in window.windowTitle()
     page = _open_page(window, "who_accesses")
     qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
-    assert page.banner.isVisible() and page.banner.text() == DEMO_LABEL
+    assert page.banner.isVisible()
+    assert page.banner.text() == DEMO_LABEL
     # The user's own store was left empty.
     from rehabdash.demo import store_has_activity
 
@@ -130,11 +132,13 @@ def test_the_window_fits_the_screen_and_reset_layout_restores_it(
     # A 1366×768 screen at 150% display scaling is 910×512 of Qt's logical pixels: the
     # window can shrink to that (pages scroll), and opens no larger than its screen.
     least = window.minimumSizeHint()
-    assert least.width() <= 1366 / 1.5 and least.height() <= 768 / 1.5 - 40, least
+    assert least.width() <= 1366 / 1.5, least
+    assert least.height() <= 768 / 1.5 - 40, least
     room = window.screen().availableGeometry()
     assert window.height() <= room.height()
     assert window.width() <= max(room.width(), least.width())
-    assert DEFAULT_SIZE[0] <= 1366 and DEFAULT_SIZE[1] + 60 <= 768  # title and task bars
+    assert DEFAULT_SIZE[0] <= 1366
+    assert DEFAULT_SIZE[1] + 60 <= 768
     window.nav.setCurrentRow(2)
     window.resize(500, 400)
     window.reset_layout()

@@ -19,6 +19,7 @@ start-up does not pay for pages nobody opened.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QTimer, Signal
@@ -121,6 +122,13 @@ class PlanPage(QWidget):
     def show_result(self, result: PageResult) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def prepare_result(result: PageResult) -> Any:
+        """Qt-free work on the result before it is drawn, run on the worker after the
+        fetch (a page whose drawing needs more than a blink of polars); it arrives as
+        ``result.prepared``. Default: nothing."""
+        return None
+
     def add_breakdown_choice(
         self, default: str, choices: list[tuple[str, str]] | None = None, label: str = "Breakdown"
     ) -> QComboBox:
@@ -181,8 +189,11 @@ class PlanPage(QWidget):
         request, session = self.request(), self.session
         self.status.setText(self.working)
 
+        prepare = type(self).prepare_result
+
         def work(ctx: TaskContext) -> PageResult:
-            return session.fetch(request, ctx.report, ctx.cancelled)
+            result = session.fetch(request, ctx.report, ctx.cancelled)
+            return replace(result, prepared=prepare(result))
 
         self._busy_timer.start()
         self.runner.start(self.key, work, self._done, lane=session.lane(request))

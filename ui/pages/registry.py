@@ -11,8 +11,12 @@ from typing import Any, Protocol
 from PySide6.QtWidgets import QWidget
 
 from rehabdash.ui.pages.import_page import ImportPage
+from rehabdash.ui.pages.outcomes import OutcomesPage
 from rehabdash.ui.pages.overview import OverviewPage
 from rehabdash.ui.pages.plan_page import PlanPage
+from rehabdash.ui.pages.quality import QualityPage
+from rehabdash.ui.pages.trends import TrendsPage
+from rehabdash.ui.pages.waits import WaitsPage
 from rehabdash.ui.pages.who_accesses import WhoAccessesPage
 from rehabdash.ui.session import Session
 from rehabdash.ui.settings import Settings
@@ -45,6 +49,10 @@ def _plan_page(page: type[PlanPage], title: str) -> PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "Overview", lambda _host: OverviewPage()),
     _plan_page(WhoAccessesPage, "Who accesses"),
+    _plan_page(WaitsPage, "Waits & DNA"),
+    _plan_page(OutcomesPage, "Outcomes"),
+    _plan_page(TrendsPage, "Trends"),
+    _plan_page(QualityPage, "Data quality"),
     PageSpec("import_page", "Import", lambda h: ImportPage(lambda: h.engine, h.runner, h.settings)),
 )
 
