@@ -10,7 +10,9 @@ from typing import Any, Protocol
 
 from PySide6.QtWidgets import QWidget
 
+from rehabdash.ui.pages.deprivation import DeprivationPage
 from rehabdash.ui.pages.import_page import ImportPage
+from rehabdash.ui.pages.need import NeedPage
 from rehabdash.ui.pages.outcomes import OutcomesPage
 from rehabdash.ui.pages.overview import OverviewPage
 from rehabdash.ui.pages.plan_page import PlanPage
@@ -49,6 +51,8 @@ def _plan_page(page: type[PlanPage], title: str) -> PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "Overview", lambda _host: OverviewPage()),
     _plan_page(WhoAccessesPage, "Who accesses"),
+    _plan_page(DeprivationPage, "Deprivation"),
+    _plan_page(NeedPage, "Need"),
     _plan_page(WaitsPage, "Waits & DNA"),
     _plan_page(OutcomesPage, "Outcomes"),
     _plan_page(TrendsPage, "Trends"),
