@@ -176,8 +176,9 @@ def _add_import_parsers(
         "batches",
         parents=[common],
         help="list import batches; withdraw or reinstate one",
-        description="List every import batch, newest first; or withdraw a batch from "
-        "analysis (kept for audit) or reinstate a withdrawn one.",
+        description="With no ACTION, list every import batch, newest first (the note says "
+        "who withdrew or reinstated a batch, when and why, or which batch superseded it). "
+        "ACTION withdraws a batch from analysis (kept for audit) or reinstates a withdrawn one.",
     )
     add_batch_actions(batches, common)  # withdraw, reinstate (rehabdash.cli_store)
     roles = sub.add_parser(
@@ -403,6 +404,7 @@ def _batches(url: str) -> int:
         "provider",
         "finished",
         "user",
+        "note",
     )
     rows = [
         (
@@ -417,16 +419,23 @@ def _batches(url: str) -> int:
             r["provider_code"] or "",
             f"{r['finished_at']:%Y-%m-%d %H:%M}" if r["finished_at"] else "",
             r["user_name"] or "",
+            _note(r["status"], r["status_text"]),  # who withdrew it, when and why
         )
         for r in frame.iter_rows(named=True)
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     for row in (header, *rows):
         out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
-    notes = [r for r in frame.iter_rows(named=True) if r["status_text"] != r["status"]]
-    for r in notes:  # who withdrew or reinstated a batch and why; what superseded it
-        out(f"batch {r['id']}: {r['status_text']}\n")
     return 0
+
+
+def _note(status: str, words: str) -> str:
+    """The status in words less the status: "01/12/2026 by ann: a test file" (withdrawn),
+    "by batch 9" (superseded), "reinstated 02/12/2026 by bob" (committed); else blank."""
+    if words == status or not words.startswith(status):
+        return "" if words == status else words
+    rest = words.removeprefix(status).strip()
+    return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else rest
 
 
 def _roles(args: argparse.Namespace, url: str) -> int:

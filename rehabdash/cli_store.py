@@ -1,8 +1,10 @@
-"""The store-keeping commands of `rehabdash`: backup, restore, and key export/import.
+"""The store-keeping commands of `rehabdash`: backup, restore, key export/import, and
+withdrawing or reinstating a batch.
 
-They carry a store together with its pseudonymisation key (DESIGN 12), which a SQLite
-store keeps outside its file; the logic is in rehabdash.store.backup. Kept apart from
-cli.py so each can change alone; heavy modules load only when a command runs.
+Backup, restore and key carry a store together with its pseudonymisation key (DESIGN 12),
+which a SQLite store keeps outside its file; the logic is in rehabdash.store.backup.
+`batches withdraw` and `batches reinstate` are rehabdash.store.withdrawal. Kept apart
+from cli.py so each can change alone; heavy modules load only when a command runs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_store_parsers", "run_store_command"]
+__all__ = ["add_batch_actions", "add_store_parsers", "run_store_command"]
 
 
 def add_store_parsers(
@@ -62,6 +64,59 @@ def add_store_parsers(
         "store looks for it. A store that names a key accepts only that key.",
     )
     imp.add_argument("file", type=Path, metavar="FILE")
+
+
+def add_batch_actions(batches: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """`rehabdash batches withdraw ID --reason TEXT` and `rehabdash batches reinstate ID`
+    (``batches`` alone lists them; ``common``: --db)."""
+    actions = batches.add_subparsers(dest="batch_command", metavar="[ACTION]")
+    withdraw = actions.add_parser(
+        "withdraw",
+        parents=[common],
+        help="take a batch out of analysis (it is kept for audit)",
+        description="Withdraw a live batch: its rows stay in the store for audit but are no "
+        "longer counted by any figure, page or export. Who, when and why are recorded with "
+        "the batch (a reason is required; never write a patient identifier in it: anything "
+        "like an NHS number, date or postcode is masked). A batch it replaced stays "
+        "superseded. Undo with `rehabdash batches reinstate ID`.",
+    )
+    withdraw.add_argument("batch_id", type=int, metavar="ID", help="the batch (see `batches`)")
+    withdraw.add_argument("--reason", required=True, metavar="TEXT", help="why, in a line")
+    reinstate = actions.add_parser(
+        "reinstate",
+        parents=[common],
+        help="count a withdrawn batch again",
+        description="Reinstate a withdrawn batch: its rows are counted again. Refused if a "
+        "live batch holds the same file or any of the same rows (they would count twice).",
+    )
+    reinstate.add_argument("batch_id", type=int, metavar="ID", help="the batch (see `batches`)")
+    reinstate.add_argument("--reason", metavar="TEXT", help="why, in a line (optional)")
+
+
+def _batch_action(args: argparse.Namespace, url: str) -> int:
+    from rehabdash.store import open_store
+    from rehabdash.store.withdrawal import reinstate_batch, withdraw_batch
+
+    engine = open_store(url)
+    out = sys.stdout.write
+    try:
+        if args.batch_command == "withdraw":
+            change = withdraw_batch(engine, args.batch_id, args.reason)
+            out(f"withdrew {change.summary.what}\n")
+            out("it is kept for audit and no longer counted by any figure, page or export\n")
+            out(f"recorded: withdrawn by {change.by}: {change.reason}\n")
+            for old in change.summary.replaced:
+                out(
+                    f"note: batch {old}, which it had replaced, stays superseded and is not "
+                    "counted either; import its file again to count it\n"
+                )
+        else:
+            change = reinstate_batch(engine, args.batch_id, reason=args.reason)
+            out(f"reinstated {change.summary.what}\n")
+            out(f"it is counted again (recorded: reinstated by {change.by})\n")
+    finally:
+        engine.dispose()
+    return 0
 
 
 def _backup(args: argparse.Namespace, url: str) -> int:
@@ -125,7 +180,10 @@ def _key(args: argparse.Namespace, url: str) -> int:
 
 
 def run_store_command(args: argparse.Namespace, url: str) -> int | None:
-    """Run backup, restore or key; None when ``args.command`` is none of them."""
+    """Run backup, restore, key, or a batch action; None when ``args.command`` is none
+    of them (``batches`` alone, the listing, is cli.py's)."""
+    if args.command == "batches" and getattr(args, "batch_command", None):
+        return _batch_action(args, url)
     if args.command == "backup":
         return _backup(args, url)
     if args.command == "restore":

@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.import_page = cast(ImportPage, self.page_widgets["import_page"])
         self.import_page.overview_requested.connect(self._back_to_overview)
         self.import_page.task_ended.connect(self._import_task_ended)
+        self.import_page.batches_changed.connect(self.refresh)  # withdrawn or reinstated
         self.filter_bar = FilterBar()
         self.filter_bar.changed.connect(self._filter_changed)
         self.nav.currentRowChanged.connect(self._page_chosen)

@@ -2,7 +2,7 @@
 
 A batch row is written in the same transaction as its data, so a batch marked
 committed always has all its rows. Analysis reads only live (committed) batches;
-a superseded batch stays for audit.
+a superseded or withdrawn batch stays for audit (rehabdash.store.withdrawal).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from rehabdash.store.schema import LIVE, import_batch
+from rehabdash.store.schema import LIVE, WITHDRAWN, import_batch
 
 __all__ = [
     "BatchInfo",
@@ -26,7 +26,9 @@ __all__ = [
     "live_batch_ids",
     "live_batches",
     "record_batch",
+    "status_words",
     "supersede_batch",
+    "withdrawals",
 ]
 
 
@@ -118,8 +120,48 @@ def live_batch_ids(conn: Connection, kind: str) -> list[int]:
     return [int(row.id) for row in conn.execute(live_batches(kind))]
 
 
+def withdrawals(details: Any) -> list[dict[str, Any]]:
+    """The withdrawals recorded in a batch's ``details`` (oldest first; the last is the
+    current one while the batch is withdrawn). Each has withdrawn_at (ISO, UTC),
+    withdrawn_by and reason, and once reinstated reinstated_at and reinstated_by."""
+    found = details.get("withdrawals") if isinstance(details, dict) else None
+    return [w for w in found if isinstance(w, dict)] if isinstance(found, list) else []
+
+
+def _day(stamp: Any) -> str:
+    """An ISO time stamp (UTC) as the local day, dd/mm/yyyy."""
+    try:
+        when = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return "?"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return f"{when.astimezone():%d/%m/%Y}"
+
+
+def status_words(status: str, superseded_by: int | None = None, details: Any = None) -> str:
+    """A batch's status in words, for the import history: "withdrawn 01/12/2026 by ann:
+    duplicate of batch 3", "superseded by batch 9", "committed (reinstated …)"."""
+    past = withdrawals(details)
+    last = past[-1] if past else None
+    if status == WITHDRAWN and last is not None:
+        return (
+            f"withdrawn {_day(last.get('withdrawn_at'))} by {last.get('withdrawn_by') or '?'}: "
+            f"{last.get('reason') or 'no reason recorded'}"
+        )
+    if status == "superseded" and superseded_by is not None:
+        return f"superseded by batch {superseded_by}"
+    if status == LIVE and last is not None and last.get("reinstated_at"):
+        return (
+            f"{LIVE} (reinstated {_day(last['reinstated_at'])} by "
+            f"{last.get('reinstated_by') or '?'})"
+        )
+    return status
+
+
 def list_batches(engine: Engine) -> pl.DataFrame:
-    """Every batch, newest first, for `rehabdash batches` and the provenance sheet."""
+    """Every batch, newest first, for `rehabdash batches` and the import history;
+    ``status_text`` is the status in words (:func:`status_words`)."""
     cols = [
         import_batch.c.id,
         import_batch.c.kind,
@@ -134,6 +176,11 @@ def list_batches(engine: Engine) -> pl.DataFrame:
         import_batch.c.user_name,
         import_batch.c.sha256,
     ]
+    extra = [import_batch.c.superseded_by, import_batch.c.details]
     with engine.connect() as conn:
-        rows = conn.execute(select(*cols).order_by(import_batch.c.id.desc())).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=[c.name for c in cols], orient="row")
+        rows = conn.execute(select(*cols, *extra).order_by(import_batch.c.id.desc())).all()
+    frame = pl.DataFrame(
+        [tuple(r)[: len(cols)] for r in rows], schema=[c.name for c in cols], orient="row"
+    )
+    words = [status_words(r.status, r.superseded_by, r.details) for r in rows]
+    return frame.with_columns(pl.Series("status_text", words, dtype=pl.String))

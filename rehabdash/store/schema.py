@@ -35,6 +35,7 @@ __all__ = [
     "INVALID",
     "LIVE",
     "REFERRAL_COLUMNS",
+    "WITHDRAWN",
     "area_lookup",
     "column_mapping",
     "import_batch",
@@ -50,9 +51,12 @@ __all__ = [
 INVALID = "INVALID"
 BATCH_KINDS = ("activity", "population", "imd", "need", "lookup")
 #: A batch's status: only LIVE batches count; a superseded one is kept for audit, a rolled
-#: back one is the audit row of a failed import. The one definition of "live batch".
+#: back one is the audit row of a failed import, a withdrawn one was taken out of analysis
+#: by a user and is kept for audit (rehabdash.store.withdrawal; it may be reinstated).
+#: The one definition of "live batch". The column is free text (no CHECK, no enum).
 LIVE = "committed"
-BATCH_STATUSES = (LIVE, "superseded", "rolled back")
+WITHDRAWN = "withdrawn"
+BATCH_STATUSES = (LIVE, "superseded", "rolled back", WITHDRAWN)
 
 # Fixed constraint names so Alembic migrations match on SQLite and PostgreSQL alike.
 metadata = MetaData(

@@ -32,7 +32,7 @@ def test_import_summary_batches_and_duplicate(store_url: str, extract_csv: Path)
     header, refused, first = listing.stdout.splitlines()[:3]
     assert header.split() == [
         "id", "kind", "status", "file", "read", "accepted", "rejected", "period", "provider",
-        "finished", "user",
+        "finished", "user", "note",
     ]  # fmt: skip
     assert refused.split()[:4] == ["2", "activity", "rolled", "back"]  # the refusal's audit row
     assert first.split()[:8] == [

@@ -3,6 +3,11 @@
 The wizard is embedded in the page (one window; the rest of the app stays usable while a
 file is prepared or written on the task runner). The history is read on the runner too.
 Polars and the import pipeline load only when the page first needs them.
+
+A batch selected in the history can be withdrawn (kept for audit, excluded from
+analysis; a dialog says what leaves and asks why) or reinstated (issue 11 item 5). Both
+run on the runner's database lane; then the history is read again and
+``batches_changed`` tells the window that what the dashboard counts has changed.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from PySide6.QtWidgets import (
 from rehabdash.ui.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner
+from rehabdash.ui.theme import DARK_PINK
 
 if TYPE_CHECKING:
+    from rehabdash.store.withdrawal import BatchChange, BatchSummary
     from rehabdash.ui.import_wizard.wizard import Running
 
 __all__ = ["ImportPage"]
@@ -43,6 +50,14 @@ _HISTORY_LABELS = {
     "finished_at": "Finished",
     "user_name": "By",
 }
+#: The store's batch statuses a user may act on (rehabdash.store.schema LIVE, WITHDRAWN;
+#: not imported here: the window loads this page before SQLAlchemy).
+_LIVE, _WITHDRAWN = "committed", "withdrawn"
+#: The Status column's widest (a withdrawal's words are long; the line below the history
+#: and the cell's tooltip show them whole).
+_STATUS_WIDTH = 200
+#: Task kinds of the batch actions (ui/errors.py says what failed for each).
+_BATCH_TASKS = ("import-page.batch", "import-page.withdraw", "import-page.reinstate")
 
 
 class ImportPage(QWidget):
@@ -51,6 +66,9 @@ class ImportPage(QWidget):
     overview_requested = Signal()
     history_loaded = Signal()
     task_ended = Signal(str, bool)  # the wizard's: name, succeeded
+    #: A batch was withdrawn or reinstated: what the dashboard counts has changed (the
+    #: window recomputes the overview and marks the plan pages stale).
+    batches_changed = Signal()
 
     def __init__(
         self,
@@ -64,6 +82,13 @@ class ImportPage(QWidget):
         self._settings = settings or Settings()
         self.wizard: Any = None  # the ImportWizard while one is open
         self._select: int | None = None
+        self._batches: Any = None  # the history as read (list_batches, raw statuses)
+        self._acting = False  # a withdrawal or reinstatement is running
+        self._said: str | None = None  # what to say once the history is read again
+        #: Asks for the reason to withdraw a batch (None: cancelled); tests replace it.
+        self.ask_reason: Callable[[BatchSummary], str | None] = self._ask_reason
+        #: Asks whether to reinstate a batch; tests replace it.
+        self.confirm_reinstate: Callable[[BatchSummary], bool] = self._confirm_reinstate
         title = QLabel("Import")
         title.setObjectName("pageTitle")
         intro = QLabel(
@@ -80,11 +105,28 @@ class ImportPage(QWidget):
         self.status.setAccessibleName("Import page status")
         self.history_model = FrameModel()
         self.history = frame_view("Import history: every batch, newest first", self.history_model)
-        history_title = QLabel("Import history (newest first)")
+        history_title = QLabel("Import &history (newest first)")
         history_title.setBuddy(self.history)
+        self.history.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.batch_note = QLabel("Select a batch to withdraw or reinstate it.")
+        self.batch_note.setWordWrap(True)
+        self.batch_note.setAccessibleName("Selected batch")
+        self.withdraw_button = QPushButton("&Withdraw…")
+        self.withdraw_button.setAccessibleName(
+            "Withdraw the selected batch: kept for audit, excluded from analysis"
+        )
+        self.withdraw_button.clicked.connect(self.withdraw_selected)
+        self.reinstate_button = QPushButton("&Reinstate")
+        self.reinstate_button.setAccessibleName("Reinstate the selected withdrawn batch")
+        self.reinstate_button.clicked.connect(self.reinstate_selected)
+        self._runner.error.connect(self._batch_task_failed)
         top = QHBoxLayout()
         top.addWidget(self.start_button)
         top.addWidget(self.status, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.batch_note, 1)
+        actions.addWidget(self.withdraw_button)
+        actions.addWidget(self.reinstate_button)
         home = QWidget()
         layout = QVBoxLayout(home)
         for widget in (title, intro):
@@ -92,6 +134,8 @@ class ImportPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(history_title)
         layout.addWidget(self.history, 1)
+        layout.addLayout(actions)
+        self._selection_changed()
         self.stack = QStackedWidget()
         self.stack.addWidget(home)
         outer = QVBoxLayout(self)
@@ -155,16 +199,158 @@ class ImportPage(QWidget):
         self._runner.start("import-page.history", work, self.show_history)
 
     def show_history(self, frame: Any) -> None:
-        """Show ``frame`` (list_batches without the hashes); select the batch just imported."""
-        self.history_model.set_frame(frame, _HISTORY_LABELS)
+        """Show ``frame`` (list_batches without the hashes), each status in words;
+        select the batch just imported (or withdrawn, or reinstated)."""
+        self._batches = frame
+        shown = frame
+        if "status_text" in frame.columns:
+            shown = frame.with_columns(frame["status_text"].alias("status")).drop("status_text")
+        self.history_model.set_frame(shown, _HISTORY_LABELS)
         fit_columns(self.history)
+        if "status" in shown.columns:  # in words it can be long: the note below has it all
+            column = shown.columns.index("status")
+            header = self.history.horizontalHeader()
+            header.resizeSection(column, min(header.sectionSize(column), _STATUS_WIDTH))
         if self._select is not None and frame.height:
             ids = frame["id"].to_list()
             if self._select in ids:
                 self.history.selectRow(ids.index(self._select))
-                self.status.setText(f"Batch {self._select} is selected below.")
+                if self._said is None:
+                    self._say(f"Batch {self._select} is selected below.")
             self._select = None
+        if self._said is not None:
+            self._say(self._said)
+            self._said = None
+        self._selection_changed()
         self.history_loaded.emit()
+
+    # ------------------------------------------------------------ withdraw, reinstate
+
+    def selected_batch(self) -> dict[str, Any] | None:
+        """The history row selected (as list_batches gives it), if one is."""
+        rows = self.history.selectionModel().selectedRows()
+        if not rows or self._batches is None or rows[0].row() >= self._batches.height:
+            return None
+        return dict(self._batches.row(rows[0].row(), named=True))
+
+    def _selection_changed(self, *_args: Any) -> None:
+        batch = self.selected_batch()
+        status = batch["status"] if batch is not None else None
+        self.withdraw_button.setEnabled(status == _LIVE and not self._acting)
+        self.reinstate_button.setEnabled(status == _WITHDRAWN and not self._acting)
+        if batch is None:
+            self.batch_note.setText("Select a batch to withdraw or reinstate it.")
+            return
+        words = batch.get("status_text") or status
+        self.batch_note.setText(f"Batch {batch['id']} ({batch['source_name']}): {words}.")
+
+    def _say(self, text: str, refused: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {DARK_PINK};" if refused else "")
+
+    def _set_acting(self, acting: bool) -> None:
+        self._acting = acting
+        self._selection_changed()
+
+    def withdraw_selected(self) -> None:
+        """Withdraw the selected live batch: read what it holds, ask why, then withdraw."""
+        self._act("withdraw")
+
+    def reinstate_selected(self) -> None:
+        """Reinstate the selected withdrawn batch, once confirmed."""
+        self._act("reinstate")
+
+    def _act(self, action: str) -> None:
+        engine, batch = self._engine(), self.selected_batch()
+        if engine is None or batch is None or self._acting:
+            return
+        batch_id = int(batch["id"])
+
+        def work(_ctx: TaskContext) -> Any:
+            from rehabdash.store.withdrawal import WithdrawalError, batch_summary
+
+            try:
+                return batch_summary(engine, batch_id)
+            except WithdrawalError as exc:
+                return exc
+
+        self._set_acting(True)
+        self._say(f"Reading batch {batch_id}…")
+        self._runner.start(
+            "import-page.batch", work, lambda found: self._asked(action, found), lane="database"
+        )
+
+    def _asked(self, action: str, found: Any) -> None:
+        """Ask the user about the batch ``found`` (a BatchSummary, or a refusal)."""
+        if isinstance(found, Exception):
+            self._set_acting(False)
+            self._say(str(found)[:1].upper() + str(found)[1:] + ".", refused=True)
+            return
+        summary: BatchSummary = found
+        engine = self._engine()
+        reason: str | None = None
+        if action == "withdraw":
+            reason = self.ask_reason(summary)
+            go = reason is not None
+        else:
+            go = self.confirm_reinstate(summary)
+        if not go or engine is None:
+            self._set_acting(False)
+            self._say(f"Nothing was changed: batch {summary.batch_id} is as it was.")
+            return
+
+        def work(_ctx: TaskContext) -> Any:
+            from rehabdash.store.withdrawal import WithdrawalError, reinstate_batch, withdraw_batch
+
+            try:
+                if action == "withdraw":
+                    assert reason is not None
+                    return withdraw_batch(engine, summary.batch_id, reason)
+                return reinstate_batch(engine, summary.batch_id)
+            except WithdrawalError as exc:
+                return exc
+
+        doing = "Withdrawing" if action == "withdraw" else "Reinstating"
+        self._say(f"{doing} batch {summary.batch_id}…")
+        self._runner.start(f"import-page.{action}", work, self._changed, lane="database")
+
+    def _changed(self, done: BatchChange | Exception) -> None:
+        self._set_acting(False)
+        if isinstance(done, Exception):
+            self._say(str(done)[:1].upper() + str(done)[1:] + ".", refused=True)
+            return
+        summary = done.summary
+        noun = "referrals" if summary.kind == "activity" else "rows"
+        if done.status == _WITHDRAWN:
+            text = (
+                f"Batch {summary.batch_id} ({summary.source_name}) was withdrawn: its "
+                f"{summary.rows:,} {noun} are kept for audit and no longer counted."
+            )
+        else:
+            text = (
+                f"Batch {summary.batch_id} ({summary.source_name}) was reinstated: its "
+                f"{summary.rows:,} {noun} are counted again."
+            )
+        self._say(text)
+        self._said, self._select = text, summary.batch_id
+        self.refresh()
+        self.batches_changed.emit()
+
+    def _batch_task_failed(self, kind: str, _exc: object) -> None:
+        """A batch action failed unexpectedly (the window's reporter says why)."""
+        if kind in _BATCH_TASKS:
+            self._set_acting(False)
+            self._say("The batch was not changed: the store could not be read or written.", True)
+
+    def _ask_reason(self, summary: BatchSummary) -> str | None:
+        from rehabdash.ui.import_wizard.withdraw_dialog import ask_withdraw_reason
+
+        return ask_withdraw_reason(self, summary)
+
+    def _confirm_reinstate(self, summary: BatchSummary) -> bool:
+        from rehabdash.ui.import_wizard.withdraw_dialog import confirm_reinstate
+
+        return confirm_reinstate(self, summary)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
