@@ -22,7 +22,7 @@ from rehabdash.store.schema import referral
 
 __all__ = ["FETCH_ROWS", "fetch_frame", "referral_frame"]
 
-FETCH_ROWS = 10_000  # rows fetched and made into a frame at a time
+FETCH_ROWS = 2_000  # rows fetched and made into a frame at a time
 
 
 def _param(value: Any) -> Any:

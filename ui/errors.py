@@ -20,6 +20,8 @@ TASK_FAILURES: dict[str, str] = {
     "open": "Could not open the store",
     "snapshot": "Could not read the saved overview",
     "overview": "Could not compute the overview",
+    "overview_findings": "Could not work out the overview's headlines and findings",
+    "filter-options": "Could not read what the filters can offer",
     "import-page.history": "Could not read the import history",
     "import-page.batch": "Could not read the batch",
     "import-page.withdraw": "Could not withdraw the batch",

@@ -37,6 +37,7 @@ from rehabdash.ui.filter_bar import FilterBar
 from rehabdash.ui.filter_state import FilterChoice
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.overview import OverviewPage
+from rehabdash.ui.pages.plan_page import PlanPage
 from rehabdash.ui.pages.registry import PAGES, plan_pages
 from rehabdash.ui.pages.welcome import WelcomePage
 from rehabdash.ui.session import DEMO_LABEL, Session
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.import_page.overview_requested.connect(self._back_to_overview)
         self.import_page.task_ended.connect(self._import_task_ended)
         self.import_page.batches_changed.connect(self.refresh)  # withdrawn or reinstated
+        self.overview.finding_opened.connect(self.open_finding)
         self.filter_bar = FilterBar()
         self.filter_bar.changed.connect(self._filter_changed)
         self.nav.currentRowChanged.connect(self._page_chosen)
@@ -175,6 +177,16 @@ class MainWindow(QMainWindow):
             f"<b>rehabdash {__version__}</b><p>Who is and isn't accessing community "
             f"rehabilitation, against need.</p><p style='font-size:small'>{ATTRIBUTION}</p>",
         )
+
+    def open_finding(self, page_key: str, breakdown_key: str, _level_code: str) -> None:
+        """A finding's link: the page behind it, at its breakdown."""
+        keys = [spec.key for spec in PAGES]
+        if page_key not in keys:
+            return
+        page = self.page_widgets[page_key]
+        if isinstance(page, PlanPage):
+            page.open_at(breakdown_key)
+        self.nav.setCurrentRow(keys.index(page_key))
 
     def current_page(self) -> QWidget:
         """The page shown (inside its scroll area)."""

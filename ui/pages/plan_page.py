@@ -75,6 +75,7 @@ class PlanPage(QWidget):
         super().__init__(parent)
         self.session, self.runner, self.settings = session, runner, settings
         self.result: PageResult | None = None  # what the page shows now
+        self.breakdown_combo: QComboBox | None = None  # add_breakdown_choice's
         self.built = False
         self._stale = True
         title = QLabel(self.heading)
@@ -152,11 +153,23 @@ class PlanPage(QWidget):
             self.refresh()
 
         combo.currentIndexChanged.connect(chosen)
+        self.breakdown_combo = combo
         caption = QLabel(f"{label}:")
         caption.setBuddy(combo)
         self.controls.addWidget(caption)
         self.controls.addWidget(combo)
         return combo
+
+    def open_at(self, breakdown_key: str) -> bool:
+        """Show ``breakdown_key`` (a finding's link); False if the page does not offer it."""
+        if not self.built:
+            self.built = True
+            self.build()
+        combo = self.breakdown_combo
+        found = combo.findData(breakdown_key) if combo is not None else -1
+        if combo is not None and found >= 0:
+            combo.setCurrentIndex(found)
+        return found >= 0
 
     # ------------------------------------------------------------ the life of a page
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from rehabdash.ui.pages.deprivation import DeprivationPage
 from rehabdash.ui.pages.import_page import ImportPage
+from rehabdash.ui.pages.links import NAV_TITLES
 from rehabdash.ui.pages.need import NeedPage
 from rehabdash.ui.pages.outcomes import OutcomesPage
 from rehabdash.ui.pages.overview import OverviewPage
@@ -43,24 +44,32 @@ class PageSpec:
     make: Callable[[PageHost], QWidget]
 
 
-def _plan_page(page: type[PlanPage], title: str) -> PageSpec:
+def _plan_page(page: type[PlanPage]) -> PageSpec:
     """A dashboard page made the one way (:class:`PlanPage`): its key is its class's."""
-    return PageSpec(page.key, title, lambda h: page(h.session, h.runner, h.settings))
+    return PageSpec(page.key, NAV_TITLES[page.key], lambda h: page(h.session, h.runner, h.settings))
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("overview", "Overview", lambda _host: OverviewPage()),
-    _plan_page(WhoAccessesPage, "Who accesses"),
-    _plan_page(DeprivationPage, "Deprivation"),
-    _plan_page(NeedPage, "Need"),
-    _plan_page(WaitsPage, "Waits & DNA"),
-    _plan_page(OutcomesPage, "Outcomes"),
-    _plan_page(TrendsPage, "Trends"),
-    _plan_page(QualityPage, "Data quality"),
-    PageSpec("import_page", "Import", lambda h: ImportPage(lambda: h.engine, h.runner, h.settings)),
+    PageSpec(
+        "overview", NAV_TITLES["overview"], lambda h: OverviewPage(h.session, h.runner, h.settings)
+    ),
+    _plan_page(WhoAccessesPage),
+    _plan_page(DeprivationPage),
+    _plan_page(NeedPage),
+    _plan_page(WaitsPage),
+    _plan_page(OutcomesPage),
+    _plan_page(TrendsPage),
+    _plan_page(QualityPage),
+    PageSpec(
+        "import_page",
+        NAV_TITLES["import_page"],
+        lambda h: ImportPage(lambda: h.engine, h.runner, h.settings),
+    ),
 )
 
 
 def plan_pages(widgets: dict[str, QWidget]) -> list[PlanPage]:
-    """The dashboard pages among the window's page widgets (they share the filter)."""
-    return [w for w in widgets.values() if isinstance(w, PlanPage)]
+    """The dashboard pages among the window's page widgets, and the plan parts of other
+    pages (the Overview's findings): they share the session's filter."""
+    pages = [w for w in widgets.values() if isinstance(w, PlanPage)]
+    return pages + [p for w in widgets.values() for p in getattr(w, "plan_parts", [])]
