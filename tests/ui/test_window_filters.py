@@ -145,3 +145,18 @@ def test_the_window_fits_the_screen_and_reset_layout_restores_it(
     assert window.nav.currentRow() == 0
     assert window.height() == min(DEFAULT_SIZE[1], room.height() - 30)
     assert window.width() == max(min(DEFAULT_SIZE[0], room.width()), least.width())
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_a_findings_link_opens_its_page_at_its_breakdown(qtbot: QtBot, tmp_path: Path) -> None:
+    window = _window(qtbot, _demo_url(tmp_path))
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.session.filter is not None, timeout=20_000)
+    window.overview.finding_opened.emit("who_accesses", "imd_quintile", "1")
+    page = window.current_page()
+    assert page is window.page_widgets["who_accesses"]
+    assert isinstance(page, WhoAccessesPage)
+    assert page.breakdown_key == "imd_quintile"
+    qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
+    assert page.drawn.breakdown_key == "imd_quintile"
