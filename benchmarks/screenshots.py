@@ -68,9 +68,11 @@ def main() -> int:
     drawn: dict[str, bool] = {}
     for key in keys:
         page = window.page_widgets[key]
-        if isinstance(page, PlanPage):
-            page.drawn_result.connect(lambda k=key: drawn.__setitem__(k, True))
-        else:
+        # A dashboard page, or the parts of a page that draw the plan (the Overview's).
+        parts = [page] if isinstance(page, PlanPage) else getattr(page, "plan_parts", [])
+        for part in parts:
+            part.drawn_result.connect(lambda k=key: drawn.__setitem__(k, True))
+        if not parts:
             drawn[key] = True  # drawn when the store opened
     for key in args.pages or keys:
         started = time.perf_counter()

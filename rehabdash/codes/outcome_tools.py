@@ -79,7 +79,7 @@ MSK_HQ = OutcomeTool(
     higher_is_better=True,
     unit="points",
     scale="0-56 points, higher is better",
-    source="MCID 6 points (DESIGN 6)",
+    source="MCID 6 points (Price et al., BMJ Open 2019;9:e025357: 5 to 6 points)",
 )
 EQ5D5L = OutcomeTool(
     key="eq5d5l",

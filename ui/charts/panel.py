@@ -24,7 +24,17 @@ from rehabdash.plan.result import ALL
 from rehabdash.ui.charts.frame import ChartFrame, brush, details_text
 from rehabdash.ui.theme import DARK_BLUE, DARK_PINK, GREY, TURQUOISE
 
-__all__ = ["BAR_HEIGHT", "MARKERS", "ChartPanel"]
+__all__ = ["BAR_HEIGHT", "MARKERS", "ROW_PIXELS", "ChartPanel", "fit_rows"]
+
+#: The height a bar's row needs for its label to be read (the page scrolls beyond it).
+ROW_PIXELS = 18
+
+
+def fit_rows(plot: QWidget, rows: int) -> None:
+    """The least height ``plot`` needs to label ``rows`` bars one under another: a page
+    of many groups (a pair of characteristics) then scrolls instead of overprinting."""
+    plot.setMinimumHeight(max(160, rows * ROW_PIXELS + 90))
+
 
 BAR_HEIGHT = 0.6
 #: Each state without a bar: its marker (pyqtgraph symbol) and colour.
@@ -75,6 +85,7 @@ class ChartPanel(ChartFrame):
     def show_data(self, data: ChartData) -> None:
         """Draw ``data``: the same items, new numbers."""
         self._data, self._rows = data, data.rows
+        fit_rows(self.plot, len(data.rows))
         self.title.setText(data.title)
         self.details.clear()
         ys = np.arange(len(data.rows), dtype=float)

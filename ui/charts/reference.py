@@ -19,16 +19,7 @@ from rehabdash.plan.chart_data import ChartData
 from rehabdash.ui.charts.panel import ChartPanel
 from rehabdash.ui.theme import DARK_PINK
 
-__all__ = ["ROW_PIXELS", "ReferencePanel", "fit_rows"]
-
-#: The height a bar's row needs for its label to be read (the page scrolls beyond it).
-ROW_PIXELS = 18
-
-
-def fit_rows(plot: QWidget, rows: int) -> None:
-    """The least height ``plot`` needs to label ``rows`` bars one under another: a page
-    of many groups (a pair of characteristics) then scrolls instead of overprinting."""
-    plot.setMinimumHeight(max(160, rows * ROW_PIXELS + 90))
+__all__ = ["ReferencePanel"]
 
 
 class ReferencePanel(ChartPanel):
@@ -62,7 +53,6 @@ class ReferencePanel(ChartPanel):
 
     def show_data(self, data: ChartData) -> None:
         super().show_data(data)
-        fit_rows(self.plot, len(data.rows))
         values = [v for r in data.rows for v in (r.value, r.lower, r.upper) if v is not None]
         low, high = min([0.0, *values]), max([0.0, *values])
         if self.reference is not None:

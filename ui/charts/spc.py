@@ -19,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from rehabdash.plan.spc_chart import (
     ASSURANCE,
@@ -106,12 +106,16 @@ class SpcChart(ChartFrame):
         self.variation_badge = QLabel()
         self.assurance_badge = QLabel()
         named = ((self.variation_badge, "variation"), (self.assurance_badge, "assurance"))
+        badges = QHBoxLayout()  # a row of their own under the actions: fits a narrow page
         for badge, what in named:
             badge.setTextFormat(Qt.TextFormat.RichText)
             badge.setAccessibleName(f"{name}: {what} icon")
             badge.setVisible(False)
-            # Beside the actions, before the row's closing stretch.
-            self.actions_row.insertWidget(self.actions_row.count() - 1, badge)
+            badges.addWidget(badge)
+        badges.addStretch(1)
+        frame_layout = self.layout()
+        assert isinstance(frame_layout, QVBoxLayout)
+        frame_layout.insertLayout(1, badges)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     # ---------------------------------------------------------------- drawing

@@ -25,8 +25,7 @@ from PySide6.QtWidgets import QWidget
 from rehabdash.plan.chart_data import STATES, number
 from rehabdash.plan.stacked_data import StackedData, StackedRow
 from rehabdash.ui.charts.frame import ChartFrame, brush, details_text
-from rehabdash.ui.charts.panel import _LEGEND_SYMBOL, BAR_HEIGHT, MARKERS, _fill
-from rehabdash.ui.charts.reference import fit_rows
+from rehabdash.ui.charts.panel import _LEGEND_SYMBOL, BAR_HEIGHT, MARKERS, _fill, fit_rows
 from rehabdash.ui.theme import DARK_BLUE, DARK_PINK, GREY, ORANGE, TURQUOISE
 
 __all__ = ["BAND_STYLES", "LIGHT_PURPLE", "StackedChart"]

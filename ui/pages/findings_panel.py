@@ -194,10 +194,9 @@ class FindingsPanel(PlanPage):
         self.finding_buttons: list[FindingButton] = []
         self.caveats: list[QLabel | None] = []
         self.body.setContentsMargins(0, 0, 0, 0)  # in line with the Overview's own parts
-        title = self.controls.itemAt(0).widget()
-        if isinstance(title, QLabel):  # a section of the Overview, not a page's title
-            title.setObjectName("sectionTitle")
-            title.setStyleSheet(_HEADING)
+        # A section of the Overview, not a page's title.
+        self.title.setObjectName("sectionTitle")
+        self.title.setStyleSheet(_HEADING)
         self.tiles = {k: IntervalTile(t) for k, t in zip(HEADLINE_KEYS, _TITLES, strict=True)}
         for tile in self.tiles.values():
             tile.set("…", "")

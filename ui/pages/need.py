@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rehabdash.ui.charts.panel import ChartPanel
     from rehabdash.ui.charts.reference import ReferencePanel
     from rehabdash.ui.frame_model import FrameModel
+    from rehabdash.ui.pages.page_fit import ChartRow
 
 __all__ = ["DEFAULT", "LEVELS", "NeedPage"]
 
@@ -49,6 +50,7 @@ class NeedPage(PlanPage):
     tabs: QTabWidget
     oe_panel: ReferencePanel
     unmet_panel: ChartPanel
+    group_charts: ChartRow
     funnel: FunnelChart
     outliers: QTableView
     outlier_model: FrameModel
@@ -62,7 +64,6 @@ class NeedPage(PlanPage):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import (
             QComboBox,
-            QHBoxLayout,
             QLabel,
             QSplitter,
             QTabWidget,
@@ -74,16 +75,11 @@ class NeedPage(PlanPage):
         from rehabdash.ui.charts.panel import ChartPanel
         from rehabdash.ui.charts.reference import ReferencePanel
         from rehabdash.ui.frame_model import FrameModel, frame_view
+        from rehabdash.ui.pages.page_fit import ChartRow, fit_combo
 
         self.choice = self.add_breakdown_choice(DEFAULT)
-        # A long breakdown title must not widen the page past a small screen.
-        self.choice.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.choice.setMinimumContentsLength(34)
-        self.level_choice = self.add_breakdown_choice("msoa", LEVELS, label="Areas")
+        self.level_choice = fit_combo(self.add_breakdown_choice("msoa", LEVELS, label="Areas"), 14)
         self.level_choice.setAccessibleName("Areas: the kind of area in the funnel plot")
-        self.level_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.outlier_codes = []
 
         groups = QWidget()
@@ -96,23 +92,18 @@ class NeedPage(PlanPage):
         )
         explain.setWordWrap(True)
         group_column.addWidget(explain)
-        row = QHBoxLayout()
-        group_column.addLayout(row, 1)
         self.oe_panel = ReferencePanel("People seen, observed ÷ expected")
         self.oe_panel.set_reference(1.0, "1: as expected")
         self.unmet_panel = ChartPanel("Unmet need by group")
-        row.addWidget(self.oe_panel, 1)
-        row.addWidget(self.unmet_panel, 1)
+        # Side by side, or one above the other when the groups' labels are long.
+        self.group_charts = ChartRow(self.oe_panel, self.unmet_panel)
+        group_column.addWidget(self.group_charts, 1)
 
         areas = QWidget()
         column = QVBoxLayout(areas)
         self.funnel = FunnelChart("Funnel plot of areas")
-        self.area_choice = QComboBox()
+        self.area_choice = fit_combo(QComboBox(), 20)
         self.area_choice.setAccessibleName("Highlight an area on the funnel plot")
-        self.area_choice.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.area_choice.setMinimumContentsLength(26)
         caption = QLabel("Highlight area:")
         caption.setBuddy(self.area_choice)
         self.funnel.actions_row.addWidget(caption)  # the chart's own row of controls
@@ -166,6 +157,7 @@ class NeedPage(PlanPage):
         key, level = self.breakdown_key, self.level
         self.drawn_oe = _draw(self.oe_panel, result.get("seen_oe", key), "observed ÷ expected")
         self.drawn_unmet = _draw(self.unmet_panel, result.get("unmet_need", key), "unmet need")
+        self.group_charts.fit_charts(self.oe_panel, self.unmet_panel)
         areas = [i for i in result.indicators if i.breakdown_key == level]
         funnel = funnel_data(areas, level)
         keep = self.funnel.highlighted if self.drawn_funnel is not None else None

@@ -72,7 +72,7 @@ class OutcomesPage(PlanPage):
         from rehabdash.ui.charts.reference import ReferencePanel
         from rehabdash.ui.pages.page_fit import ChartRow, fit_combo
 
-        self.choice = fit_combo(self.add_breakdown_choice(DEFAULT))
+        self.choice = self.add_breakdown_choice(DEFAULT)
         self.tool = QComboBox()
         self.tool.setAccessibleName("Outcome tool: whose scores the charts show")
         for known in TOOLS:

@@ -78,7 +78,7 @@ class PlanPage(QWidget):
         self.breakdown_combo: QComboBox | None = None  # add_breakdown_choice's
         self.built = False
         self._stale = True
-        title = QLabel(self.heading)
+        self.title = title = QLabel(self.heading)
         title.setObjectName("pageTitle")
         self.banner = QLabel(DEMO_LABEL)
         self.banner.setObjectName("demoBanner")
@@ -98,19 +98,20 @@ class PlanPage(QWidget):
         self._busy_timer.setInterval(BLINK_MS)
         self._busy_timer.timeout.connect(lambda: self._set_busy(True))
         self._set_busy(False)
-        #: The title row: pages add their own controls here (a breakdown, a level).
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addWidget(self.banner)
+        heading.addStretch(1)
+        heading.addWidget(self.busy)
+        heading.addWidget(self.cancel)
+        #: The row under the title, after the status: pages add their own controls here
+        #: (a breakdown, a level). Not beside the title: the page fits a narrow screen.
         self.controls = QHBoxLayout()
-        self.controls.addWidget(title)
-        self.controls.addWidget(self.banner)
-        self.controls.addStretch(1)
-        working = QHBoxLayout()
-        working.addWidget(self.status, 1)
-        working.addWidget(self.busy)
-        working.addWidget(self.cancel)
-        #: The page's body, below the status line.
+        self.controls.addWidget(self.status, 1)
+        #: The page's body, below the controls.
         self.body = QVBoxLayout(self)
+        self.body.addLayout(heading)
         self.body.addLayout(self.controls)
-        self.body.addLayout(working)
 
     # ------------------------------------------------------------ for subclasses
 
@@ -135,13 +136,13 @@ class PlanPage(QWidget):
     ) -> QComboBox:
         """A combo of breakdowns in the title row; the choice is kept in settings and a
         change recomputes. Call it from :meth:`build`."""
+        from rehabdash.ui.pages.page_fit import fit_combo
+
         combo = QComboBox()
         combo.setAccessibleName(f"{label}: the characteristic or pair to compare")
-        # Long pair titles must not widen the page past a small screen.
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(24)
         for key, text in choices if choices is not None else breakdown_choices():
             combo.addItem(text, key)
+        fit_combo(combo)  # long pair titles must not widen the page past a small screen
         name = f"{self.key}/{label.lower()}"
         last = self.settings.last_choice(name, default) if self.settings else default
         found = combo.findData(last)

@@ -71,7 +71,8 @@ class TrendsPage(PlanPage):
         from rehabdash.ui.frame_model import FrameModel, frame_view
 
         self._summary_keys = []
-        row = QHBoxLayout()
+        first, second = QHBoxLayout(), QHBoxLayout()  # two rows: a narrow page keeps them
+        row = first
 
         def combo(name: str, label: str, items: dict[str, str], what: str) -> QComboBox:
             box = QComboBox()
@@ -89,11 +90,13 @@ class TrendsPage(PlanPage):
 
         self.measure = combo("measure", "Measure", MEASURES, "the series to chart")
         self.every = combo("every", "Every", FREQS, "monthly or quarterly points")
+        row = second
         self.breakdown_choice = combo("breakdown", "Breakdown", BREAKDOWNS, "the groups")
         self.group = combo("group", "Group", {}, "the group whose series is charted")
         self.group.setMinimumContentsLength(18)
-        row.addStretch(1)
-        self.body.addLayout(row)
+        for part in (first, second):
+            part.addStretch(1)
+            self.body.addLayout(part)
         for box in (self.measure, self.every, self.breakdown_choice):
             box.currentIndexChanged.connect(self._series_chosen)
         self.group.currentIndexChanged.connect(self._group_chosen)

@@ -74,12 +74,12 @@ class WaitsPage(PlanPage):
         from rehabdash.ui.charts.stacked import StackedChart
         from rehabdash.ui.pages.page_fit import ChartRow, fit_combo
 
-        self.choice = fit_combo(self.add_breakdown_choice(DEFAULT))
+        self.choice = self.add_breakdown_choice(DEFAULT)
         self.measure = QComboBox()
         self.measure.setAccessibleName("Measure: what the bar chart shows by group")
         for key, text, _ in MEASURES:
             self.measure.addItem(text, key)
-        fit_combo(self.measure, 30)
+        fit_combo(self.measure, 18)
         caption = QLabel("Measure:")
         caption.setBuddy(self.measure)
         self.controls.addWidget(caption)

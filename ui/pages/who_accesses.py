@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rehabdash.plan.result import Indicator
     from rehabdash.ui.charts.panel import ChartPanel
     from rehabdash.ui.charts.shares import ShareChart
+    from rehabdash.ui.pages.page_fit import ChartRow
 
 __all__ = ["METRIC", "RATES", "WhoAccessesPage", "breakdown_choices"]
 
@@ -47,6 +48,7 @@ class WhoAccessesPage(PlanPage):
 
     panel: ChartPanel
     share_chart: ShareChart
+    charts: ChartRow
     choice: QComboBox
     rates: QComboBox
     recording: QLabel
@@ -58,10 +60,11 @@ class WhoAccessesPage(PlanPage):
     drill: tuple[str, str, str] | None = None  # (level code, its label, second characteristic)
 
     def build(self) -> None:
-        from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter
+        from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton
 
         from rehabdash.ui.charts.panel import ChartPanel
         from rehabdash.ui.charts.shares import ShareChart
+        from rehabdash.ui.pages.page_fit import ChartRow, fit_combo
 
         self.choice = self.add_breakdown_choice(DEFAULT)
         self.choice.currentIndexChanged.connect(self._undrilled)
@@ -79,17 +82,9 @@ class WhoAccessesPage(PlanPage):
         self.panel = ChartPanel("People seen per 1,000 population")
         self.panel.row_clicked.connect(self._clicked)
         self.share_chart = ShareChart("Share of people seen and of the population")
-        charts = QSplitter()
-        charts.addWidget(self.panel)
-        charts.addWidget(self.share_chart)
-        charts.setStretchFactor(0, 3)
-        charts.setStretchFactor(1, 2)
-        charts.setChildrenCollapsible(False)
-        self.drill_by = QComboBox()
-        self.drill_by.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.drill_by.setMinimumContentsLength(16)
+        # Side by side, or one above the other when the groups' labels are long.
+        self.charts = ChartRow(self.panel, self.share_chart)
+        self.drill_by = fit_combo(QComboBox(), 16)
         self.drill_by.setAccessibleName("Drill into the group clicked by this characteristic")
         self.drill_button = QPushButton("Drill into the group")
         self.drill_button.setAccessibleName("Drill into the group clicked")
@@ -102,7 +97,7 @@ class WhoAccessesPage(PlanPage):
         drill.addStretch(1)
         self.body.addWidget(self.recording)
         self.body.addLayout(drill)
-        self.body.addWidget(charts, 1)
+        self.body.addWidget(self.charts, 1)
         self._drill_state()
 
     @property
@@ -149,6 +144,7 @@ class WhoAccessesPage(PlanPage):
         data = chart_data(seen)
         self.panel.show_data(data)
         self.share_chart.show_shares(shares(seen), data.breakdown)
+        self.charts.fit_charts(self.panel, self.share_chart)
         self._drill_state()
 
     # ------------------------------------------------------------ drill-down
