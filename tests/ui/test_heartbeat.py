@@ -1,13 +1,16 @@
-"""The GUI thread keeps beating while an import runs: no gap between 10 ms timer ticks
-of more than 50 ms (issue 11 item 3). (While the data plan computes, the gaps measured
-here are still up to 53–69 ms at its start, where modules load and the pull begins: not
-yet met, so not asserted.)"""
+"""The GUI thread keeps beating: no gap between 10 ms timer ticks of more than 50 ms
+while an import runs, and while the whole data plan of a 1M-referral store computes on
+the referrals the store's first page pulled (issue 11 item 3). (The first pull itself,
+as the store opens, still shows gaps of 45–65 ms here: the ADBC driver's library loads
+and the reference tables are read beside it. The README says so.)"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -50,6 +53,38 @@ def _run(runner: TaskRunner, kind: str, work: object, lane: str) -> float:
     assert done, f"{kind} did not finish"
     assert beat.ticks > 10, "the work was too quick to measure"
     return float(beat.longest)
+
+
+@pytest.fixture(scope="module")
+def million_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A 1M-referral demo store, built once for the module (about 20 s)."""
+    from rehabdash.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("million")
+    with pytest.MonkeyPatch.context() as patch:  # its key in the test's home, not the user's
+        patch.setenv("REHABDASH_HOME", str(folder / "home"))
+        url = f"sqlite:///{folder / 'demo.db'}"
+        build_demo(open_store(url), rows=1_000_000, seed=3)
+        yield url
+
+
+def test_no_stall_while_a_million_referral_plan_computes(
+    qtbot: QtBot, million_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rehabdash.ui.session import PageRequest, Session
+
+    monkeypatch.setenv(
+        "REHABDASH_HOME", str(Path(million_store[len("sqlite:///") :]).parent / "home")
+    )
+    session = Session(million_store)
+    session.opened(open_store(million_store))
+    session.fetch(PageRequest(breakdown="sex", sections=("access",)))  # the first page drawn
+
+    def work(ctx: TaskContext) -> object:
+        return session.fetch(PageRequest(whole_plan=True), ctx.report, ctx.cancelled)
+
+    longest = _run(TaskRunner(), "plan", work, "database")
+    assert longest <= STALL_MS, f"the GUI thread stalled {longest} ms"
 
 
 def test_no_stall_while_an_import_runs(qtbot: QtBot, tmp_path: Path) -> None:
