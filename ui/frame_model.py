@@ -105,6 +105,9 @@ class FrameModel(QAbstractTableModel):
         return str(section + 1)
 
 
+FIT_ROWS = 40  # the rows a column's width is measured on
+
+
 def frame_view(accessible_name: str, model: FrameModel, numbered: bool = False) -> QTableView:
     """A read-only, keyboard-navigable table view over ``model`` (row numbers if ``numbered``)."""
     view = QTableView()
@@ -119,6 +122,9 @@ def frame_view(accessible_name: str, model: FrameModel, numbered: bool = False) 
     rows.setDefaultSectionSize(view.fontMetrics().height() + 8)
     rows.setVisible(numbered)
     view.horizontalHeader().setStretchLastSection(True)
+    # Columns sized to their header and first rows only: a table of thousands of rows
+    # would otherwise hold the GUI thread while every cell is measured.
+    view.horizontalHeader().setResizeContentsPrecision(FIT_ROWS)
     return view
 
 

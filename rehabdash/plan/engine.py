@@ -39,6 +39,7 @@ from rehabdash.plan.need import AREA_LEVELS, need_by_area, need_by_group
 from rehabdash.plan.quality import quality_indicators, recording_caveat
 from rehabdash.plan.result import ALL, Indicator, pair_key
 from rehabdash.plan.scope import Scope, person_ids, resolve_scope
+from rehabdash.plan.spc_chart import derived_spc
 from rehabdash.queries.referrals import ReferralSource
 
 __all__ = ["DEFAULT_BREAKDOWNS", "EXTRAS", "SECTIONS", "Plan", "PlanEngine", "Progress"]
@@ -155,7 +156,9 @@ def _trends(scope: Scope) -> list[Indicator]:
     out = improvement_indicators(scope, TREND_BREAKDOWNS, seen_within=TREND_SEEN_WITHIN)
     for key in TREND_BREAKDOWNS:
         out += series_indicators(scope, breakdown(key), "quarter", seen_within=TREND_SEEN_WITHIN)
-    return out
+    # An SPC chart of every series (counts, quarters), not only the monthly rate's, so the
+    # Trends page and the workbook draw the same charts.
+    return out + derived_spc(out)
 
 
 class PlanEngine:

@@ -6,6 +6,7 @@ a change of breakdown or area level is one new task, a change of highlight none.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +165,8 @@ def test_empty_states_say_why(qtbot: QtBot, tmp_path: Path) -> None:
     session = _session(tmp_path)
     page = _page(qtbot, session, TaskRunner(synchronous=True))
     assert page.result is not None
-    page.show_result(PageResult(page.result.request, page.result.filter, ()))
+    empty = PageResult(page.result.request, page.result.filter, ())
+    page.show_result(replace(empty, prepared=NeedPage.prepare_result(empty)))
     assert page.drawn_oe is None
     assert "No observed ÷ expected" in page.oe_panel.message.text()
     assert "No unmet need" in page.unmet_panel.message.text()

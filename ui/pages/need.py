@@ -19,6 +19,7 @@ from rehabdash.ui.pages.plan_page import PlanPage, run_alone
 from rehabdash.ui.session import PageRequest, PageResult
 
 if TYPE_CHECKING:
+    import polars as pl
     from PySide6.QtCore import QModelIndex
     from PySide6.QtWidgets import QComboBox, QLabel, QTableView, QTabWidget
 
@@ -151,21 +152,26 @@ class NeedPage(PlanPage):
             extras=(f"areas:{self.level}",),
         )
 
-    def show_result(self, result: PageResult) -> None:
+    @staticmethod
+    def prepare_result(result: PageResult) -> tuple[FunnelData, pl.DataFrame]:
+        """The funnel's points and the outliers' table, made on the worker."""
         from rehabdash.plan.funnel_data import funnel_data, outlier_table
 
-        key, level = self.breakdown_key, self.level
+        level = next(e.split(":", 1)[1] for e in result.request.extras if e.startswith("areas:"))
+        areas = [i for i in result.indicators if i.breakdown_key == level]
+        return funnel_data(areas, level), outlier_table(areas, level)
+
+    def show_result(self, result: PageResult) -> None:
+        key = self.breakdown_key
         self.drawn_oe = _draw(self.oe_panel, result.get("seen_oe", key), "observed ÷ expected")
         self.drawn_unmet = _draw(self.unmet_panel, result.get("unmet_need", key), "unmet need")
         self.group_charts.fit_charts(self.oe_panel, self.unmet_panel)
-        areas = [i for i in result.indicators if i.breakdown_key == level]
-        funnel = funnel_data(areas, level)
+        funnel, table = result.prepared
         keep = self.funnel.highlighted if self.drawn_funnel is not None else None
         chosen = keep if keep is not None and funnel.point(keep) else funnel.default_highlight()
         self.drawn_funnel = funnel
         self.funnel.show_data(funnel, chosen)
         self._fill_areas(funnel, chosen)
-        table = outlier_table(areas, level)
         self.outlier_codes = table["Code"].to_list()
         self.outlier_model.set_frame(table)
         from rehabdash.ui.frame_model import fit_columns
