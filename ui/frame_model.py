@@ -77,6 +77,10 @@ class FrameModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if self._frame is None or parent.isValid() else self._frame.width
 
+    def grouped(self, column: int) -> bool:
+        """Whether integers in ``column`` get thousands separators."""
+        return self._grouped[column]
+
     def value(self, row: int, column: int) -> Any:
         assert self._frame is not None
         return self._frame.item(row, column)
@@ -129,8 +133,23 @@ def frame_view(accessible_name: str, model: FrameModel, numbered: bool = False) 
 
 
 def fit_columns(view: QTableView, max_width: int = 260) -> None:
-    """Size columns to their header and first rows, none wider than ``max_width``."""
-    view.resizeColumnsToContents()
+    """Size columns to their header and first :data:`FIT_ROWS` rows, none wider than
+    ``max_width``: measured here from the frame's text, not cell by cell through the
+    model (Qt asks the model for each role of each cell, which holds the GUI thread)."""
+    model = view.model()
+    if not isinstance(model, FrameModel) or model.frame is None:
+        view.resizeColumnsToContents()
+    else:
+        frame = model.frame
+        metrics = view.fontMetrics()
+        head = view.horizontalHeader().fontMetrics()
+        top = frame.head(FIT_ROWS)
+        for col, name in enumerate(frame.columns):
+            label = str(model.headerData(col, Qt.Orientation.Horizontal) or name)
+            grouped = model.grouped(col)
+            texts = (format_cell(v, grouped) for v in top.get_column(name).to_list())
+            width = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+            view.setColumnWidth(col, max(width, head.horizontalAdvance(label) + 12) + 16)
     header = view.horizontalHeader()
     for col in range(header.count()):
         header.resizeSection(col, min(header.sectionSize(col), max_width))

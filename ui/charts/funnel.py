@@ -65,6 +65,10 @@ class FunnelChart(ChartFrame):
         }
         self.centre = pg.InfiniteLine(pos=1.0, angle=0, pen=pg.mkPen(GREY, width=1))
         self.points = pg.ScatterPlotItem(hoverable=False)
+        self._styles = {
+            c: (pg.mkPen(v[1], width=1.5), pg.mkBrush(v[1] if v[2] else "white"))
+            for c, v in SHAPES.items()
+        }
         self.ring = pg.ScatterPlotItem(
             symbol="o", size=22, brush=pg.mkBrush(None), pen=pg.mkPen(DARK_PINK, width=3)
         )
@@ -96,16 +100,16 @@ class FunnelChart(ChartFrame):
             line.setData(x=list(data.expected), y=list(getattr(data, name)))
         self.centre.setPos(data.centre)
         pts = data.points
+        # One pen and brush a class, shared: pyqtgraph renders each symbol style once.
+        styles = self._styles
         self.points.setData(
             x=[p.expected for p in pts],
             y=[p.oe for p in pts],
             data=[p.code for p in pts],
             symbol=[SHAPES[p.outlier][0] for p in pts],
             size=[SHAPES[p.outlier][3] for p in pts],
-            pen=[pg.mkPen(SHAPES[p.outlier][1], width=1.5) for p in pts],
-            brush=[
-                pg.mkBrush(SHAPES[p.outlier][1] if SHAPES[p.outlier][2] else "white") for p in pts
-            ],
+            pen=[styles[p.outlier][0] for p in pts],
+            brush=[styles[p.outlier][1] for p in pts],
         )
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "Expected people seen (age-sex adjusted), people")
