@@ -22,6 +22,7 @@ period's end. The gaps between groups, baseline vs latest, are in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
@@ -359,20 +360,42 @@ def spc_flags(
     level's variation icon (its latest point) and, given a ``target``, its assurance.
     ``baseline`` fixes the limits on the first n points. A level with a missing value is
     listed without a chart; fewer than 12 points are flagged "[u]"."""
-    metric = _SPC.get(series.metric)
-    if metric is None or "period" not in series.frame.columns:
-        raise ValueError(f"{series.key}: an SPC chart needs a series of this section")
-    frame = series.frame.with_row_index("row_id")
-    complete = pl.col("value").is_not_null().all().over("level_code")
+    return spc_flags_many([series], improvement, target=target, baseline=baseline)[0]
+
+
+def spc_flags_many(
+    many: Sequence[Indicator],
+    improvement: Literal["up", "down"] | None = "up",
+    *,
+    target: float | None = None,
+    baseline: int | None = None,
+) -> list[Indicator]:
+    """:func:`spc_flags` of each of ``many`` series (same direction of improvement),
+    charted together in one pass: each series' levels are charted apart, as alone."""
+    metrics = []
+    for series in many:
+        metric = _SPC.get(series.metric)
+        if metric is None or "period" not in series.frame.columns:
+            raise ValueError(f"{series.key}: an SPC chart needs a series of this section")
+        metrics.append(metric)
+    if not many:
+        return []
+    frame = pl.concat(
+        [s.frame.with_columns(pl.lit(i).alias("__series")) for i, s in enumerate(many)],
+        how="diagonal_relaxed",
+    ).with_row_index("row_id")
+    # One key for a series' level: stats.spc charts each group apart.
+    frame = frame.with_columns(pl.format("{}|{}", "__series", "level_code").alias("spc_group"))
+    complete = pl.col("value").is_not_null().all().over("spc_group")
     charted, rest = frame.filter(complete), frame.filter(~complete)
     if charted.height:
-        points = charted.select("row_id", "level_code", "period", "value")
+        points = charted.select("row_id", "spc_group", "period", "value")
         chart = spc(
             points,
             "period",
             "value",
             improvement,
-            group_by="level_code",
+            group_by="spc_group",
             baseline=baseline,
             target=target,
         )
@@ -386,7 +409,7 @@ def spc_flags(
         )
         label = pl.col("variation").replace_strict(_VARIATION)
         verdict = pl.when("special_cause").then(pl.format("{} ({})", label, rules)).otherwise(label)
-        few = pl.len().over("level_code") < MIN_SPC_POINTS
+        few = pl.len().over("spc_group") < MIN_SPC_POINTS
         short = pl.when(few).then(pl.lit(f"fewer than {MIN_SPC_POINTS} points"))
         icon = pl.format(
             "XmR (Making Data Count); latest point: {}",
@@ -404,8 +427,14 @@ def spc_flags(
         )
         charted = charted.drop("lower", "upper", "note", "method", "flag").join(chart, on="row_id")
     rest = rest.with_columns(pl.lit("no chart: the series has missing values").alias("note"))
-    out = pl.concat([charted, rest], how="diagonal_relaxed").sort("row_id").drop("row_id")
-    return _derived(metric, series, out)
+    out = pl.concat([charted, rest], how="diagonal_relaxed").sort("row_id")
+    out = out.drop("row_id", "spc_group")
+    parts = out.partition_by("__series", as_dict=True, include_key=False)
+    empty = out.clear().drop("__series")
+    return [
+        _derived(metric, series, parts.get((i,), empty))
+        for i, (metric, series) in enumerate(zip(metrics, many, strict=True))
+    ]
 
 
 def recent_trend(series: Indicator, *, points: int = 5, confidence: float = 0.998) -> Indicator:

@@ -38,7 +38,7 @@ from typing import Literal
 import polars as pl
 
 from rehabdash.plan.result import ALL, FLAGS, LOW_RELIABILITY, NOT_APPLICABLE, Indicator
-from rehabdash.plan.series import _VARIATION, SERIES, spc_flags
+from rehabdash.plan.series import _VARIATION, SERIES, spc_flags_many
 
 __all__ = [
     "ASSURANCE",
@@ -408,13 +408,21 @@ def derived_spc(indicators: Iterable[Indicator]) -> list[Indicator]:
     :func:`spc_flags` (improvement from the series' polarity), in the given order."""
     items = list(indicators)
     have = {i.key for i in items}
-    out = []
-    for item in items:
-        if item.metric in _series_keys() and f"spc_{item.key}" not in have:
-            if "period" not in item.frame.columns or item.frame.height == 0:
-                continue
-            out.append(spc_flags(item, direction_of_improvement(item.definition.polarity)))
-    return out
+    wanted = [
+        item
+        for item in items
+        if item.metric in _series_keys()
+        and f"spc_{item.key}" not in have
+        and "period" in item.frame.columns
+        and item.frame.height > 0
+    ]
+    # Charted together, a pass per direction of improvement (one polars pass, not 15).
+    charts: dict[str, Indicator] = {}
+    for direction in ("up", "down", None):
+        same = [i for i in wanted if direction_of_improvement(i.definition.polarity) == direction]
+        for item, chart in zip(same, spc_flags_many(same, direction), strict=True):
+            charts[item.key] = chart
+    return [charts[i.key] for i in wanted]
 
 
 @dataclass(frozen=True)
