@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pytestqt.qtbot import QtBot
+from task_spy import watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
 from deprivation_store import deprivation_store
@@ -98,16 +101,7 @@ def test_a_change_to_quintiles_is_one_task(
     _, engine = deprivation_store(tmp_path)
     session = _session(engine)
     runner = TaskRunner(synchronous=True)
-    kinds: list[str] = []
-    start = runner.start
-
-    def spy(
-        kind: str, work: object, done: object, progress: object = None, lane: str = "database"
-    ) -> None:
-        kinds.append(kind)
-        start(kind, work, done, progress, lane=lane)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runner, "start", spy)
+    kinds = watch(runner, monkeypatch).kinds
     page = _page(qtbot, session, runner)
     assert kinds == ["deprivation"]
     page.choice.setCurrentIndex(page.choice.findData("imd_quintile"))

@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pytestqt.qtbot import QtBot
+from task_spy import watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
 from deprivation_store import deprivation_store
@@ -36,15 +39,8 @@ def _session(tmp_path: Path) -> Session:
 
 def _runner(monkeypatch: pytest.MonkeyPatch, kinds: list[str]) -> TaskRunner:
     runner = TaskRunner(synchronous=True)
-    start = runner.start
-
-    def spy(
-        kind: str, work: object, done: object, progress: object = None, lane: str = "database"
-    ) -> None:
-        kinds.append(kind)
-        start(kind, work, done, progress, lane=lane)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runner, "start", spy)
+    started = watch(runner, monkeypatch)
+    started.kinds = kinds
     return runner
 
 

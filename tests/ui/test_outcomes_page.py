@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
+from task_spy import watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from consequences_store import session as store_session
@@ -92,16 +93,7 @@ def test_a_tool_without_paired_scores_says_so_without_a_new_task(
 ) -> None:
     session = store_session(tmp_path)
     runner = TaskRunner(synchronous=True)
-    kinds: list[str] = []
-    start = runner.start
-
-    def spy(
-        kind: str, work: object, done: object, progress: object = None, lane: str = "database"
-    ) -> None:
-        kinds.append(kind)
-        start(kind, work, done, progress, lane=lane)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runner, "start", spy)
+    kinds = watch(runner, monkeypatch).kinds
     page = _page(qtbot, session, runner)
     assert kinds == ["outcomes"]
     page.tool.setCurrentIndex(page.tool.findData("eq5d5l"))

@@ -13,7 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 from PySide6.QtGui import QColor
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pytestqt.qtbot import QtBot
+from task_spy import watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
 from plan_store import LSOAS, lookup_rows, referral_rows, write_store
@@ -179,17 +182,12 @@ def test_clicking_a_cell_shows_its_numbers(qtbot: QtBot, tmp_path: Path) -> None
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")
-def test_by_month_redraws_without_a_recompute(qtbot: QtBot, tmp_path: Path) -> None:
+def test_by_month_redraws_without_a_recompute(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     session = _session(tmp_path)
     page = _page(qtbot, session)
-    started: list[str] = []
-    original = page.runner.start
-
-    def spy(kind: str, *args: object, **kwargs: object) -> None:
-        started.append(kind)
-        original(kind, *args, **kwargs)  # type: ignore[arg-type]
-
-    page.runner.start = spy  # type: ignore[method-assign]
+    started = watch(page.runner, monkeypatch).kinds
     page.by.setCurrentIndex(page.by.findData("month"))
     assert started == []
     grid = page.drawn

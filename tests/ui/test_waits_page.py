@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
+from task_spy import watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from consequences_store import session as store_session
@@ -65,17 +66,7 @@ def _page(qtbot: QtBot, session: Session, runner: TaskRunner | None = None) -> W
 
 
 def _counting(runner: TaskRunner, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    kinds: list[str] = []
-    start = runner.start
-
-    def spy(
-        kind: str, work: object, done: object, progress: object = None, lane: str = "database"
-    ) -> None:
-        kinds.append(kind)
-        start(kind, work, done, progress, lane=lane)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runner, "start", spy)
-    return kinds
+    return watch(runner, monkeypatch).kinds
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")

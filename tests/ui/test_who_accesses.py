@@ -10,7 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pytestqt.qtbot import QtBot
+from task_spy import watch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
 from plan_store import LSOAS, lookup_rows, population_rows, referral_rows, write_store
@@ -83,16 +86,7 @@ def test_a_new_breakdown_is_one_task_on_the_compute_lane(
 ) -> None:
     session = _session(tmp_path)
     runner = TaskRunner(synchronous=True)
-    lanes: list[str] = []
-    start = runner.start
-
-    def spy(
-        kind: str, work: object, done: object, progress: object = None, lane: str = "database"
-    ) -> None:
-        lanes.append(lane)
-        start(kind, work, done, progress, lane=lane)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runner, "start", spy)
+    lanes = watch(runner, monkeypatch).lanes
     page = WhoAccessesPage(session, runner)
     qtbot.addWidget(page)
     page.show()
@@ -159,11 +153,7 @@ def test_rates_on_known_values_and_shares_redraw_without_a_new_task(
 
     session = _session(tmp_path)
     runner = TaskRunner(synchronous=True)
-    kinds: list[str] = []
-    start = runner.start
-    monkeypatch.setattr(
-        runner, "start", lambda kind, *a, **k: (kinds.append(kind), start(kind, *a, **k))
-    )
+    kinds = watch(runner, monkeypatch).kinds
     page = WhoAccessesPage(session, runner)
     qtbot.addWidget(page)
     page.show()

@@ -29,7 +29,7 @@ def _window(qtbot: QtBot, url: str, kinds: list[str] | None = None) -> MainWindo
     if kinds is not None:
         start = runner.start
 
-        def spy(kind: str, *args: object, **kwargs: object) -> None:
+        def spy(kind: str, *args: object, **kwargs: object) -> None:  # the window's whole life
             kinds.append(kind)
             start(kind, *args, **kwargs)  # type: ignore[arg-type]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -144,6 +144,15 @@ class ChartFrame(QWidget):
         self._table = table
         self.model.set_frame(text_frame(table))
         fit_columns(self.table)
+
+    def view_point(self, event: object) -> QPointF | None:
+        """Where a click on the plot lands, in the plot's own units (None: off the plot)."""
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        item = self.plot.getPlotItem()
+        if not item.sceneBoundingRect().contains(pos):
+            return None
+        point: QPointF = item.vb.mapSceneToView(pos)
+        return point
 
     def say(self, message: str | None) -> None:
         """Say why nothing (or not everything) is drawn; None hides the message."""

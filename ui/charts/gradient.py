@@ -17,25 +17,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from rehabdash.plan.chart_data import STATES
 from rehabdash.plan.gradient import Gradient, GradientBar
 from rehabdash.ui.charts.frame import ChartFrame, brush, details_text
-from rehabdash.ui.charts.panel import MARKERS
+from rehabdash.ui.charts.panel import MARKERS, marker_fill, state_legend
 from rehabdash.ui.theme import DARK_BLUE, DARK_PINK, GREY, TURQUOISE
 
 __all__ = ["GAP", "GradientChart"]
 
 GAP = 0.12  # the share of each bar's span left blank between bars
-#: The legend's symbol of each state without a bar (the bar panel's markers).
-_LEGEND_SYMBOL = {"zero": "◆", "suppressed": "✕", "not_available": "○", "not_applicable": "▽"}
-
-
-def _fill(state: str) -> str:
-    """A marker's fill: hollow for not available (no value at all), else its colour."""
-    return "white" if state == "not_available" else MARKERS[state][1]
 
 
 class GradientChart(ChartFrame):
@@ -150,7 +143,7 @@ class GradientChart(ChartFrame):
             x=[b.centre for b in chosen],
             y=[y] * len(chosen),
             symbol=[MARKERS[b.row.state][0] for b in chosen],
-            brush=[pg.mkBrush(_fill(b.row.state)) for b in chosen],
+            brush=[pg.mkBrush(marker_fill(b.row.state)) for b in chosen],
             pen=[pg.mkPen(MARKERS[b.row.state][1], width=2) for b in chosen],
         )
 
@@ -166,25 +159,16 @@ class GradientChart(ChartFrame):
             )
         if data.everyone is not None and data.everyone.value is not None:
             parts.append(f'<span style="color:{TURQUOISE}">┈┈</span> All (everyone in scope)')
-        for state in dict.fromkeys(b.row.state for b in data.bars):
-            if state in _LEGEND_SYMBOL:
-                colour = MARKERS[state][1]
-                parts.append(
-                    f'<span style="color:{colour}">{_LEGEND_SYMBOL[state]}</span> {STATES[state]}'
-                )
-            elif state == "low":
-                parts.append(f'<span style="color:{DARK_BLUE}">▒</span> {STATES[state]}')
+        parts += state_legend(b.row.state for b in data.bars)
         caveats = "".join(f"<br>{c}" for c in data.caveats)
         return "&nbsp;&nbsp; ".join(parts) + caveats
 
     # ---------------------------------------------------------------- clicks
 
     def _clicked(self, event: object) -> None:
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        item = self.plot.getPlotItem()
-        if self._data is None or not item.sceneBoundingRect().contains(pos):
+        point = self.view_point(event)
+        if self._data is None or point is None:
             return
-        point: QPointF = item.vb.mapSceneToView(pos)
         for index, bar in enumerate(self._data.bars):
             if bar.left <= point.x() < bar.right:
                 self.select(index)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
@@ -169,11 +169,9 @@ class HeatMap(ChartFrame):
     # ---------------------------------------------------------------- clicking
 
     def _clicked(self, event: object) -> None:
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        item = self.plot.getPlotItem()
-        if self.grid is None or self.grid.empty or not item.sceneBoundingRect().contains(pos):
+        point = self.view_point(event)
+        if self.grid is None or self.grid.empty or point is None:
             return
-        point: QPointF = item.vb.mapSceneToView(pos)
         row, column = int(np.floor(point.y())), int(np.floor(point.x()))
         if 0 <= row < len(self.grid.rows) and 0 <= column < len(self.grid.columns):
             self.select(row, column)

@@ -13,9 +13,11 @@ item 2; DESIGN 10). The table, interval toggle, copy and save are the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
@@ -24,7 +26,15 @@ from rehabdash.plan.result import ALL
 from rehabdash.ui.charts.frame import ChartFrame, brush, details_text
 from rehabdash.ui.theme import DARK_BLUE, DARK_PINK, GREY, TURQUOISE
 
-__all__ = ["BAR_HEIGHT", "MARKERS", "ROW_PIXELS", "ChartPanel", "fit_rows"]
+__all__ = [
+    "BAR_HEIGHT",
+    "MARKERS",
+    "ROW_PIXELS",
+    "ChartPanel",
+    "fit_rows",
+    "marker_fill",
+    "state_legend",
+]
 
 #: The height a bar's row needs for its label to be read (the page scrolls beyond it).
 ROW_PIXELS = 18
@@ -47,7 +57,22 @@ MARKERS: dict[State, tuple[str, str]] = {
 _LEGEND_SYMBOL = {"zero": "◆", "suppressed": "✕", "not_available": "○", "not_applicable": "▽"}
 
 
-def _fill(state: State) -> str:
+def state_legend(states: Iterable[State], whole: bool = False) -> list[str]:
+    """The legend's words for each empty state (and low reliability) among ``states``:
+    its marker, in its colour, then what it means (``whole``: never broken across lines;
+    the marker never leaves its words). Every chart type says them alike."""
+    parts = []
+    for state in dict.fromkeys(states):
+        words = STATES[state].replace(" ", "&nbsp;") if whole else STATES[state]
+        if state in _LEGEND_SYMBOL:
+            colour, symbol = MARKERS[state][1], _LEGEND_SYMBOL[state]
+            parts.append(f'<span style="color:{colour}">{symbol}</span>&nbsp;{words}')
+        elif state == "low":
+            parts.append(f'<span style="color:{DARK_BLUE}">▒</span>&nbsp;{words}')
+    return parts
+
+
+def marker_fill(state: State) -> str:
     """A marker's fill: hollow for not available (no value at all), else its colour."""
     return "white" if state == "not_available" else MARKERS[state][1]
 
@@ -152,7 +177,7 @@ class ChartPanel(ChartFrame):
             x=[x] * len(chosen),
             y=ys[chosen],
             symbol=[MARKERS[rows[i].state][0] for i in chosen],
-            brush=[pg.mkBrush(_fill(rows[i].state)) for i in chosen],
+            brush=[pg.mkBrush(marker_fill(rows[i].state)) for i in chosen],
             pen=[pg.mkPen(MARKERS[rows[i].state][1], width=2) for i in chosen],
         )
 
@@ -164,24 +189,13 @@ class ChartPanel(ChartFrame):
         ]
         if data.has_intervals:
             parts.append(f'<span style="color:{GREY}">├┤</span> 95% confidence interval')
-        for state in data.states():
-            if state in _LEGEND_SYMBOL:
-                colour = MARKERS[state][1]
-                parts.append(
-                    f'<span style="color:{colour}">{_LEGEND_SYMBOL[state]}</span> {STATES[state]}'
-                )
-            elif state == "low":
-                parts.append(f'<span style="color:{DARK_BLUE}">▒</span> {STATES[state]}')
+        parts += state_legend(data.states())
         caveats = "".join(f"<br>{c}" for c in data.caveats)
         return "&nbsp;&nbsp; ".join(parts) + caveats
 
     def _clicked(self, event: object) -> None:
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        item = self.plot.getPlotItem()
-        if not self._rows or not item.sceneBoundingRect().contains(pos):
-            return
-        point: QPointF = item.vb.mapSceneToView(pos)
-        index = round(point.y())
+        point = self.view_point(event)
+        index = round(point.y()) if point is not None else -1
         if 0 <= index < len(self._rows):
             self.select(index)
 

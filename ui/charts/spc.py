@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -230,11 +230,9 @@ class SpcChart(ChartFrame):
     # ---------------------------------------------------------------- clicking
 
     def _clicked(self, event: object) -> None:
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        item = self.plot.getPlotItem()
-        if self.series is None or not item.sceneBoundingRect().contains(pos):
+        point = self.view_point(event)
+        if self.series is None or point is None:
             return
-        point: QPointF = item.vb.mapSceneToView(pos)
         index = round(point.x())
         if 0 <= index < len(self.series.points):
             self.select(index)

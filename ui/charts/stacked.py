@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from rehabdash.plan.chart_data import STATES, number
 from rehabdash.plan.stacked_data import StackedData, StackedRow
 from rehabdash.ui.charts.frame import ChartFrame, brush, details_text
-from rehabdash.ui.charts.panel import _LEGEND_SYMBOL, BAR_HEIGHT, MARKERS, _fill, fit_rows
+from rehabdash.ui.charts.panel import BAR_HEIGHT, MARKERS, fit_rows, marker_fill, state_legend
 from rehabdash.ui.theme import DARK_BLUE, DARK_PINK, GREY, ORANGE, TURQUOISE
 
 __all__ = ["BAND_STYLES", "LIGHT_PURPLE", "StackedChart"]
@@ -90,7 +90,7 @@ class StackedChart(ChartFrame):
             x=[1.2] * len(missing),
             y=ys[missing],
             symbol=[MARKERS[data.rows[i].state][0] for i in missing],
-            brush=[pg.mkBrush(_fill(data.rows[i].state)) for i in missing],
+            brush=[pg.mkBrush(marker_fill(data.rows[i].state)) for i in missing],
             pen=[pg.mkPen(MARKERS[data.rows[i].state][1], width=2) for i in missing],
         )
         item = self.plot.getPlotItem()
@@ -117,25 +117,15 @@ class StackedChart(ChartFrame):
             f'<span style="color:{colour}">{symbol}</span>&nbsp;{_whole(band)}'
             for (colour, _, symbol), band in zip(BAND_STYLES, data.bands, strict=False)
         ]
-        for state in data.states():
-            if state in _LEGEND_SYMBOL:
-                colour = MARKERS[state][1]
-                parts.append(
-                    f'<span style="color:{colour}">{_LEGEND_SYMBOL[state]}</span>&nbsp;'
-                    f"{_whole(STATES[state])}"
-                )
-            elif state == "low":
-                parts.append(f'<span style="color:{GREY}">{STATES[state]}</span>: see the table')
+        parts += state_legend((s for s in data.states() if s != "low"), whole=True)
+        if "low" in data.states():
+            parts.append(f'<span style="color:{GREY}">{STATES["low"]}</span>: see the table')
         caveats = "".join(f"<br>{c}" for c in data.caveats)
         return "Bands, shortest wait first: " + "&nbsp;&nbsp; ".join(parts) + caveats
 
     def _clicked(self, event: object) -> None:
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        item = self.plot.getPlotItem()
-        if not self._rows or not item.sceneBoundingRect().contains(pos):
-            return
-        point: QPointF = item.vb.mapSceneToView(pos)
-        index = round(point.y())
+        point = self.view_point(event)
+        index = round(point.y()) if point is not None else -1
         if 0 <= index < len(self._rows):
             self.select(index)
 
