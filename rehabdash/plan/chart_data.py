@@ -67,6 +67,13 @@ class ChartRow:
     method: str
 
     @property
+    def interval(self) -> str:
+        """", 95% CI a to b" when the row has both limits, else "" (for a chart's details)."""
+        if self.lower is None or self.upper is None:
+            return ""
+        return f", 95% CI {self.lower:,.4g} to {self.upper:,.4g}"
+
+    @property
     def shorthand(self) -> str:
         """The text a table shows for the value: the number, or its shorthand."""
         if self.value is None:

@@ -179,13 +179,8 @@ class GradientChart(ChartFrame):
         assert self._data is not None
         bar = self._data.bars[index]
         row = bar.row
-        interval = (
-            f", 95% CI {row.lower:,.4g} to {row.upper:,.4g}"
-            if row.lower is not None and row.upper is not None
-            else ""
-        )
         numbers = [
-            f"{row.shorthand or STATES[row.state]} per 1,000{interval}",
+            f"{row.shorthand or STATES[row.state]} per 1,000{row.interval}",
             f"people seen {row.numerator:,.0f}" if row.numerator is not None else "",
             f"population {bar.population:,.0f}" if bar.population is not None else "",
             row.method,

@@ -202,13 +202,8 @@ class ChartPanel(ChartFrame):
     def select(self, index: int) -> ChartRow:
         """Show the numbers of row ``index`` and emit :attr:`row_clicked`."""
         row = self._rows[index]
-        interval = (
-            f", 95% CI {row.lower:,.4g} to {row.upper:,.4g}"
-            if row.lower is not None and row.upper is not None
-            else ""
-        )
         numbers = [
-            f"{row.shorthand or STATES[row.state]}{interval}",
+            f"{row.shorthand or STATES[row.state]}{row.interval}",
             f"numerator {row.numerator:,.0f}" if row.numerator is not None else "",
             f"denominator {row.denominator:,.0f}" if row.denominator is not None else "",
             row.method,
