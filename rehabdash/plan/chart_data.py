@@ -68,7 +68,7 @@ class ChartRow:
 
     @property
     def interval(self) -> str:
-        """", 95% CI a to b" when the row has both limits, else "" (for a chart's details)."""
+        """ ", 95% CI a to b" when the row has both limits, else "" (for a chart's details)."""
         if self.lower is None or self.upper is None:
             return ""
         return f", 95% CI {self.lower:,.4g} to {self.upper:,.4g}"

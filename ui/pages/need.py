@@ -79,8 +79,8 @@ class NeedPage(PlanPage):
         from rehabdash.ui.pages.page_fit import ChartRow, fit_combo
 
         self.choice = self.add_breakdown_choice(DEFAULT)
-        self.level_choice = fit_combo(self.add_breakdown_choice("msoa", LEVELS, label="Areas"), 14)
-        self.level_choice.setAccessibleName("Areas: the kind of area in the funnel plot")
+        what = "the kind of area in the funnel plot"
+        self.level_choice = self.add_choice("Areas", LEVELS, "msoa", what, chars=14)
         self.outlier_codes = []
 
         groups = QWidget()

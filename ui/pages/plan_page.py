@@ -19,6 +19,7 @@ start-up does not pay for pages nobody opened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -131,34 +132,54 @@ class PlanPage(QWidget):
         ``result.prepared``. Default: nothing."""
         return None
 
-    def add_breakdown_choice(
-        self, default: str, choices: list[tuple[str, str]] | None = None, label: str = "Breakdown"
+    def add_choice(
+        self,
+        label: str,
+        items: list[tuple[str, str]],
+        default: str,
+        what: str,
+        *,
+        changed: Callable[[], None] | None = None,
+        chars: int = 26,
+        row: QHBoxLayout | None = None,
     ) -> QComboBox:
-        """A combo of breakdowns in the title row; the choice is kept in settings and a
-        change recomputes. Call it from :meth:`build`."""
+        """A combo of (value, text) ``items`` with its caption, in ``row`` (default: the
+        controls row). The choice is kept in settings and comes back on the next start; a
+        change calls ``changed`` (default: recompute). Call it from :meth:`build`."""
         from rehabdash.ui.pages.page_fit import fit_combo
 
         combo = QComboBox()
-        combo.setAccessibleName(f"{label}: the characteristic or pair to compare")
-        for key, text in choices if choices is not None else breakdown_choices():
-            combo.addItem(text, key)
-        fit_combo(combo)  # long pair titles must not widen the page past a small screen
+        combo.setAccessibleName(f"{label}: {what}")
+        for value, text in items:
+            combo.addItem(text, value)
+        fit_combo(combo, chars)  # long titles must not widen the page past a small screen
         name = f"{self.key}/{label.lower()}"
         last = self.settings.last_choice(name, default) if self.settings else default
         found = combo.findData(last)
         combo.setCurrentIndex(found if found >= 0 else max(combo.findData(default), 0))
+        after = changed or self.refresh
 
         def chosen(_index: int) -> None:
-            if self.settings is not None:  # comes back on the next start
+            if self.settings is not None:
                 self.settings.set_last_choice(name, str(combo.currentData()))
-            self.refresh()
+            after()
 
         combo.currentIndexChanged.connect(chosen)
-        self.breakdown_combo = combo
         caption = QLabel(f"{label}:")
         caption.setBuddy(combo)
-        self.controls.addWidget(caption)
-        self.controls.addWidget(combo)
+        place = row if row is not None else self.controls
+        place.addWidget(caption)
+        place.addWidget(combo)
+        return combo
+
+    def add_breakdown_choice(
+        self, default: str, choices: list[tuple[str, str]] | None = None, label: str = "Breakdown"
+    ) -> QComboBox:
+        """The page's breakdown: :meth:`add_choice` of the characteristics and pairs (or
+        ``choices``); a finding's link sets it (:meth:`open_at`)."""
+        items = choices if choices is not None else breakdown_choices()
+        what = "the characteristic or pair to compare"
+        self.breakdown_combo = combo = self.add_choice(label, items, default, what)
         return combo
 
     def open_at(self, breakdown_key: str) -> bool:

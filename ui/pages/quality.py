@@ -48,22 +48,15 @@ class QualityPage(PlanPage):
 
     def build(self) -> None:
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QComboBox, QLabel, QSplitter, QVBoxLayout, QWidget
+        from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
         from rehabdash.ui.charts.heatmap import HeatMap
         from rehabdash.ui.frame_model import FrameModel, frame_view
 
-        self.by = QComboBox()
-        self.by.setAccessibleName("Heat map columns: provider or month of referral")
-        for key, text in BY.items():
-            self.by.addItem(text, key)
-        last = self.settings.last_choice("quality/by", "provider") if self.settings else "provider"
-        self.by.setCurrentIndex(max(self.by.findData(last), 0))
-        self.by.currentIndexChanged.connect(self._by_chosen)
-        caption = QLabel("Columns:")
-        caption.setBuddy(self.by)
-        self.controls.addWidget(caption)
-        self.controls.addWidget(self.by)
+        what = "provider or month of referral"
+        self.by = self.add_choice(
+            "Columns", list(BY.items()), "provider", what, changed=self._by_chosen, chars=10
+        )
 
         self.heatmap = HeatMap("Completeness heat map")
         self.issues_model = FrameModel()
@@ -114,9 +107,8 @@ class QualityPage(PlanPage):
         )
         self.heatmap.show_grid(grid, title)
 
-    def _by_chosen(self, _index: int) -> None:
-        if self.settings is not None:
-            self.settings.set_last_choice("quality/by", self.by_key)
+    def _by_chosen(self) -> None:
+        """A redraw of what the page has: both views are in the result."""
         if self.result is not None:
             self._draw_grid(self.result)
 

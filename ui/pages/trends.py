@@ -57,7 +57,6 @@ class TrendsPage(PlanPage):
     def build(self) -> None:
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import (
-            QComboBox,
             QHBoxLayout,
             QLabel,
             QSplitter,
@@ -72,34 +71,23 @@ class TrendsPage(PlanPage):
 
         self._summary_keys = []
         first, second = QHBoxLayout(), QHBoxLayout()  # two rows: a narrow page keeps them
-        row = first
 
-        def combo(name: str, label: str, items: dict[str, str], what: str) -> QComboBox:
-            box = QComboBox()
-            box.setAccessibleName(f"{label}: {what}")
-            for key, text in items.items():
-                box.addItem(text, key)
-            last = self._last(name)
-            found = box.findData(last)
-            box.setCurrentIndex(max(found, 0))
-            caption = QLabel(f"{label}:")
-            caption.setBuddy(box)
-            row.addWidget(caption)
-            row.addWidget(box)
-            return box
+        def choice(
+            label: str, items: dict[str, str], what: str, row: QHBoxLayout, chars: int = 20
+        ) -> QComboBox:
+            default = _DEFAULTS[label.lower()]
+            changed = self._group_chosen if label == "Group" else self._series_chosen
+            return self.add_choice(
+                label, list(items.items()), default, what, changed=changed, chars=chars, row=row
+            )
 
-        self.measure = combo("measure", "Measure", MEASURES, "the series to chart")
-        self.every = combo("every", "Every", FREQS, "monthly or quarterly points")
-        row = second
-        self.breakdown_choice = combo("breakdown", "Breakdown", BREAKDOWNS, "the groups")
-        self.group = combo("group", "Group", {}, "the group whose series is charted")
-        self.group.setMinimumContentsLength(18)
+        self.measure = choice("Measure", MEASURES, "the series to chart", first, 30)
+        self.every = choice("Every", FREQS, "monthly or quarterly points", first, 10)
+        self.breakdown_choice = choice("Breakdown", BREAKDOWNS, "the groups", second)
+        self.group = choice("Group", {}, "the group whose series is charted", second)
         for part in (first, second):
             part.addStretch(1)
             self.body.addLayout(part)
-        for box in (self.measure, self.every, self.breakdown_choice):
-            box.currentIndexChanged.connect(self._series_chosen)
-        self.group.currentIndexChanged.connect(self._group_chosen)
 
         self.chart = SpcChart("SPC chart")
         self.summary_model = FrameModel()
@@ -136,10 +124,6 @@ class TrendsPage(PlanPage):
             self.settings.last_choice(f"{self.key}/{name}", default) if self.settings else default
         )
 
-    def _keep(self, name: str, value: str) -> None:
-        if self.settings is not None:
-            self.settings.set_last_choice(f"{self.key}/{name}", value)
-
     # ------------------------------------------------------------ the request
 
     def request(self) -> PageRequest:
@@ -173,18 +157,11 @@ class TrendsPage(PlanPage):
 
     # ------------------------------------------------------------ choosing a series
 
-    def _series_chosen(self, _index: int = 0) -> None:
-        self._keep("measure", str(self.measure.currentData()))
-        self._keep("every", str(self.every.currentData()))
-        self._keep("breakdown", str(self.breakdown_choice.currentData()))
+    def _series_chosen(self) -> None:
         self._fill_groups()
         self._draw()
 
-    def _group_chosen(self, _index: int = 0) -> None:
-        if self.group.signalsBlocked():
-            return
-        if self.group.currentData() is not None:
-            self._keep("group", str(self.group.currentData()))
+    def _group_chosen(self) -> None:
         self._draw()
 
     def _fill_groups(self) -> None:
