@@ -42,7 +42,7 @@ from rehabdash.ui.pages.registry import PAGES, plan_pages
 from rehabdash.ui.pages.welcome import WelcomePage
 from rehabdash.ui.session import DEMO_LABEL, Session
 from rehabdash.ui.settings import Settings
-from rehabdash.ui.tasks import TaskContext, TaskRunner
+from rehabdash.ui.tasks import TaskContext, TaskRunner, freeze_long_lived
 from rehabdash.ui.theme import STYLE
 
 if TYPE_CHECKING:
@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
         self.overview.show_message(message)
 
     def _opened(self, result: Opened) -> None:
+        freeze_long_lived()  # modules, widgets and the engine live as long as the window
         self.engine = result.engine
         self.progress.hide()
         self.cancel_button.hide()

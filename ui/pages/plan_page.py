@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from rehabdash.ui.session import DEMO_LABEL, PageRequest, PageResult, Session
 from rehabdash.ui.settings import Settings
-from rehabdash.ui.tasks import TaskContext, TaskRunner
+from rehabdash.ui.tasks import TaskContext, TaskRunner, freeze_long_lived
 
 __all__ = ["BLINK_MS", "PlanPage", "breakdown_choices", "run_alone"]
 
@@ -200,6 +200,7 @@ class PlanPage(QWidget):
         if not self.built:
             self.built = True
             self.build()
+            freeze_long_lived()  # the page's widgets live as long as the window
         if self._stale and self.session.engine is not None:
             self.refresh()
 
