@@ -204,3 +204,28 @@ def test_drill_into_a_group_by_a_second_characteristic(qtbot: QtBot, tmp_path: P
     assert page.undrill.isVisible()
     page.undrill.click()
     assert page.result.request.breakdown == "ethnic_group"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_a_failed_request_says_so_and_stops_looking_busy(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = _session(tmp_path)
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise ValueError("the store has no population for 2024-25")
+
+    monkeypatch.setattr(session, "fetch", broken)
+    runner = TaskRunner(synchronous=True)
+    reported: list[str] = []
+    runner.error.connect(lambda kind, exc: reported.append(f"{kind}: {exc}"))
+    page = WhoAccessesPage(session, runner)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: bool(reported), timeout=5_000)
+    assert reported == ["who_accesses: the store has no population for 2024-25"]
+    assert page.status.text() == (
+        "Could not work out this page: the store has no population for 2024-25"
+    )
+    assert not page.busy.isVisible()
+    assert page.drawn is None

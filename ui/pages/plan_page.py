@@ -94,6 +94,7 @@ class PlanPage(QWidget):
         self.cancel = QPushButton("Cancel")
         self.cancel.setAccessibleName(f"Cancel working out {self.heading.lower()}")
         self.cancel.clicked.connect(self._cancel)
+        runner.error.connect(self._failed)
         self._busy_timer = QTimer(self)
         self._busy_timer.setSingleShot(True)
         self._busy_timer.setInterval(BLINK_MS)
@@ -241,6 +242,18 @@ class PlanPage(QWidget):
         self.status.setText(f"{result.filter.describe()}.")
         self.show_result(result)
         self.drawn_result.emit()
+
+    def _failed(self, kind: str, exc: object) -> None:
+        """The page's task failed (the window's reporter says why): stop looking busy,
+        say so, and try again on the next change."""
+        if kind != self.key:
+            return
+        from rehabdash.ui.errors import short_message
+
+        self._busy_timer.stop()
+        self._set_busy(False)
+        self._stale = True
+        self.status.setText(f"Could not work out this page: {short_message(exc)}")
 
     def _set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
