@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.engine import Engine
 
 from rehabdash.queries.areas import live_area_lookup, live_need_weights, live_population
+from rehabdash.queries.arrow_pull import read_sqlite_arrow
 from rehabdash.queries.frames import fetch_frame
 from rehabdash.queries.live import live_referrals
 from rehabdash.store.schema import import_batch, referral
@@ -159,27 +160,14 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sqlite_adbc(engine: Engine, scope: PullScope) -> pl.DataFrame | None:
-    """Arrow columns straight from SQLite (None when the ADBC driver is not usable)."""
+    """Arrow columns straight from SQLite (None when the ADBC driver is not usable), read
+    in a child process (:mod:`rehabdash.queries.arrow_pull` says why)."""
     path = engine.url.database
     if scope != PullScope() or not path or path == ":memory:":
         return None
-    try:
-        import adbc_driver_sqlite.dbapi as adbc
-    except ImportError:
-        return None
     sql = str(_query(scope).compile(engine, compile_kwargs={"literal_binds": True}))
-    conn = adbc.connect(f"file:{path}?mode=ro")
-    try:
-        cur = conn.cursor()
-        # One batch: the driver infers each column's type from its first batch, so a
-        # column null for the first rows would otherwise be typed wrongly.
-        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(2**30)})
-        cur.execute(sql)
-        frame = pl.DataFrame(cur.fetch_arrow())
-        cur.close()
-    finally:
-        conn.close()
-    return _typed(frame)
+    frame = read_sqlite_arrow(path, sql)
+    return None if frame is None else _typed(frame)
 
 
 def _postgres_copy(engine: Engine, scope: PullScope) -> pl.DataFrame:
