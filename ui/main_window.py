@@ -342,6 +342,7 @@ class MainWindow(QMainWindow):
 
     def _filter_options_loaded(self, options: FilterOptions) -> None:
         kept = FilterChoice.from_dict(dict(self.settings.filters()))
+        self.session.no_activity = not options.periods
         self.filter_bar.set_options(options, kept)
         self._apply_filter(self.filter_bar.choice)
         self._store_changed()
@@ -356,12 +357,15 @@ class MainWindow(QMainWindow):
         when the store cannot answer it."""
         from rehabdash.plan.filters import FilterError
 
+        if not self.filter_bar.options.periods:  # no activity yet: nothing to filter
+            self.session.filter = None
+            return True
         try:
             flt = choice.to_filter(self.filter_bar.options)
         except FilterError as exc:
             self.statusBar().showMessage(f"Filter not applied: {exc}")
             return False
-        self.session.filter = flt if self.filter_bar.options.periods else None
+        self.session.filter = flt
         self.settings.set_filters(choice.as_dict())
         return True
 
@@ -373,6 +377,8 @@ class MainWindow(QMainWindow):
         """A task failed: say what failed and why (the overview too, when it was its
         figures that could not be made)."""
         titles = {spec.key: spec.title for spec in PAGES}
+        if kind in titles and isinstance(exc, ValueError):
+            return  # the page's own status line says what it could not work out, and why
         what = (
             f"Could not work out the {titles[kind]} page" if kind in titles else what_failed(kind)
         )

@@ -73,6 +73,7 @@ class Session:
     filter: PlanFilter | None = None  # None until refresh(): the latest financial year
     fingerprint: str | None = None
     demo: bool = False  # the demo store: every page says so
+    no_activity: bool = False  # the store holds no referrals yet: pages ask for nothing
     _plan: PlanEngine | None = field(default=None, repr=False)
 
     def opened(self, engine: Any) -> None:

@@ -160,3 +160,27 @@ def test_a_findings_link_opens_its_page_at_its_breakdown(qtbot: QtBot, tmp_path:
     assert page.breakdown_key == "imd_quintile"
     qtbot.waitUntil(lambda: page.drawn is not None, timeout=20_000)
     assert page.drawn.breakdown_key == "imd_quintile"
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_an_empty_store_asks_nothing_and_says_so_on_every_page(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rehabdash.ui import main_window
+    from rehabdash.ui.pages.plan_page import NO_ACTIVITY, PlanPage
+
+    dialogs: list[str] = []
+    monkeypatch.setattr(main_window, "report", lambda _p, exc, what="": dialogs.append(str(exc)))
+    window = _window(qtbot, f"sqlite:///{tmp_path / 'mine.db'}")
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.screens.currentWidget() is window.welcome, timeout=20_000)
+    window.welcome.start.click()
+    for spec in PAGES:
+        window.nav.setCurrentRow([s.key for s in PAGES].index(spec.key))
+        page = window.page_widgets[spec.key]
+        if isinstance(page, PlanPage):
+            assert page.status.text() == NO_ACTIVITY, spec.key
+            assert page.result is None
+    assert dialogs == []
+    assert "Filter not applied" not in window.statusBar().currentMessage()

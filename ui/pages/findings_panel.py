@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from rehabdash.ui.pages.links import Link, finding_link
-from rehabdash.ui.pages.plan_page import PlanPage
+from rehabdash.ui.pages.plan_page import NO_ACTIVITY, PlanPage
 from rehabdash.ui.session import PageRequest, PageResult, Session
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskRunner
@@ -233,6 +233,8 @@ class FindingsPanel(PlanPage):
     def refresh(self) -> None:
         if self.armed:  # an empty store has nothing to plan (the Overview says so)
             super().refresh()
+        elif self.session.engine is not None:
+            self.status.setText(NO_ACTIVITY)
 
     def showEvent(self, event: QShowEvent) -> None:
         if self._behind(self.result):  # the filter changed while another page was shown

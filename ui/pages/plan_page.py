@@ -39,9 +39,12 @@ from rehabdash.ui.session import DEMO_LABEL, PageRequest, PageResult, Session
 from rehabdash.ui.settings import Settings
 from rehabdash.ui.tasks import TaskContext, TaskRunner, freeze_long_lived
 
-__all__ = ["BLINK_MS", "PlanPage", "breakdown_choices", "run_alone"]
+__all__ = ["BLINK_MS", "NO_ACTIVITY", "PlanPage", "breakdown_choices", "run_alone"]
 
 BLINK_MS = 200  # longer than this, work shows a busy bar and Cancel
+NO_ACTIVITY = (
+    "This store holds no rehab activity yet: import an activity extract on the Import page."
+)
 
 
 def breakdown_choices(pairs: bool = True) -> list[tuple[str, str]]:
@@ -220,6 +223,9 @@ class PlanPage(QWidget):
     def refresh(self) -> None:
         """Start one task for the page's request (a newer one supersedes it)."""
         if self.session.engine is None:
+            return
+        if self.session.no_activity:  # stays stale: an import makes it worth asking
+            self.status.setText(NO_ACTIVITY)
             return
         self._stale = False
         self.banner.setVisible(self.session.demo)
