@@ -343,6 +343,7 @@ class MainWindow(QMainWindow):
     def _filter_options_loaded(self, options: FilterOptions) -> None:
         kept = FilterChoice.from_dict(dict(self.settings.filters()))
         self.session.no_activity = not options.periods
+        self.session.area_names = dict(options.areas)
         self.filter_bar.set_options(options, kept)
         self._apply_filter(self.filter_bar.choice)
         self._store_changed()

@@ -51,6 +51,7 @@ class PageResult:
     indicators: tuple[Indicator, ...]
     findings: tuple[Finding, ...] = ()
     prepared: Any = None  # what the page's prepare_result made of it, on the worker
+    people: int | None = None  # people referred in the filter's scope (0: nobody matches)
 
     def get(self, metric: str, breakdown_key: str | None = None) -> Indicator | None:
         """The indicator of ``metric`` (for ``breakdown_key``, else the first found)."""
@@ -74,7 +75,18 @@ class Session:
     fingerprint: str | None = None
     demo: bool = False  # the demo store: every page says so
     no_activity: bool = False  # the store holds no referrals yet: pages ask for nothing
+    #: Each area the filter bar offers, by its filter value ("lad:E08000033"): its name.
+    area_names: dict[str, str] = field(default_factory=dict)
     _plan: PlanEngine | None = field(default=None, repr=False)
+
+    def describe(self, flt: PlanFilter) -> str:
+        """The filter in one line, an area by its name where the store's lookup has one."""
+        text = flt.describe()
+        if flt.area is not None:
+            name = self.area_names.get(f"{flt.area.kind}:{flt.area.code}")
+            if name:
+                text = text.replace(flt.area.label, name)
+        return text
 
     def opened(self, engine: Any) -> None:
         """The store is open: computations start afresh on it."""
@@ -153,4 +165,5 @@ class Session:
                 items += self.breakdown(request.breakdown, request.sections)
             for name in request.extras:
                 items += self.plan.extra(flt, name, fingerprint=self.fingerprint)
-        return PageResult(request, flt, tuple(items), findings)
+        people = self.plan.scope(flt, self.fingerprint).people.height
+        return PageResult(request, flt, tuple(items), findings, people=people)

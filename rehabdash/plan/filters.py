@@ -85,7 +85,8 @@ class PlanFilter:
         if self.area is not None:
             parts.append(self.area.label)
         if self.providers:
-            parts.append("providers " + ", ".join(self.providers))
+            noun = "provider" if len(self.providers) == 1 else "providers"
+            parts.append(f"{noun} " + ", ".join(self.providers))
         if not self.team_types:
             parts.append("all team types")
         elif self.rehab_only:

@@ -142,6 +142,6 @@ def test_team_types_all_and_rehab_plus() -> None:
 def test_description_names_what_is_filtered() -> None:
     plan = parse_filter(period="2024-25 Q3", providers="RY1", age="65+", area="icb:QWO")
     assert plan.describe() == (
-        "2024-25 Q3; integrated care board QWO; providers RY1; rehab team types; ages 65+"
+        "2024-25 Q3; integrated care board QWO; provider RY1; rehab team types; ages 65+"
     )
     assert isinstance(plan, PlanFilter)

@@ -229,3 +229,24 @@ def test_a_failed_request_says_so_and_stops_looking_busy(
     )
     assert not page.busy.isVisible()
     assert page.drawn is None
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_a_filter_nobody_matches_says_so_and_areas_go_by_name(qtbot: QtBot, tmp_path: Path) -> None:
+    from rehabdash.plan import parse_filter
+
+    session = _session(tmp_path)
+    session.filter = parse_filter(period="2024-25", providers="RXX")  # no such provider here
+    page = WhoAccessesPage(session, TaskRunner(synchronous=True))
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.result is not None, timeout=20_000)
+    assert page.result is not None
+    assert page.result.people == 0
+    assert page.status.text().startswith("No referrals match this filter (2024-25; provider RXX")
+    session.area_names = {"lad:E08000032": "Bradford (local authority)"}
+    session.filter = parse_filter(period="2024-25", area="lad:E08000032")
+    page.filter_changed()
+    assert page.result.people
+    assert page.result.people > 0
+    assert page.status.text() == "2024-25; Bradford (local authority); rehab team types."

@@ -245,7 +245,12 @@ class PlanPage(QWidget):
         self._busy_timer.stop()
         self._set_busy(False)
         self.result = result
-        self.status.setText(f"{result.filter.describe()}.")
+        described = self.session.describe(result.filter)
+        self.status.setText(
+            f"No referrals match this filter ({described}): choose a wider one."
+            if result.people == 0
+            else f"{described}."
+        )
         self.show_result(result)
         self.drawn_result.emit()
 
