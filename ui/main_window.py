@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
             self.nav.addItem(spec.title)
             # Scrolled, not stretched: no page grows the window past the screen.
             area = QScrollArea()
+            area.setAccessibleName(f"{spec.title} page")
             area.setWidgetResizable(True)
             area.setFrameShape(QFrame.Shape.NoFrame)
             area.setWidget(page)

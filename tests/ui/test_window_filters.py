@@ -184,3 +184,38 @@ def test_an_empty_store_asks_nothing_and_says_so_on_every_page(
             assert page.result is None
     assert dialogs == []
     assert "Filter not applied" not in window.statusBar().currentMessage()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_every_focusable_control_has_a_name_and_tab_leaves_tables(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QTableView, QWidget
+
+    from rehabdash.ui.pages.plan_page import PlanPage
+
+    window = _window(qtbot, _demo_url(tmp_path))
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.session.filter is not None, timeout=20_000)
+    unnamed: list[str] = []
+    for row, spec in enumerate(PAGES):
+        window.nav.setCurrentRow(row)
+        page = window.page_widgets[spec.key]
+        if isinstance(page, PlanPage):
+            qtbot.waitUntil(lambda p=page: p.result is not None, timeout=30_000)
+        for widget in window.findChildren(QWidget):
+            focusable = bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus)
+            if not focusable or not widget.isVisibleTo(window):
+                continue
+            holder = widget.parent()
+            if isinstance(holder, QAbstractScrollArea) and holder.viewport() is widget:
+                continue  # a view's own viewport: the view carries the name
+            if isinstance(widget, QTableView):
+                assert not widget.tabKeyNavigation(), f"{spec.key}: Tab is kept in a table"
+            text = widget.text() if isinstance(widget, QAbstractButton) else ""
+            if not (widget.accessibleName() or text):
+                parent = type(widget.parent()).__name__ if widget.parent() else ""
+                unnamed.append(f"{spec.key}: {type(widget).__name__} in {parent}")
+    assert unnamed == []

@@ -129,6 +129,7 @@ class NeedPage(PlanPage):
 
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Provision against need: by group or by area")
+        self.tabs.tabBar().setAccessibleName(f"{self.tabs.accessibleName()}: tabs")
         self.tabs.addTab(groups, "By group")
         self.tabs.addTab(areas, "By area: funnel plot")
         self.body.addWidget(self.tabs, 1)

@@ -53,6 +53,8 @@ class ChartRow(QScrollArea):
 
     def __init__(self, *charts: QWidget) -> None:
         super().__init__()
+        names = ", ".join(c.accessibleName() for c in charts if c.accessibleName())
+        self.setAccessibleName(f"Charts: {names}" if names else "Charts")
         self.inner = QWidget()
         self.row = _Row(QBoxLayout.Direction.LeftToRight, self.inner)
         self.row.setContentsMargins(0, 0, 0, 0)

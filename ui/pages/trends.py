@@ -107,6 +107,7 @@ class TrendsPage(PlanPage):
         gaps_layout.addWidget(self.gaps, 1)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Trends: summary of every series, and the gaps")
+        self.tabs.tabBar().setAccessibleName(f"{self.tabs.accessibleName()}: tabs")
         self.tabs.addTab(self.summary, "Every series: latest point and icons")
         self.tabs.addTab(gaps_box, "Gaps: baseline vs latest")
         split = QSplitter(Qt.Orientation.Vertical)
