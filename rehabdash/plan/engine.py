@@ -32,6 +32,7 @@ from rehabdash.plan.filters import PlanFilter
 from rehabdash.plan.findings import Finding, find
 from rehabdash.plan.improvement import (
     TREND_BREAKDOWNS,
+    TREND_SEEN_WITHIN,
     improvement_indicators,
     series_indicators,
 )
@@ -50,8 +51,6 @@ DEFAULT_BREAKDOWNS: tuple[str, ...] = (
     *CHARACTERISTICS,
     *(pair_key(a, b) for a, b in DEFAULT_PAIRS),
 )
-#: Trends count people seen within this many days of referral (a fixed follow-up).
-TREND_SEEN_WITHIN = 28
 
 
 class Cancelled(Exception):

@@ -57,6 +57,9 @@ __all__ = [
 SII_SEED, SII_REPETITIONS = 20251030, 20_000
 #: Breakdowns a plan follows over time (the headline gaps' characteristics).
 TREND_BREAKDOWNS = ("All", "imd_quintile", "ethnic_group")
+#: Trends count people seen within this many days of referral (a fixed follow-up): people
+#: referred late in the period have had less time to be seen before the extract.
+TREND_SEEN_WITHIN = 28
 _CHANGE = (
     "baseline = first complete quarter of the period, latest = last complete quarter; the "
     "change's limits treat the two as independent estimates; towards no gap is improving"

@@ -33,6 +33,7 @@ Choices, for the methods sheet:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Literal
 
@@ -338,7 +339,9 @@ def recording_caveat(scope: Scope, key: str) -> str | None:
     if share != share or share >= CSDS_THRESHOLD:  # NaN: nobody referred
         return None
     return (
-        f"{char.title.split(' (')[0]} is recorded for only {share:.0f}% of people referred, "
+        # Floored, not rounded: 79.96% is below 80% and must not read "80%".
+        f"{char.title.split(' (')[0]} is recorded for only {math.floor(share * 10) / 10:.1f}% "
+        "of people referred, "
         f"below the {CSDS_THRESHOLD:.0f}% CSDS threshold, so comparisons may be biased"
     )
 

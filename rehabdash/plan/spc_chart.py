@@ -37,6 +37,7 @@ from typing import Literal
 
 import polars as pl
 
+from rehabdash.plan.improvement import TREND_SEEN_WITHIN
 from rehabdash.plan.result import ALL, FLAGS, LOW_RELIABILITY, NOT_APPLICABLE, Indicator
 from rehabdash.plan.series import _VARIATION, SERIES, spc_flags_many
 
@@ -66,15 +67,17 @@ Tone = Literal["improvement", "concern", "neutral", "common", "none"]
 Assurance = Literal["pass", "fail", "hit and miss", "none"]
 
 #: The series the extra returns, by measure and frequency: (measure, freq) -> metric key.
+#: People seen are those seen within TREND_SEEN_WITHIN days of referral, and the names
+#: say so: the trend's rate is lower than the year's (which counts everyone seen so far).
 MEASURES: dict[str, str] = {
-    "seen_rate": "People seen per 1,000 population per year",
-    "people_seen": "People seen",
+    "seen_rate": f"People seen within {TREND_SEEN_WITHIN} days, per 1,000 population per year",
+    "people_seen": f"People seen within {TREND_SEEN_WITHIN} days of referral",
     "people_referred": "People referred",
 }
 #: Shorter names, for the summary table.
 SHORT_MEASURES: dict[str, str] = {
-    "seen_rate": "Seen per 1,000 per year",
-    "people_seen": "People seen",
+    "seen_rate": f"Seen in {TREND_SEEN_WITHIN} days per 1,000 a year",
+    "people_seen": f"Seen in {TREND_SEEN_WITHIN} days",
     "people_referred": "People referred",
 }
 FREQS: dict[str, str] = {"monthly": "Monthly", "quarterly": "Quarterly"}

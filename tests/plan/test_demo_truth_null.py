@@ -53,9 +53,9 @@ from scipy import stats as sps
 from rehabdash.codes.characteristics import UNKNOWN_LEVELS
 from rehabdash.demo import build_demo
 from rehabdash.plan import parse_filter
-from rehabdash.plan.engine import TREND_SEEN_WITHIN, PlanEngine
+from rehabdash.plan.engine import PlanEngine
 from rehabdash.plan.findings import candidates
-from rehabdash.plan.improvement import gap_change
+from rehabdash.plan.improvement import TREND_SEEN_WITHIN, gap_change
 from rehabdash.plan.result import ALL, Indicator
 from rehabdash.queries.referrals import ReferralSource
 from rehabdash.stats import proportion

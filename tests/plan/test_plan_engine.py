@@ -57,7 +57,7 @@ def test_whole_plan_has_every_section_and_is_kept(tmp_path: Path) -> None:
 def test_incomplete_recording_is_a_caveat_of_the_breakdown(tmp_path: Path) -> None:
     plan = _engine(tmp_path).plan(parse_filter(period="2024-25"), ["ethnicity", "sex"])
     caveats = plan.indicators["seen_rate/ethnicity"].definition.caveats
-    assert any("recorded for only 50% of people referred" in c for c in caveats)
+    assert any("recorded for only 50.0% of people referred" in c for c in caveats)
     assert not any(
         "recorded for only" in c for c in plan.indicators["seen_rate/sex"].definition.caveats
     )

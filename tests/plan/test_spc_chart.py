@@ -86,7 +86,7 @@ def test_a_chart_read_from_the_engine_frame_matches_xmr_by_hand() -> None:
     assert "no assurance icon" in high.assurance_words
     assert not high.low_reliability
     assert high.message is None
-    assert high.title == "People seen, by month: Up"
+    assert high.title == "People seen within 28 days of referral, by month: Up"
     # The table is what is drawn: every period, its value, the limits and its verdict.
     table = high.table()
     assert [r[0] for r in table[1:]] == MONTHS
