@@ -25,7 +25,7 @@ import polars as pl
 
 from rehabdash.codes.characteristics import CHARACTERISTICS, UNKNOWN_LEVELS
 from rehabdash.plan.quality import CSDS_THRESHOLD, recording_caveat
-from rehabdash.plan.result import ALL, Indicator
+from rehabdash.plan.result import ALL, LOW_RELIABILITY, Indicator
 from rehabdash.plan.scope import Scope
 from rehabdash.stats import rate_ratio
 
@@ -109,6 +109,7 @@ def _oe_candidates(ind: Indicator, scope: Scope, described: str) -> list[Finding
         ~pl.col("level").is_in(list(UNKNOWN_LEVELS.values())),
         pl.col("value").is_not_null(),
         pl.col("value") > 0,
+        _reliable(),
     )
     out = []
     adjust = "age" if key == "sex" else "age and sex"
@@ -245,6 +246,14 @@ def _age_candidate(ind: Indicator | None, described: str) -> list[Finding]:
     return _ratio_candidate(ind, oldest, lowest, sentence, described)
 
 
+def _reliable() -> pl.Expr:
+    """Rows a sentence may rest on: not of low reliability ([u]: few people or values).
+    Ranked by the size of the gap, such groups would otherwise come first with the least
+    behind them. (An interval of no width is not enough to tell: a median of whole days
+    for thousands of people has one.)"""
+    return pl.col("flag").is_null() | (pl.col("flag") != LOW_RELIABILITY)
+
+
 def _valid_rows(ind: Indicator) -> pl.DataFrame:
     return ind.frame.filter(
         pl.col("level_code") != ALL,
@@ -252,6 +261,7 @@ def _valid_rows(ind: Indicator) -> pl.DataFrame:
         pl.col("value").is_not_null(),
         pl.col("lower").is_not_null(),
         pl.col("upper").is_not_null(),
+        _reliable(),
     )
 
 

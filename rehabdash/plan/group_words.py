@@ -103,6 +103,8 @@ def sentence(indicator: Indicator, lead: str, highest: bool | None = None) -> st
         text += " Tied with " + ", ".join(r.label for r in ties) + "."
     if None in (top.lower, top.upper, everyone.lower, everyone.upper):
         return text
+    if top.state == "low":  # a group of a few values: no claim either way
+        return text + " Too few to tell whether the difference is more than chance."
     mine = (float(top.lower or 0.0), float(top.upper or 0.0))
     alls = (float(everyone.lower or 0.0), float(everyone.upper or 0.0))
     if overlaps(mine, alls):

@@ -58,3 +58,30 @@ def test_known_codes_and_overlap() -> None:
     assert not is_known("All")
     assert overlaps((1.0, 2.0), (2.0, 3.0))
     assert not overlaps((1.0, 2.0), (2.5, 3.0))
+
+
+def test_a_group_of_a_few_values_is_never_called_more_than_chance() -> None:
+    import polars as pl
+
+    from rehabdash.plan.group_words import sentence
+    from rehabdash.plan.metrics import metric
+    from rehabdash.plan.result import Indicator, conform
+
+    m = metric("wait_median")
+    frame = pl.DataFrame(
+        {
+            "breakdown_key": ["sex"] * 3,
+            "breakdown": ["Sex"] * 3,
+            "level_code": ["All", "1", "2"],
+            "level": ["All", "Male", "Female"],
+            "value": [20.0, 18.0, 55.0],
+            "lower": [15.0, 16.0, 55.0],
+            "upper": [25.0, 21.0, 55.0],
+            "numerator": [40.0, 38.0, 2.0],
+            "flag": [None, None, "[u]"],
+        }
+    )
+    text = sentence(Indicator("wait_median/sex", m.definition(), conform(frame, m)), "Longest")
+    assert "Female" in text
+    assert "Too few to tell" in text
+    assert "unlikely to be chance" not in text
