@@ -257,6 +257,10 @@ class MainWindow(QMainWindow):
         for page in plan_pages(self.page_widgets):
             page.session = self.session
         self.statusBar().showMessage(f"Store: {hide_password(url)}")
+        # The Overview says how the opening goes (building the demo takes a while).
+        self.screens.setCurrentIndex(0)
+        self.nav.setCurrentRow(0)
+        self.overview.show_message("Opening the store…")
         self.load()
 
     def load(self) -> None:

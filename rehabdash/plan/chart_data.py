@@ -30,7 +30,16 @@ from rehabdash.plan.result import (
     Indicator,
 )
 
-__all__ = ["STATES", "ChartData", "ChartRow", "State", "chart_data", "number", "tsv"]
+__all__ = [
+    "STATES",
+    "ChartData",
+    "ChartRow",
+    "State",
+    "axis_title",
+    "chart_data",
+    "number",
+    "tsv",
+]
 
 State = Literal["value", "zero", "suppressed", "not_available", "not_applicable", "low"]
 #: Each state's words for a legend and a table (the shorthand where there is one).
@@ -94,6 +103,10 @@ class ChartData:
     caveats: tuple[str, ...]
 
     @property
+    def axis_title(self) -> str:
+        return axis_title(self.breakdown)
+
+    @property
     def has_intervals(self) -> bool:
         return any(r.lower is not None or r.upper is not None for r in self.rows)
 
@@ -127,6 +140,13 @@ class ChartData:
 
     def tsv(self) -> str:
         return tsv(self.table())
+
+
+def axis_title(breakdown: str) -> str:
+    """A breakdown's title without its bracketed detail ("Deprivation", not "Deprivation
+    (IMD quintile, 1 = most deprived fifth: Core20)"): a category axis has only the
+    height of its chart, and the chart's title and the page's choice name the detail."""
+    return breakdown.split(" (")[0]
 
 
 def tsv(table: list[list[str]]) -> str:

@@ -125,7 +125,7 @@ class ChartPanel(ChartFrame):
         widest = max((metrics.horizontalAdvance(r.label) for r in data.rows), default=0)
         left.setWidth(widest + 40)
         item.setLabel("bottom", data.value_title)
-        item.setLabel("left", data.breakdown)
+        item.setLabel("left", data.axis_title)
         top = max([r.upper or r.value or 0.0 for r in data.rows], default=0.0)
         top = top * 1.05 if top > 0 else 1.0
         self._set_markers(data.rows, ys, top * 0.012)  # just clear of the axis, not cut

@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
-from rehabdash.plan.chart_data import STATES, number
+from rehabdash.plan.chart_data import STATES, axis_title, number
 from rehabdash.plan.stacked_data import StackedData, StackedRow
 from rehabdash.ui.charts.frame import ChartFrame, brush, details_text
 from rehabdash.ui.charts.panel import BAR_HEIGHT, MARKERS, fit_rows, marker_fill, state_legend
@@ -99,7 +99,7 @@ class StackedChart(ChartFrame):
         metrics = QFontMetrics(left.style.get("tickFont") or self.plot.font())
         left.setWidth(max((metrics.horizontalAdvance(r.label) for r in data.rows), default=0) + 40)
         item.setLabel("bottom", data.value_title)
-        item.setLabel("left", data.breakdown)
+        item.setLabel("left", axis_title(data.breakdown))
         item.setXRange(-1.0, 104.0, padding=0)  # room for the "100" tick's label
         item.setYRange(-0.6, max(len(data.rows) - 0.4, 0.6), padding=0)
         fit_rows(self.plot, len(data.rows))

@@ -219,14 +219,17 @@ class OverviewPage(QWidget):
         self.title.setText(f"Overview — financial year {p.label}")
         self.status.setText(
             f"Referrals received {p.start:%d %b %Y} to {p.end:%d %b %Y}; "
-            "rehab team types; live import batches."
+            "rehab team types; live import batches: the whole year, not the filter bar's "
+            "choice (the figures with intervals below follow it)."
         )
         self.tiles["referrals"].set(_n(h.referrals), "referral episodes received in the year")
         self.tiles["people"].set(_n(h.people_referred), "distinct people with a referral")
         self.tiles["seen"].set(_n(h.people_seen), "people with at least one attended contact")
         rate = h.seen_per_1000
         if rate is None:
-            self.tiles["rate"].set("–", "no population loaded for this period")
+            self.tiles["rate"].set(
+                "–", "no population imported (the figures below use ONS estimates)"
+            )
         else:
             self.tiles["rate"].set(
                 f"{rate:,.1f}",

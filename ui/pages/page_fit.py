@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QBoxLayout, QComboBox, QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QBoxLayout, QComboBox, QFrame, QScrollArea, QSizePolicy, QWidget
 
 from rehabdash.ui.charts.frame import ChartFrame
 
@@ -31,6 +31,9 @@ def fit_combo(combo: QComboBox, chars: int = 26) -> QComboBox:
     """Size ``combo`` for ``chars`` characters; its popup list as wide as its items."""
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
+    # At least that, and wider where the row has room (a large screen shows it whole).
+    combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    combo.setMaximumWidth(combo.fontMetrics().horizontalAdvance("M") * 60)
     view = combo.view()
     view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
     combo.setToolTip(combo.currentText())
