@@ -81,3 +81,33 @@ def test_findings_are_ranked_by_the_size_of_the_gap(tmp_path: Path) -> None:
     sizes = [f.size for f in found]
     assert sizes == sorted(sizes, reverse=True)
     assert all(f.significant for f in found)
+
+
+def test_a_group_of_low_reliability_makes_no_finding(tmp_path: Path) -> None:
+    """An O/E far from 1 whose row is flagged [u] (few people) is not a finding; the same
+    numbers unflagged are one."""
+    import polars as pl
+
+    from rehabdash.plan.result import Indicator
+
+    scope = _scope(tmp_path, deprived=20, least=60, ethnicity="J")
+    indicators = _indicators(scope)
+    oe = indicators["seen_oe/ethnicity"]
+    assert isinstance(oe, Indicator)
+    far = pl.col("level_code") == "J"
+
+    def with_flag(flag: str | None) -> Indicator:
+        frame = oe.frame.with_columns(
+            pl.when(far).then(pl.lit(0.2)).otherwise(pl.col("value")).alias("value"),
+            pl.when(far).then(pl.lit(0.05)).otherwise(pl.col("lower")).alias("lower"),
+            pl.when(far).then(pl.lit(0.5)).otherwise(pl.col("upper")).alias("upper"),
+            pl.when(far).then(pl.lit(flag)).otherwise(pl.col("flag")).alias("flag"),
+        )
+        return Indicator(oe.key, oe.definition, frame)
+
+    def ethnic_findings(item: Indicator) -> list[object]:
+        found = find({**indicators, oe.key: item}, scope)  # type: ignore[dict-item]
+        return [f for f in found if f.indicator == oe.key and f.level_code == "J"]
+
+    assert len(ethnic_findings(with_flag(None))) == 1
+    assert ethnic_findings(with_flag("[u]")) == []
