@@ -76,3 +76,26 @@ def pg_url(pg_server: str) -> Iterator[str]:
     url, name = _fresh_pg_database(pg_server)
     yield url
     _drop_pg_database(pg_server, name)
+
+
+@pytest.fixture
+def logins(pg_url: str, pg_server: str) -> Iterator[dict[str, str]]:
+    """A reader and an importer login role, made for one test: "reader" and "importer"
+    name them, "reader_url" and "importer_url" connect to the store as each."""
+    tag = uuid.uuid4().hex[:8]
+    names = {"reader": f"rita_{tag}", "importer": f"ivan_{tag}"}
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f"CREATE ROLE \"{name}\" LOGIN PASSWORD 'pw-{tag}'"))
+    urls = {
+        kind: make_url(pg_url)
+        .set(username=name, password=f"pw-{tag}")
+        .render_as_string(hide_password=False)
+        for kind, name in names.items()
+    }
+    yield {**names, **{f"{k}_url": v for k, v in urls.items()}}
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+    admin.dispose()

@@ -8,13 +8,11 @@ checked for what they may and may not do.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ProgrammingError
 
 from rehabdash.cli import main
@@ -26,28 +24,6 @@ from rehabdash.store import open_store
 from rehabdash.store.roles import setup_roles
 
 TODAY = dt.date(2025, 6, 30)
-
-
-@pytest.fixture
-def logins(pg_url: str, pg_server: str) -> Iterator[dict[str, str]]:
-    """Two fresh login roles: name -> a URL that connects to the store as that role."""
-    tag = uuid.uuid4().hex[:8]
-    names = {"reader": f"alice_{tag}", "importer": f"bob_{tag}"}
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f"CREATE ROLE \"{name}\" LOGIN PASSWORD 'pw-{tag}'"))
-    urls = {
-        kind: make_url(pg_url)
-        .set(username=name, password=f"pw-{tag}")
-        .render_as_string(hide_password=False)
-        for kind, name in names.items()
-    }
-    yield {**names, **{f"{k}_url": v for k, v in urls.items()}}
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
-    admin.dispose()
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import create_engine, func, inspect, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, inspect, select, text, update
+from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
 from plan_store import LSOAS, lookup_rows, population_rows, referral_rows, write_store
@@ -336,28 +335,6 @@ def test_the_status_column_needs_no_migration(store_url: str) -> None:
 
 
 # ---------------------------------------------------------------- PostgreSQL roles
-
-
-@pytest.fixture
-def logins(pg_url: str, pg_server: str) -> Iterator[dict[str, str]]:
-    """A reader and an importer login: name and URL (as tests/store/test_roles.py)."""
-    tag = uuid.uuid4().hex[:8]
-    names = {"reader": f"rita_{tag}", "importer": f"ivan_{tag}"}
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f"CREATE ROLE \"{name}\" LOGIN PASSWORD 'pw-{tag}'"))
-    urls = {
-        kind: make_url(pg_url)
-        .set(username=name, password=f"pw-{tag}")
-        .render_as_string(hide_password=False)
-        for kind, name in names.items()
-    }
-    yield {**names, **{f"{k}_url": v for k, v in urls.items()}}
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
-    admin.dispose()
 
 
 def test_only_an_importer_may_withdraw_or_reinstate(pg_url: str, logins: dict[str, str]) -> None:
