@@ -1,6 +1,6 @@
 """The open store and the dashboard's filter, shared by every page; Qt-free (DESIGN 2).
 
-Pages never read the store: they ask the session for a breakdown, and the session asks
+Pages never read the store: they hand the session a :class:`PageRequest`, and the session asks
 the plan engine. What touches the database (the store's fingerprint, the default
 period, a first pull of referrals) runs on the task runner's database lane; a breakdown
 of referrals already pulled runs on the compute lane (:meth:`Session.lane`), so a
@@ -135,14 +135,6 @@ class Session:
         pull = pull_scope(self.filter, self._plan.source.dialect)
         return "compute" if self._plan.source.holds(pull, self.fingerprint) else "database"
 
-    def breakdown(self, key: str, sections: tuple[str, ...]) -> list[Indicator]:
-        """The indicators of ``sections`` for breakdown ``key`` under the filter (reading
-        the fingerprint first when the session has none)."""
-        if self.filter is None or self.fingerprint is None:
-            self.refresh()
-        assert self.filter is not None
-        return self.plan.breakdown(self.filter, key, sections, fingerprint=self.fingerprint)
-
     def fetch(
         self,
         request: PageRequest,
@@ -162,7 +154,10 @@ class Session:
             findings = plan.findings
         else:
             if request.breakdown is not None and request.sections:
-                items += self.breakdown(request.breakdown, request.sections)
+                # The filter read once, above: it may change on the GUI thread meanwhile.
+                items += self.plan.breakdown(
+                    flt, request.breakdown, request.sections, fingerprint=self.fingerprint
+                )
             for name in request.extras:
                 items += self.plan.extra(flt, name, fingerprint=self.fingerprint)
         people = self.plan.scope(flt, self.fingerprint).people.height

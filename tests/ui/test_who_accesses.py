@@ -106,13 +106,13 @@ def test_slow_work_shows_progress_with_cancel_and_a_cancelled_result_is_not_draw
 
     session = _session(tmp_path)
     gate = threading.Event()
-    real = session.breakdown
+    real = session.fetch
 
-    def slow(key: str, sections: tuple[str, ...]) -> object:
+    def slow(*args: object, **kwargs: object) -> object:
         gate.wait(10)  # a first pull of a large store
-        return real(key, sections)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(session, "breakdown", slow)
+    monkeypatch.setattr(session, "fetch", slow)
     runner = TaskRunner()
     page = WhoAccessesPage(session, runner)
     qtbot.addWidget(page)
