@@ -78,6 +78,8 @@ def main() -> int:
         started = time.perf_counter()
         window.nav.setCurrentRow(keys.index(key))
         wait(lambda k=key: drawn.get(k, False))
+        if key == "export":  # its preview comes after the plan, from a task of its own
+            wait(lambda p=window.page_widgets[key]: getattr(p, "drawn", None) is not None)
         seconds = time.perf_counter() - started
         for _ in range(30):  # let the charts lay out and paint
             app.processEvents()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-__all__ = ["Period", "PeriodError", "financial_year", "parse_period"]
+__all__ = ["Period", "PeriodError", "financial_year", "parse_period", "previous_period"]
 
 
 class PeriodError(ValueError):
@@ -100,3 +100,22 @@ def parse_period(text: str) -> Period:
             raise _fail(text, "the range ends before it starts")
         return Period(f"{start.isoformat()}..{end.isoformat()}", start, end)
     raise _fail(text, f"not a period: {_FORMS}")
+
+
+def previous_period(period: Period) -> Period:
+    """The period before ``period``, of the same kind: the financial year, quarter or
+    month before it, or for a range of days the same number of days just before."""
+    if ".." in period.label:
+        days = (period.end - period.start).days
+        end = period.start - timedelta(days=1)
+        start = end - timedelta(days=days)
+        return Period(f"{start.isoformat()}..{end.isoformat()}", start, end)
+    before = period.start - timedelta(days=1)
+    if (period.start.year, period.start.month) == (period.end.year, period.end.month):
+        return parse_period(f"{before.year}-{before.month:02d}")
+    if " Q" in period.label:
+        year, quarter = period.label.split(" Q")
+        if quarter == "1":
+            return parse_period(f"{financial_year(before).label} Q4")
+        return parse_period(f"{year} Q{int(quarter) - 1}")
+    return financial_year(before)

@@ -77,15 +77,41 @@ def add_plan_parsers(
         "export",
         parents=[common],
         help="export the data plan",
-        description="Export the data plan. `export plan --csv DIR` writes every table as "
-        "CSV in long format, small numbers suppressed (--disclosure, default hes).",
+        description="Export the data plan. `export plan --out FILE.xlsx` writes the data plan "
+        "workbook; `export plan --csv DIR` every table as CSV in long format; small numbers "
+        "suppressed in both (--disclosure, default hes).",
     )
     what = export.add_subparsers(dest="export_what", metavar="WHAT", required=True)
     plan_export = what.add_parser(
         "plan", parents=[common], help="the data plan", description="Export the data plan."
     )
     plan_export.add_argument(
-        "--csv", type=Path, required=True, metavar="DIR", help="folder for the CSV files"
+        "--csv", type=Path, metavar="DIR", help="folder for the CSV files (long format)"
+    )
+    plan_export.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE.xlsx",
+        help="the data plan workbook: cover, contents, notes, a table per sheet, charts",
+    )
+    plan_export.add_argument(
+        "--compare",
+        choices=("previous",),
+        help="put the previous period (year, quarter, month or range) beside the chosen "
+        "one in section 4 of the workbook",
+    )
+    plan_export.add_argument(
+        "--sheet",
+        action="append",
+        metavar="NAME",
+        dest="sheets",
+        help="only these sheets of the workbook (repeat; the cover, contents, notes, "
+        "methods and provenance always go in)",
+    )
+    plan_export.add_argument(
+        "--check",
+        action="store_true",
+        help="read the workbook back and hold it to the accessibility rules",
     )
     plan_export.add_argument(
         "--disclosure",
@@ -226,21 +252,57 @@ def _plan(args: argparse.Namespace, url: str) -> int:
 
 
 def _export(args: argparse.Namespace, url: str) -> int:
-    from rehabdash.plan.export.long_csv import write_plan_csv
+    from dataclasses import replace
 
+    from rehabdash.plan.export.long_csv import write_plan_csv
+    from rehabdash.plan.export.workbook import OPTIONAL_SHEETS, write_plan_workbook
+    from rehabdash.queries.periods import previous_period
+    from rehabdash.store.batches import batch_records
+
+    if args.csv is None and args.out is None:
+        raise ValueError("export plan: give --out FILE.xlsx (the workbook), --csv DIR, or both")
+    if args.out is not None and args.out.suffix.lower() != ".xlsx":
+        raise ValueError(f"--out {args.out}: the workbook's name must end in .xlsx")
+    if args.out is not None and not args.out.resolve().parent.is_dir():
+        raise ValueError(f"--out {args.out}: the folder {args.out.resolve().parent} does not exist")
+    unknown = [s for s in args.sheets or () if s not in OPTIONAL_SHEETS]
+    if unknown:
+        raise ValueError(f"--sheet {unknown[0]!r}: choose from {', '.join(OPTIONAL_SHEETS)}")
     engine, flt = _engine_and_filter(args, url)
     err = sys.stderr.write
     plan = engine.plan(flt, args.breakdown, progress=_progress(err))
+    previous = None
+    if args.compare == "previous":
+        before = replace(flt, period=previous_period(flt.period))
+        previous = engine.plan(before, args.breakdown, progress=_progress(err))
     err("\r" + " " * 70 + "\r")
-    files = write_plan_csv(plan, args.csv, args.disclosure)
+    files = write_plan_csv(plan, args.csv, args.disclosure) if args.csv is not None else []
+    if args.out is not None:
+        batches = batch_records(engine.source.engine, plan.scope.batches)
+        files.append(
+            write_plan_workbook(
+                plan,
+                args.out,
+                args.disclosure,
+                batches,
+                previous=previous,
+                sheets=args.sheets,
+                progress=_progress(err),
+                check=args.check,
+            )
+        )
+        err("\r" + " " * 70 + "\r")
     out = sys.stdout.write
     for path in files:
         out(f"wrote {path}\n")
+    if args.disclosure == "none":
+        out("NOT FOR CIRCULATION: no disclosure control was applied\n")
     return 0
 
 
 def run_plan_command(args: argparse.Namespace, url: str) -> int | None:
     """Run ``plan`` or ``export``; None when the command is neither."""
+    from rehabdash.plan.export.workbook import WorkbookError
     from rehabdash.plan.filters import FilterError
 
     try:
@@ -248,6 +310,6 @@ def run_plan_command(args: argparse.Namespace, url: str) -> int | None:
             return _plan(args, url)
         if args.command == "export":
             return _export(args, url)
-    except FilterError as exc:
+    except (FilterError, WorkbookError) as exc:
         raise ValueError(str(exc)) from None
     return None

@@ -5,13 +5,9 @@ selected item dark blue on white (10.3:1), the demo banner white on dark pink (9
 
 from __future__ import annotations
 
-__all__ = ["DARK_BLUE", "DARK_PINK", "GREY", "ORANGE", "STYLE", "TURQUOISE"]
+from rehabdash.palette import DARK_BLUE, DARK_PINK, GREY, ORANGE, TURQUOISE
 
-DARK_BLUE = "#12436D"
-TURQUOISE = "#28A197"
-DARK_PINK = "#801650"
-ORANGE = "#F46A25"
-GREY = "#3D3D3D"
+__all__ = ["DARK_BLUE", "DARK_PINK", "GREY", "ORANGE", "STYLE", "TURQUOISE"]
 
 STYLE = """
 QListWidget#nav { background: #12436D; color: white; border: none; font-size: 14px; }

@@ -63,7 +63,8 @@ def exact_funnel_limit(p: float, n: Array, theta: float, kind: Kind) -> Array:
     at = cdf(r)
     below = np.where(r > 0, cdf(np.maximum(r - 1.0, 0.0)), 0.0)
     alpha = (at - p) / (at - below)
-    result: Array = (r - alpha) / n
+    # At r = 0 the interpolation runs below zero; no count is, so the limit stops at 0.
+    result: Array = np.maximum(r - alpha, 0.0) / n
     return result
 
 

@@ -21,6 +21,8 @@ from rehabdash.store.schema import LIVE, WITHDRAWN, import_batch
 
 __all__ = [
     "BatchInfo",
+    "BatchRecord",
+    "batch_records",
     "complete_batch",
     "list_batches",
     "live_batch_ids",
@@ -184,3 +186,74 @@ def list_batches(engine: Engine) -> pl.DataFrame:
     )
     words = [status_words(r.status, r.superseded_by, r.details) for r in rows]
     return frame.with_columns(pl.Series("status_text", words, dtype=pl.String))
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One batch as a report's provenance names it (no user names: the file leaves the ICB)."""
+
+    id: int
+    kind: str
+    source_name: str
+    sha256: str
+    size_bytes: int | None
+    sheet: str | None
+    mapping: str  # "name v2"; "mapped at import, not saved"; "" when no mapping was used
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    period: str | None
+    status: str
+    finished_at: datetime | None
+
+
+def batch_records(engine: Engine, ids: Collection[int]) -> list[BatchRecord]:
+    """The batches ``ids``, oldest first, for a workbook's cover and provenance sheet."""
+    c = import_batch.c
+    query = (
+        select(
+            c.id,
+            c.kind,
+            c.source_name,
+            c.sha256,
+            c.size_bytes,
+            c.sheet,
+            c.mapping,
+            c.rows_read,
+            c.rows_accepted,
+            c.rows_rejected,
+            c.period,
+            c.status,
+            c.superseded_by,
+            c.details,
+            c.finished_at,
+        )
+        .where(c.id.in_(list(ids)))
+        .order_by(c.id)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    out = []
+    for r in rows:
+        mapping = r.mapping if isinstance(r.mapping, dict) else {}
+        name = mapping.get("name")
+        out.append(
+            BatchRecord(
+                r.id,
+                r.kind,
+                r.source_name,
+                r.sha256,
+                r.size_bytes,
+                r.sheet,
+                f"{name} v{mapping.get('version', 1)}"
+                if name
+                else ("mapped at import, not saved" if mapping else ""),
+                r.rows_read or 0,
+                r.rows_accepted or 0,
+                r.rows_rejected or 0,
+                r.period,
+                status_words(r.status, r.superseded_by, r.details),
+                r.finished_at,
+            )
+        )
+    return out

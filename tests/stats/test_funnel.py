@@ -11,10 +11,13 @@ from rehabdash.stats import funnel_limits
 
 
 def spiegelhalter(p: float, n: float, theta: float, kind: str) -> float:
+    """Spiegelhalter's interpolated exact limit, held at 0 from below: at r = 0 the
+    interpolation falls below zero, where no count can be (a negative limit of a rate
+    or of O/E means nothing to a reader)."""
     dist = binom(int(n), theta) if kind == "proportion" else poisson(theta * n)
     r = dist.ppf(p)
     alpha = (dist.cdf(r) - p) / (dist.cdf(r) - dist.cdf(r - 1))
-    return float((r - alpha) / n)
+    return float(max(r - alpha, 0.0) / n)
 
 
 AREAS = pl.DataFrame(

@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from rehabdash.palette import COMMON
 from rehabdash.plan.spc_chart import (
     ASSURANCE,
     SpcPoint,
@@ -33,7 +34,6 @@ from rehabdash.ui.theme import DARK_BLUE, DARK_PINK, GREY, ORANGE
 
 __all__ = ["COMMON", "MARKERS", "TONES", "SpcChart"]
 
-COMMON = "#6F6F6F"  # common cause: 5.0:1 on white
 #: Each point's marker: (pyqtgraph symbol, fill, outline, size).
 MARKERS: dict[Variation, tuple[str, str, str, int]] = {
     "common cause": ("o", COMMON, COMMON, 7),

@@ -46,8 +46,13 @@ PAGE_TITLES: dict[str, str] = {
     "quality": "Data quality",
 }
 #: Every page's title in the navigation (the registry reads it): the Overview, the pages
-#: a finding can open, and the import.
-NAV_TITLES: dict[str, str] = {"overview": "Overview", **PAGE_TITLES, "import_page": "Import"}
+#: a finding can open, the import and the export.
+NAV_TITLES: dict[str, str] = {
+    "overview": "Overview",
+    **PAGE_TITLES,
+    "import_page": "Import",
+    "export": "Export",
+}
 _DEPRIVATION = ("sii", "rii")  # and every HEAT measure ("heat_*")
 
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from PySide6.QtWidgets import QWidget
 
 from rehabdash.ui.pages.deprivation import DeprivationPage
+from rehabdash.ui.pages.export import ExportPage
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.links import NAV_TITLES
 from rehabdash.ui.pages.need import NeedPage
@@ -65,6 +66,7 @@ PAGES: tuple[PageSpec, ...] = (
         NAV_TITLES["import_page"],
         lambda h: ImportPage(lambda: h.engine, h.runner, h.settings),
     ),
+    _plan_page(ExportPage),
 )
 
 

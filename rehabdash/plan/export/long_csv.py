@@ -22,8 +22,9 @@ import polars as pl
 
 from rehabdash import __version__
 from rehabdash.paths import restrict_to_user
-from rehabdash.plan.disclosure import DisclosureRule, apply_disclosure, disclosure_note, rule
+from rehabdash.plan.disclosure import DisclosureRule, disclosure_note, rule
 from rehabdash.plan.engine import Plan
+from rehabdash.plan.export.controlled import controlled_sections
 from rehabdash.plan.metrics import metric_title
 from rehabdash.plan.result import LOW_RELIABILITY
 from rehabdash.refdata import ATTRIBUTION
@@ -204,13 +205,8 @@ def write_plan_csv(plan: Plan, folder: Path, disclosure: str = "hes") -> list[Pa
     chosen = rule(disclosure)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for section, name in SECTION_FILES.items():
-        indicators = plan.section(section)
-        frames = [i.frame for i in indicators if i.frame.height]
-        if not frames:
-            continue
-        frame = apply_disclosure(pl.concat(frames, how="diagonal_relaxed"), chosen)
-        written.append(_write(long_table(frame, plan, chosen), folder / name))
+    for section, frame in controlled_sections(plan, chosen).items():
+        written.append(_write(long_table(frame, plan, chosen), folder / SECTION_FILES[section]))
     written.append(_write(_findings(plan), folder / "findings.csv"))
     written.append(_write(_definitions(plan), folder / "definitions.csv"))
     written.append(_write(_about(plan, chosen), folder / "about.csv"))

@@ -1,0 +1,334 @@
+"""The ICB data plan workbook: one call from a computed plan to a checked .xlsx file.
+
+:func:`plan_workbook` builds the model (sheets, tables, charts) of a plan after
+disclosure control; :func:`write_plan_workbook` writes it and checks the file it wrote
+against the accessibility rules (:mod:`workbook_check`), so a workbook that breaks them
+is never left looking finished. ``rehabdash export plan --out`` and the GUI's Export
+page both call it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from rehabdash.plan.disclosure import DisclosureRule, rule
+from rehabdash.plan.engine import Plan
+from rehabdash.plan.export.controlled import controlled_sections
+from rehabdash.plan.export.plan_charts import add_chart_sheets
+from rehabdash.plan.export.plan_sheets import build_plan_sheets, fill_contents
+from rehabdash.plan.export.sheet_model import Cell, Column, Sheet, Table, WorkbookModel, shown
+from rehabdash.plan.export.workbook_check import check_workbook
+from rehabdash.plan.export.xlsx_writer import write_workbook
+from rehabdash.plan.result import ALL, NOT_APPLICABLE, NOT_AVAILABLE
+from rehabdash.stats import difference
+from rehabdash.store.batches import BatchRecord
+
+__all__ = [
+    "OPTIONAL_SHEETS",
+    "WorkbookError",
+    "area_name",
+    "plan_workbook",
+    "write_plan_workbook",
+]
+
+Progress = Callable[[float, str], None]
+
+#: Sheets a user may leave out (the front matter, methods and provenance always go in).
+OPTIONAL_SHEETS: tuple[str, ...] = (
+    "1 Who is accessing",
+    "1b Intersections",
+    "1c Inequality measures",
+    "1d Deprivation gradient",
+    "Charts 1",
+    "2a Waits",
+    "2b DNAs and outcomes",
+    "3a Need by group",
+    "3b Need by area",
+    "Charts 3",
+    "4a Trends",
+    "4b Gaps",
+    "Charts 4",
+    "4c Previous period",
+    "5a Recording quality",
+    "5b Rows rejected",
+    "Findings",
+    "Action plan",
+)
+
+
+class WorkbookError(ValueError):
+    """The workbook could not be written as the rules require; the message says why."""
+
+
+def area_name(plan: Plan) -> str:
+    """The ICB (or the filter's area) the plan covers, by name."""
+    from rehabdash import refdata
+
+    flt = plan.filter
+    if flt.area is not None:
+        return flt.area.label
+    codes = (
+        set(plan.scope.lookup["icb_code"].drop_nulls().unique())
+        if plan.scope.lookup.height
+        else set()
+    )
+    names = [i.name for i in refdata.icbs(plan.scope.vintage) if i.code in codes]  # type: ignore[arg-type]
+    return " and ".join(names) if names else "the areas of the imported population"
+
+
+# (metric, breakdowns, scale, polarity): what the previous-period sheet compares.
+_COMPARED = (
+    ("seen_rate", None, "log", "higher"),
+    ("seen_oe", None, "log", "towards"),
+    ("sii", ("imd_decile", "imd_quintile"), "natural", "towards"),
+    ("rii", ("imd_decile", "imd_quintile"), "log", "towards"),
+)
+
+
+def _previous_sheet(
+    now: dict[str, pl.DataFrame], before: dict[str, pl.DataFrame], now_label: str, before_label: str
+) -> Sheet:
+    """Section 4c: the chosen period beside the previous one, with the change and verdict."""
+    keys = ["metric", "breakdown_key", "level_code"]
+    cols = ["value", "lower", "upper", "flag"]
+    a_all, b_all = before.get("access", pl.DataFrame()), now.get("access", pl.DataFrame())
+    parts = []
+    for metric, breakdowns, scale, polarity in _COMPARED:
+        if not a_all.height or not b_all.height:
+            break
+        pick = (pl.col("metric") == metric) & ~pl.col("breakdown_key").str.contains("×")
+        if breakdowns is not None:
+            pick &= pl.col("breakdown_key").is_in(breakdowns)
+        b = b_all.filter(pick).select(*keys, "breakdown", "level", *cols)
+        a = a_all.filter(pick).select(*keys, *(pl.col(c).alias(c + "_a") for c in cols))
+        both = b.rename({c: c + "_b" for c in cols}).join(
+            a, on=keys, how="left", maintain_order="left"
+        )
+        ok = both.filter(
+            pl.all_horizontal(
+                pl.col(
+                    "value_a", "lower_a", "upper_a", "value_b", "lower_b", "upper_b"
+                ).is_not_null()
+            )
+            & (
+                pl.all_horizontal(pl.col("value_a", "lower_a", "value_b", "lower_b") > 0)
+                if scale == "log"
+                else pl.lit(True)
+            )
+        )
+        changed = (
+            difference(
+                ok,
+                "value_a",
+                "lower_a",
+                "upper_a",
+                "value_b",
+                "lower_b",
+                "upper_b",
+                scale=scale,  # type: ignore[arg-type]
+                polarity=polarity,  # type: ignore[arg-type]
+            ).select(*keys, "value", "lower", "upper", "verdict", "statistic")
+            if ok.height
+            else pl.DataFrame(
+                schema={
+                    **{k: pl.String for k in keys},
+                    "value": pl.Float64,
+                    "lower": pl.Float64,
+                    "upper": pl.Float64,
+                    "verdict": pl.String,
+                    "statistic": pl.String,
+                }
+            )
+        )
+        unknown = (pl.col("flag_a") == NOT_APPLICABLE) & (pl.col("flag_b") == NOT_APPLICABLE)
+        both = both.filter(~unknown.fill_null(False))  # not stated, not known: no rate either year
+        parts.append(both.join(changed, on=keys, how="left", maintain_order="left"))
+    from rehabdash.plan.metrics import METRICS
+
+    rows: list[tuple[Cell, ...]] = []
+    if parts:
+        for r in pl.concat(parts, how="diagonal_relaxed").iter_rows(named=True):
+            rows.append(
+                (
+                    METRICS[r["metric"]].title,
+                    r["breakdown"] if r["breakdown_key"] != ALL else ALL,
+                    r["level"],
+                    shown(r["value_a"], r["flag_a"]),
+                    shown(r["lower_a"], r["flag_a"]),
+                    shown(r["upper_a"], r["flag_a"]),
+                    shown(r["value_b"], r["flag_b"]),
+                    shown(r["lower_b"], r["flag_b"]),
+                    shown(r["upper_b"], r["flag_b"]),
+                    shown(r["value"], None),
+                    shown(r["lower"], None),
+                    shown(r["upper"], None),
+                    r["statistic"] or NOT_AVAILABLE,
+                    r["verdict"] or "not available: no estimate in one of the periods",
+                )
+            )
+    if not rows:
+        rows.append(("No measure to compare", *([NOT_AVAILABLE] * 13)))
+    columns = (
+        Column("Measure", "text", 36),
+        Column("Breakdown", "text", 24),
+        Column("Group", "text", 30),
+        Column(f"Previous: {before_label}", "decimal"),
+        Column("Previous: lower 95% limit", "decimal"),
+        Column("Previous: upper 95% limit", "decimal"),
+        Column(f"Chosen: {now_label}", "decimal"),
+        Column("Chosen: lower 95% limit", "decimal"),
+        Column("Chosen: upper 95% limit", "decimal"),
+        Column("Change", "decimal"),
+        Column("Change: lower 95% limit", "decimal"),
+        Column("Change: upper 95% limit", "decimal"),
+        Column("Change is", "text", 18),
+        Column("Verdict", "text", 26),
+    )
+    from rehabdash.plan.export.plan_sheets import described
+
+    return Sheet(
+        "4c Previous period",
+        f"Section 4c: {now_label} beside {before_label}",
+        f"People seen per 1,000, observed ÷ expected, SII and RII in {now_label} beside "
+        f"{before_label}, with the change, its interval and a verdict.",
+        described(
+            [
+                f"One row per measure and group: {before_label} (previous) and {now_label} "
+                "(chosen). Change is chosen ÷ previous for rates and ratios, chosen − previous "
+                "for the SII; the verdict says whether its 95% interval supports improving "
+                "(more people seen; gaps closer to none) or worsening."
+            ],
+            (1, 2, 5),
+            False,
+        ),
+        Table("Previous_period", columns, rows),
+        notes=(1, 2, 5),
+    )
+
+
+def plan_workbook(
+    plan: Plan,
+    disclosure: str | DisclosureRule,
+    batches: Sequence[BatchRecord],
+    *,
+    previous: Plan | None = None,
+    sheets: Sequence[str] | None = None,
+    produced: date | None = None,
+) -> WorkbookModel:
+    """The workbook's model: every sheet (or the optional ``sheets`` chosen), built from
+    the plan after disclosure control."""
+    chosen = rule(disclosure)
+
+    # What the workbook does not show need not be controlled: the plan's SPC charts (of
+    # the unrounded numbers: the workbook works them again from the published series)
+    # and the counts behind recording quality (the sheet shows the shares).
+    def spc(key: str) -> bool:
+        return key.startswith(("spc_", "recorded_people/"))
+
+    sections = controlled_sections(plan, chosen, skip=spc)
+    compare = None
+    if previous is not None:
+        compare = _previous_sheet(
+            sections,
+            controlled_sections(previous, chosen),
+            plan.filter.period.label,
+            previous.filter.period.label,
+        )
+        if chosen.threshold <= 1:
+            from rehabdash.plan.export.plan_sheets import NOT_FOR_CIRCULATION
+            from rehabdash.plan.export.sheet_model import Line
+
+            compare.lines.insert(0, Line(NOT_FOR_CIRCULATION, "warning"))
+    built = build_plan_sheets(
+        plan,
+        sections,
+        chosen,
+        batches,
+        area_name=area_name(plan),
+        produced=produced,
+        previous=compare,
+    )
+    add_chart_sheets(built, plan.filter.period.label)
+    if sheets is not None:
+        unknown = [s for s in sheets if s not in OPTIONAL_SHEETS]
+        if unknown:
+            raise WorkbookError(
+                f"no sheet called {unknown[0]!r}: choose from {', '.join(OPTIONAL_SHEETS)}"
+            )
+        keep = set(sheets)
+        dropped = {s.name for s in built.sheets if s.name in OPTIONAL_SHEETS and s.name not in keep}
+        # A chart sheet draws a table: it goes when its table goes.
+        built.sheets = [
+            s
+            for s in built.sheets
+            if s.name not in dropped and not any(c.source in dropped for c in s.charts)
+        ]
+    fill_contents(built)
+    return WorkbookModel(
+        title=built.title,
+        subject="Community rehabilitation access: who is and isn't accessing, consequences, "
+        "provision against need, improvement",
+        language="en-GB",
+        sheets=built.sheets,
+        keywords="rehabilitation; health inequalities; ICB; data plan",
+    )
+
+
+def write_plan_workbook(
+    plan: Plan,
+    path: Path,
+    disclosure: str | DisclosureRule,
+    batches: Sequence[BatchRecord],
+    *,
+    previous: Plan | None = None,
+    sheets: Sequence[str] | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    check: bool = False,
+) -> Path:
+    """Write the plan's workbook to ``path`` (with ``check``, also hold the file to the
+    accessibility rules, reading it back: about as long again); returns ``path``.
+
+    The file is written beside ``path`` under a temporary name and moved into place
+    only once written and checked, so a cancelled or failed export never leaves a
+    half-written workbook (nor replaces a good one)."""
+    report = progress or (lambda _f, _m: None)
+    report(0.05, "Building the tables…")
+    model = plan_workbook(plan, disclosure, batches, previous=previous, sheets=sheets)
+
+    def written(done: int, total: int, sheet: str) -> None:
+        if cancel is not None and cancel():
+            raise Cancelled("the export was cancelled")
+        report(0.1 + 0.8 * done / total, f"Writing {sheet}…")
+
+    path = Path(path)
+    handle, temp = tempfile.mkstemp(prefix=".rehabdash-", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        write_workbook(model, Path(temp), progress=written)
+        problems = []
+        if check:
+            report(0.92, "Checking the workbook…")
+            problems = check_workbook(Path(temp), threshold=rule(disclosure).threshold)
+        if cancel is not None and cancel():
+            raise Cancelled("the export was cancelled")
+        if problems:
+            raise WorkbookError(
+                "the workbook breaks the accessibility rules: " + "; ".join(problems[:5])
+            )
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    report(1.0, "Workbook written")
+    return path
+
+
+class Cancelled(Exception):
+    """The caller asked the export to stop."""
