@@ -7,13 +7,16 @@ alternating, --runs times each:
 * workbook: ``write_plan_workbook`` from the computed plan under the HES rule:
   disclosure control, the tables and charts built, written with formats, widths, links,
   drop-downs and alt text, moved into place;
-* bare: the same tables' cells and the same charts' series written by a minimal
-  xlsxwriter loop (``worksheet.write`` of each cell, ``add_table``, ``add_chart`` with
-  the same ranges, ``insert_chart``), from the model built beforehand;
+* bare: the same tables written by a minimal xlsxwriter loop from the model built
+  beforehand: each cell with ``worksheet.write`` and its column's number format (the
+  guidance asks for numbers as numbers with formats: the tables are not the same
+  without them), ``add_table``, and the same charts' series ranges with
+  ``add_chart`` and ``insert_chart``; no widths, links, drop-downs, labels or colours;
 * check (reported, not in the target): reading the workbook back with the
   accessibility check (``--check`` of the command line).
 
-Target: workbook <= 1.5 x bare (medians). Prints a Markdown table for the README.
+Target: workbook <= 1.5 x bare (the median of each run's ratio; the ratio of the medians
+beside it). Prints a Markdown table for the README.
 
     .venv/bin/python benchmarks/bench_workbook.py [--db URL] [--rows 1000000] [--runs 5]
 """
@@ -34,7 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from rehabdash.plan import parse_filter  # noqa: E402
 from rehabdash.plan.engine import PlanEngine  # noqa: E402
-from rehabdash.plan.export.sheet_model import WorkbookModel  # noqa: E402
+from rehabdash.plan.export.sheet_model import NUMBER_FORMATS, WorkbookModel  # noqa: E402
 from rehabdash.plan.export.workbook import plan_workbook, write_plan_workbook  # noqa: E402
 from rehabdash.plan.export.workbook_check import check_workbook  # noqa: E402
 from rehabdash.queries.referrals import ReferralSource  # noqa: E402
@@ -45,6 +48,7 @@ from rehabdash.store.batches import batch_records  # noqa: E402
 def bare_write(model: WorkbookModel, path: Path) -> None:
     """The model's cells, tables and charts with no more than xlsxwriter needs."""
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    formats = {k: book.add_format({"num_format": f}) for k, f in NUMBER_FORMATS.items()}
     tops = {s.name: 1 + len(s.lines) for s in model.sheets}
     for sheet in model.sheets:
         ws = book.add_worksheet(sheet.name)
@@ -55,8 +59,10 @@ def bare_write(model: WorkbookModel, path: Path) -> None:
         if sheet.table is not None:
             t = sheet.table
             ws.write_row(top, 0, [c.header for c in t.columns])
+            styles = [formats.get(c.kind) for c in t.columns]
             for r, row in enumerate(t.rows, top + 1):
-                ws.write_row(r, 0, row)
+                for c, value in enumerate(row):
+                    ws.write(r, c, value, styles[c])
             ws.add_table(
                 top,
                 0,
@@ -138,15 +144,21 @@ def main() -> int:
             assert not problems, problems
         size = (folder / "full.xlsx").stat().st_size
     f, b, c = (statistics.median(x) for x in (full, bare, check))
+    # Each run's pair was timed back to back: the median of their ratios is the figure
+    # least moved by the machine's load drifting during the run.
+    paired = statistics.median(x / y for x, y in zip(full, bare, strict=True))
     print(
         f"plan (untimed in the ratio): {plan_s:.2f} s; {len(model.sheets)} sheets, "
         f"{cells:,} table cells, {charts} charts, {size / 1e6:.1f} MB"
     )
     print()
-    print("| workbook (HES rule) | bare xlsxwriter write | ratio (≤ 1.5) | check (read back) |")
-    print("|---|---|---|---|")
-    verdict = "met" if f / b <= 1.5 else "NOT met"
-    print(f"| {f:.2f} s | {b:.2f} s | {f / b:.2f}× {verdict} | {c:.2f} s |")
+    print(
+        "| workbook (HES rule) | bare xlsxwriter write | ratio of medians | median of paired "
+        "ratios (≤ 1.5) | check (read back) |"
+    )
+    print("|---|---|---|---|---|")
+    verdict = "met" if paired <= 1.5 else "NOT met"
+    print(f"| {f:.2f} s | {b:.2f} s | {f / b:.2f}× | {paired:.2f}× {verdict} | {c:.2f} s |")
     return 0
 
 

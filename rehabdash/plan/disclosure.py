@@ -198,28 +198,84 @@ def _with_note(where: pl.Expr, text: str) -> pl.Expr:
 def _suppressed(
     df: pl.DataFrame, chosen: DisclosureRule, *, secondary: bool
 ) -> tuple[pl.Series, pl.Series]:
-    """Which rows' numerator and count denominator are suppressed (primary and secondary)."""
-    keys = [pl.col(c) if c in df.columns else pl.lit(None).alias(c) for c in ("period", "area")]
-    rows = df.select("metric", *keys, "breakdown_key", "level_code", "_is_count")
-    # slot i: row i's numerator; slot height + i: its count denominator
-    counts = np.concatenate([df["_num"].to_numpy(), df["_den"].to_numpy()]).astype(float)
-    groups: dict[tuple[object, ...], dict[Cell, list[int]]] = {}
-    for i, (metric, period, area, bk, lc, is_count) in enumerate(rows.iter_rows()):
-        for role, slot in ((0, i), (1, df.height + i))[: 2 if is_count else 1]:
-            group = groups.setdefault((metric, period, area, role), {})
-            group.setdefault(_cell(bk, lc), []).append(slot)
-    hidden = np.zeros(2 * df.height, bool)
-    for cells in groups.values():
-        slots = list(cells.values())
-        owner = np.repeat(np.arange(len(slots)), [len(js) for js in slots])
-        values = np.full(len(slots), np.nan)
-        np.fmax.at(values, owner, counts[np.concatenate(slots)])  # fmax: skips a missing one
-        small = (values > 0) & (values < chosen.threshold)
-        if small.any() and secondary:
-            small = _Group(list(cells), values, small, chosen).protect()
-        for js in (js for js, flag in zip(slots, small, strict=True) if flag):
-            hidden[js] = True
-    return pl.Series(hidden[: df.height]), pl.Series(hidden[df.height :])
+    """Which rows' numerator and count denominator are suppressed (primary and secondary).
+
+    Slot i is row i's numerator, slot height + i its count denominator. The slots are
+    grouped by metric, period, area and role, and within a group by cell
+    (:func:`_cell`, worked out here as polars expressions); only a group with a small
+    cell goes to :class:`_Group` for secondary suppression."""
+    h = df.height
+    keys = [
+        pl.col(c) if c in df.columns else pl.lit(None, pl.String).alias(c)
+        for c in ("period", "area")
+    ]
+    pair = pl.col("breakdown_key").str.contains("×", literal=True)
+    bad = df.filter(
+        pair & (pl.col("level_code") != ALL) & ~pl.col("level_code").str.contains("|", literal=True)
+    )
+    if bad.height:
+        _cell(bad["breakdown_key"][0], bad["level_code"][0])  # raises, naming the level
+    base = df.select("metric", *keys, *_cell_columns(), "_is_count", "_num", "_den").with_row_index(
+        "_i"
+    )
+    slot = pl.col("_i").cast(pl.Int64)
+    where = ["metric", "period", "area", "_cb", "_cl"]
+    slots = pl.concat(
+        [
+            base.select(
+                *where, pl.lit(0).alias("_role"), slot.alias("_slot"), pl.col("_num").alias("_v")
+            ),
+            base.filter("_is_count").select(
+                *where,
+                pl.lit(1).alias("_role"),
+                (slot + h).alias("_slot"),
+                pl.col("_den").alias("_v"),
+            ),
+        ]
+    )
+    group = ["metric", "period", "area", "_role"]
+    cells = slots.group_by([*group, "_cb", "_cl"], maintain_order=True).agg(
+        pl.col("_slot"), pl.col("_v").max()
+    )
+    small = ((pl.col("_v") > 0) & (pl.col("_v") < chosen.threshold)).fill_null(False)
+    cells = cells.with_columns(small.alias("_small")).filter(pl.col("_small").any().over(group))
+    hidden = np.zeros(2 * h, bool)
+    parts = (
+        cells.partition_by(group, as_dict=True, maintain_order=True).values()
+        if secondary
+        else [cells]
+    )
+    # Groups recur: the metrics of one denominator (each wait band's people seen, say)
+    # hold the same cells with the same counts, and so get the same answer.
+    solved: dict[tuple[object, ...], np.ndarray] = {}
+    for part in parts:
+        flags = part["_small"].to_numpy()
+        if secondary:
+            names = list(zip(part["_cb"].to_list(), part["_cl"].to_list(), strict=True))
+            values = part["_v"].fill_null(np.nan).to_numpy().astype(float)
+            key = (tuple(names), values.tobytes(), flags.tobytes())
+            if key not in solved:
+                solved[key] = _Group(names, values, flags, chosen).protect()
+            flags = solved[key]
+        for js, flag in zip(part["_slot"].to_list(), flags, strict=True):
+            if flag:
+                hidden[js] = True
+    return pl.Series(hidden[:h]), pl.Series(hidden[h:])
+
+
+def _cell_columns() -> tuple[pl.Expr, pl.Expr]:
+    """:func:`_cell` of every row at once: its cell's breakdown (_cb) and level (_cl)."""
+    bk, lc = pl.col("breakdown_key"), pl.col("level_code")
+    pair = bk.str.contains("×", literal=True)
+    x = lc.str.split_exact("|", 1).struct.field("field_0")
+    y = lc.str.split_exact("|", 1).struct.field("field_1")
+    a = bk.str.split_exact("×", 1).struct.field("field_0")
+    b = bk.str.split_exact("×", 1).struct.field("field_1")
+    everyone = (lc == ALL) | (bk == ALL) | (pair & (x == ALL) & (y == ALL))
+    margin_x, margin_y = pair & (y == ALL), pair & (x == ALL)
+    cb = pl.when(everyone).then(pl.lit(ALL)).when(margin_x).then(a).when(margin_y).then(b)
+    cl = pl.when(everyone).then(pl.lit(ALL)).when(margin_x).then(x).when(margin_y).then(y)
+    return cb.otherwise(bk).alias("_cb"), cl.otherwise(lc).alias("_cl")
 
 
 def _cell(bk: str, lc: str) -> Cell:

@@ -34,7 +34,11 @@ __all__ = ["CHART_WIDTH", "ROW_PIXELS", "write_workbook"]
 
 ROW_PIXELS = 20  # default row height in pixels (15 points)
 CHART_WIDTH = 760
-_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 class _Core(Core):
@@ -75,11 +79,8 @@ class _Formats:
         self.warning = add({"bold": True, "font_color": "#801650"})
         self.link = add({"font_color": "#12436D", "underline": 1})
         self.header = add({"bold": True, "text_wrap": True, "valign": "top"})
-        self.cell_text = add({"valign": "top"})
-        self.shorthand = add({"align": "right", "valign": "top"})
-        self.numbers = {
-            k: add({"num_format": f, "valign": "top"}) for k, f in NUMBER_FORMATS.items()
-        }
+        self.shorthand = add({"align": "right"})
+        self.numbers = {k: add({"num_format": f}) for k, f in NUMBER_FORMATS.items()}
 
 
 def write_workbook(
@@ -155,14 +156,14 @@ def _write_table(ws: Worksheet, sheet: Sheet, top: int, fmt: _Formats) -> None:
     for r, values in enumerate(table.rows, top + 1):
         for c, value in enumerate(values):
             if value is None:
-                ws.write_blank(r, c, None, fmt.cell_text)
-            elif isinstance(value, str):
+                continue  # an empty cell (the action plan's, to fill in)
+            if isinstance(value, str):
                 if kinds[c] == "link":
                     ws.write_url(r, c, f"internal:'{value}'!A1", fmt.link, value)
                 elif number_formats[c] is not None:
                     ws.write_string(r, c, value, fmt.shorthand)  # [c], [x], [z] in a number column
-                else:
-                    ws.write_string(r, c, value, fmt.cell_text)
+                else:  # plain text takes no format: a styled cell costs a third more to write
+                    ws.write_string(r, c, value)
             elif isinstance(value, datetime):
                 ws.write_datetime(r, c, value.replace(tzinfo=None), fmt.numbers["datetime"])
             elif isinstance(value, date):
@@ -170,7 +171,7 @@ def _write_table(ws: Worksheet, sheet: Sheet, top: int, fmt: _Formats) -> None:
                     r, c, datetime(value.year, value.month, value.day), fmt.numbers["date"]
                 )
             else:
-                ws.write_number(r, c, value, number_formats[c] or fmt.cell_text)
+                ws.write_number(r, c, value, number_formats[c])
     last = top + len(table.rows)
     ws.add_table(
         top,
