@@ -13,7 +13,7 @@ import polars as pl
 from rehabdash.codes.characteristics import CHARACTERISTICS
 from rehabdash.plan import access, consequences
 from rehabdash.plan.engine import Plan
-from rehabdash.plan.export.sheet_model import Cell, Column, Table, no_rows, shown
+from rehabdash.plan.export.sheet_model import Cell, Column, Table, estimate, no_rows, shown
 from rehabdash.plan.export.wide_tables import Measure, WideTable, measures, wide_table
 from rehabdash.plan.funnel_data import CLASS_SHORT
 from rehabdash.plan.gradient import Gradient, gradient
@@ -275,16 +275,10 @@ _GAP_COLUMNS = (
     Column("Gap", "text", 40),
     Column("Group", "text", 30),
     Column("Baseline period", "text", 12),
-    Column("Baseline", "decimal"),
-    Column("Baseline: lower 95% limit", "decimal"),
-    Column("Baseline: upper 95% limit", "decimal"),
+    *estimate("Baseline"),
     Column("Latest period", "text", 12),
-    Column("Latest", "decimal"),
-    Column("Latest: lower 95% limit", "decimal"),
-    Column("Latest: upper 95% limit", "decimal"),
-    Column("Change", "decimal"),
-    Column("Change: lower 95% limit", "decimal"),
-    Column("Change: upper 95% limit", "decimal"),
+    *estimate("Latest"),
+    *estimate("Change"),
     Column("Verdict", "text", 26),
     Column("Unit", "text", 20),
 )

@@ -25,6 +25,7 @@ __all__ = [
     "Sheet",
     "Table",
     "WorkbookModel",
+    "estimate",
     "no_rows",
     "shown",
 ]
@@ -97,6 +98,16 @@ class Table:
             if column.header == header:
                 return i
         raise KeyError(f"table {self.name} has no column {header!r}")
+
+
+def estimate(header: str, kind: Kind = "decimal", name: str | None = None) -> tuple[Column, ...]:
+    """An estimate's column and its 95% limits' ("Baseline: lower 95% limit"), side by side;
+    ``header`` names the limits, ``name`` (default ``header``) the value's column."""
+    return (
+        Column(name or header, kind),
+        Column(f"{header}: lower 95% limit", kind),
+        Column(f"{header}: upper 95% limit", kind),
+    )
 
 
 def shown(value: float | None, flag: str | None) -> Cell:

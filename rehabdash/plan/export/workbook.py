@@ -22,7 +22,15 @@ from rehabdash.plan.engine import Plan
 from rehabdash.plan.export.controlled import controlled_sections
 from rehabdash.plan.export.plan_charts import add_chart_sheets
 from rehabdash.plan.export.plan_sheets import build_plan_sheets, fill_contents
-from rehabdash.plan.export.sheet_model import Cell, Column, Sheet, Table, WorkbookModel, shown
+from rehabdash.plan.export.sheet_model import (
+    Cell,
+    Column,
+    Sheet,
+    Table,
+    WorkbookModel,
+    estimate,
+    shown,
+)
 from rehabdash.plan.export.workbook_check import check_workbook
 from rehabdash.plan.export.xlsx_writer import write_workbook
 from rehabdash.plan.result import ALL, NOT_APPLICABLE, NOT_AVAILABLE
@@ -178,15 +186,9 @@ def _previous_sheet(
         Column("Measure", "text", 36),
         Column("Breakdown", "text", 24),
         Column("Group", "text", 30),
-        Column(f"Previous: {before_label}", "decimal"),
-        Column("Previous: lower 95% limit", "decimal"),
-        Column("Previous: upper 95% limit", "decimal"),
-        Column(f"Chosen: {now_label}", "decimal"),
-        Column("Chosen: lower 95% limit", "decimal"),
-        Column("Chosen: upper 95% limit", "decimal"),
-        Column("Change", "decimal"),
-        Column("Change: lower 95% limit", "decimal"),
-        Column("Change: upper 95% limit", "decimal"),
+        *estimate("Previous", name=f"Previous: {before_label}"),
+        *estimate("Chosen", name=f"Chosen: {now_label}"),
+        *estimate("Change"),
         Column("Change is", "text", 18),
         Column("Verdict", "text", 26),
     )
