@@ -1,10 +1,10 @@
 """The ICB data plan workbook: one call from a computed plan to a checked .xlsx file.
 
 :func:`plan_workbook` builds the model (sheets, tables, charts) of a plan after
-disclosure control; :func:`write_plan_workbook` writes it and checks the file it wrote
-against the accessibility rules (:mod:`workbook_check`), so a workbook that breaks them
-is never left looking finished. ``rehabdash export plan --out`` and the GUI's Export
-page both call it.
+disclosure control; :func:`write_plan_workbook` writes it under a temporary name and
+moves it into place once complete (with ``check``, once it also passes the
+accessibility check of :mod:`workbook_check`, read back from the file). ``rehabdash
+export plan --out`` and the GUI's Export page both call it.
 """
 
 from __future__ import annotations
