@@ -14,6 +14,8 @@ quintiles; WHO HEAT measures for unordered characteristics. Every interval comes
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
 from rehabdash.plan.breakdown import Breakdown, people_cells, seen_by_band
@@ -542,18 +544,26 @@ def _inequality(bd: Breakdown, rates: pl.DataFrame | None) -> dict[str, pl.DataF
     measures = heat(valid, "level_code", "value", "denominator")
     for row in measures.iter_rows(named=True):
         if row["measure"] in HEAT_MEASURES:
+            finite = row["estimate"] is not None and math.isfinite(row["estimate"])
+            # R and MLD divide by a group's rate: a group with nobody seen makes them
+            # infinite, which is no number to publish.
+            extra = {} if finite else {"flag": NOT_AVAILABLE, "note": _NO_FINITE_HEAT}
             out[f"heat_{row['measure']}"] = pl.DataFrame(
                 [
                     {
                         **head,
-                        "value": row["estimate"],
-                        "lower": row["lower"],
-                        "upper": row["upper"],
+                        "value": row["estimate"] if finite else None,
+                        "lower": row["lower"] if finite else None,
+                        "upper": row["upper"] if finite else None,
                         "method": "WHO HEAT",
+                        **extra,
                     }
                 ]
             )
     return out
+
+
+_NO_FINITE_HEAT = "not available: a group has a rate of 0, so the measure has no finite value"
 
 
 def access_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:

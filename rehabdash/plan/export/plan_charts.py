@@ -16,6 +16,7 @@ point is not charted. Alt text says what each chart shows and where its numbers 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from rehabdash.palette import COMMON, DARK_BLUE, DARK_PINK, GREY, LIGHT_GREY, ORANGE, TURQUOISE
@@ -79,13 +80,18 @@ def _lower(title: str) -> str:
     return title[:1].lower() + title[1:]
 
 
+def _finite(cell: Cell) -> float | None:
+    return float(cell) if isinstance(cell, int | float) and math.isfinite(cell) else None
+
+
 def _error_bars(
     values: Sequence[Cell], lower: Sequence[Cell], upper: Sequence[Cell]
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     minus: list[float] = []
     plus: list[float] = []
-    for v, lo, hi in zip(values, lower, upper, strict=True):
-        if isinstance(v, float) and isinstance(lo, float) and isinstance(hi, float):
+    for cells in zip(values, lower, upper, strict=True):
+        v, lo, hi = (_finite(c) for c in cells)
+        if v is not None and lo is not None and hi is not None:
             minus.append(max(v - lo, 0.0))
             plus.append(max(hi - v, 0.0))
         else:  # no interval shown: no bar either way

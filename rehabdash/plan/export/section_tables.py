@@ -37,7 +37,7 @@ ACCESS = (
     "discharged_share",
     "self_referral_share",
 )
-POPULATION = Measure("seen_rate", "Population (the rates' denominator)", "denominator", "count")
+POPULATION = Measure("seen_rate", "Population (the rates' denominator)", "denominator", "estimate")
 SUMMARIES = ("sii", "rii", *(m.key for m in access.HEAT_METRICS))
 WAITS = tuple(m.key for m in consequences.METRICS if m.key.startswith("wait"))
 CARE = tuple(m.key for m in consequences.METRICS if not m.key.startswith("wait"))
@@ -190,7 +190,7 @@ _GRADIENT_COLUMNS = (
     Column("People seen per 1,000 population", "rate"),
     Column("Lower 95% limit", "rate"),
     Column("Upper 95% limit", "rate"),
-    Column("Population", "count"),
+    Column("Population", "estimate"),
     Column("Relative rank from", "precise"),
     Column("Relative rank to", "precise"),
     Column("Fitted SII line at the group's midpoint", "rate"),

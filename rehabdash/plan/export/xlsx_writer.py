@@ -16,6 +16,7 @@ through ``add_table(data=...)``, which would pass text through ``write``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from rehabdash.plan.export.sheet_model import NUMBER_FORMATS, Chart, Sheet, WorkbookModel
+from rehabdash.plan.result import NOT_AVAILABLE
 
 __all__ = ["CHART_WIDTH", "ROW_PIXELS", "write_workbook"]
 
@@ -170,8 +172,10 @@ def _write_table(ws: Worksheet, sheet: Sheet, top: int, fmt: _Formats) -> None:
                 ws.write_datetime(
                     r, c, datetime(value.year, value.month, value.day), fmt.numbers["date"]
                 )
-            else:
+            elif math.isfinite(value):
                 ws.write_number(r, c, value, number_formats[c])
+            else:  # a ratio of nothing to nothing: no number to show
+                ws.write_string(r, c, NOT_AVAILABLE, fmt.shorthand)
     last = top + len(table.rows)
     ws.add_table(
         top,
