@@ -3,6 +3,7 @@ tables and properties, polars/calamine for a table as a frame."""
 
 from __future__ import annotations
 
+import gc
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["book", "cells", "table_frame", "table_of", "text_above"]
+__all__ = ["book", "cells", "forget", "table_frame", "table_of", "text_above"]
 
 
 @lru_cache(maxsize=8)
@@ -23,6 +24,13 @@ def _book(path: Path, stamp: float) -> Any:
 def book(path: Path) -> Any:
     """The workbook at ``path``, read once while the file is unchanged."""
     return _book(path, path.stat().st_mtime)
+
+
+def forget() -> None:
+    """Let the workbooks read go: hundreds of thousands of cell objects that would
+    otherwise lengthen every later garbage-collector pass (and the GUI stall tests)."""
+    _book.cache_clear()
+    gc.collect()
 
 
 def table_of(ws: Worksheet) -> tuple[str, int, int, int, int]:
