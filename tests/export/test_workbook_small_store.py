@@ -6,11 +6,10 @@ away (issue 12)."""
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
-from plan_store import LSOAS, lookup_rows, population_rows, referral_rows, write_store
+from plan_store import three_pakistani_people
 from workbook_read import book, cells
 
 from rehabdash.plan import parse_filter
@@ -21,20 +20,7 @@ from rehabdash.store.batches import batch_records
 
 
 def test_small_store_workbook_on_both_databases(store_url: str, tmp_path: Path) -> None:
-    n = 120
-    rows = referral_rows(
-        sex=["1", "2"] * (n // 2),
-        age=[72] * n,
-        age_band=["70-74"] * n,
-        lsoa=[LSOAS[0]] * 30 + [LSOAS[1]] * 90,
-        first_contact_date=[date(2024, 7, 1)] * n,
-        ethnic_category=["J"] * 3 + ["A"] * (n - 3),
-        contacts_attended=[2] * n,
-    )
-    pop = population_rows({(lsoa, sex, "70-74"): 500 for lsoa in LSOAS[:2] for sex in ("1", "2")})
-    engine = write_store(
-        store_url, rows, people=pop, lookup=lookup_rows({LSOAS[0]: 1, LSOAS[1]: 10})
-    )
+    engine = three_pakistani_people(store_url)
     plan = PlanEngine(ReferralSource(engine)).plan(parse_filter(period="2024-25"))
     out = write_plan_workbook(
         plan, tmp_path / "small.xlsx", "hes", batch_records(engine, plan.scope.batches), check=True

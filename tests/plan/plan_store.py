@@ -18,7 +18,14 @@ from rehabdash.store.batches import BatchInfo, record_batch
 from rehabdash.store.bulk import bulk_insert
 from rehabdash.store.schema import REFERRAL_COLUMNS, area_lookup, population, referral
 
-__all__ = ["LSOAS", "lookup_rows", "population_rows", "referral_rows", "write_store"]
+__all__ = [
+    "LSOAS",
+    "lookup_rows",
+    "population_rows",
+    "referral_rows",
+    "three_pakistani_people",
+    "write_store",
+]
 
 #: Four real West Yorkshire LSOA 2011 codes (Bradford), given made-up deciles by default.
 LSOAS = ("E01010568", "E01010569", "E01010570", "E01010571")
@@ -96,3 +103,20 @@ def write_store(
         rows = referrals.with_columns(pl.lit(batch).alias("batch_id"))
         bulk_insert(conn, referral, rows.select(REFERRAL_COLUMNS))
     return engine
+
+
+def three_pakistani_people(url: str) -> Engine:
+    """120 people aged 72, all seen: 30 in a decile 1 LSOA, 90 in a decile 10 LSOA, 3 of
+    them with ethnicity "J" (Pakistani) and the rest "A"; 500 of each sex in each LSOA."""
+    n = 120
+    rows = referral_rows(
+        sex=["1", "2"] * (n // 2),
+        age=[72] * n,
+        age_band=["70-74"] * n,
+        lsoa=[LSOAS[0]] * 30 + [LSOAS[1]] * 90,
+        first_contact_date=[date(2024, 7, 1)] * n,
+        ethnic_category=["J"] * 3 + ["A"] * (n - 3),
+        contacts_attended=[2] * n,
+    )
+    pop = population_rows({(lsoa, sex, "70-74"): 500 for lsoa in LSOAS[:2] for sex in ("1", "2")})
+    return write_store(url, rows, people=pop, lookup=lookup_rows({LSOAS[0]: 1, LSOAS[1]: 10}))

@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
-from plan_store import LSOAS, lookup_rows, population_rows, referral_rows, write_store
+from plan_store import three_pakistani_people
 
 from rehabdash.cli import main
 from rehabdash.plan.export.long_csv import EXPORT_COLUMNS, SECTION_FILES
@@ -18,18 +17,7 @@ from rehabdash.plan.export.long_csv import EXPORT_COLUMNS, SECTION_FILES
 
 def _store(url: str) -> str:
     """30 people seen in a decile 1 LSOA, 90 in a decile 10 LSOA, 3 with ethnicity "J"."""
-    n = 120
-    rows = referral_rows(
-        sex=["1", "2"] * (n // 2),
-        age=[72] * n,
-        age_band=["70-74"] * n,
-        lsoa=[LSOAS[0]] * 30 + [LSOAS[1]] * 90,
-        first_contact_date=[date(2024, 7, 1)] * n,
-        ethnic_category=["J"] * 3 + ["A"] * (n - 3),
-        contacts_attended=[2] * n,
-    )
-    pop = population_rows({(lsoa, sex, "70-74"): 500 for lsoa in LSOAS[:2] for sex in ("1", "2")})
-    write_store(url, rows, people=pop, lookup=lookup_rows({LSOAS[0]: 1, LSOAS[1]: 10}))
+    three_pakistani_people(url)
     return url
 
 

@@ -67,7 +67,6 @@ class PlanSheets:
     sheets: list[Sheet]
     title: str
     unsuppressed: bool
-    notes: list[str] = field(default_factory=list)
     #: Where each SPC series' rows are on the trends sheet, by series key (for charts).
     trend_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
     board: TrendBoard | None = None
@@ -138,8 +137,7 @@ def build_plan_sheets(
     area_rows: dict[str, tuple[int, int]] = {}
     found_gradients: list[Gradient] = []
 
-    def add(sheet: Sheet) -> None:
-        sheets.append(sheet)
+    add = sheets.append
 
     if access_frame.height:
         singles = _single(access_frame, pairs=False)
@@ -457,7 +455,6 @@ def build_plan_sheets(
         [*front, *sheets],
         title,
         unsuppressed,
-        notes,
         spans,
         board,
         found_gradients,
