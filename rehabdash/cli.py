@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rehabdash import __version__
+from rehabdash.cli_mapping import add_mapping_parsers, run_mapping_command
 from rehabdash.cli_plan import add_plan_parsers, run_plan_command
 from rehabdash.cli_store import add_batch_actions, add_store_parsers, run_store_command
 from rehabdash.errors import StoreError
+from rehabdash.kinds import IMPORT_KINDS
 from rehabdash.logfile import install_file_logging
 from rehabdash.paths import check_url, demo_db_url, resolve_db_url
 
@@ -107,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_parsers(sub, common)
     add_store_parsers(sub, common)  # backup, restore, key (rehabdash.cli_store)
     add_plan_parsers(sub, common)  # plan, export plan (rehabdash.cli_plan)
+    add_mapping_parsers(sub, common)  # mapping suggest, mapping fields (rehabdash.cli_mapping)
     return parser
 
 
@@ -123,7 +126,7 @@ def _add_import_parsers(
         "matched unambiguously. Rows that cannot be used are rejected and reported; "
         "referrals already held in a live batch are not counted twice.",
     )
-    imp.add_argument("kind", choices=("activity", "population", "imd", "need"))
+    imp.add_argument("kind", choices=IMPORT_KINDS)
     imp.add_argument("file", type=Path, metavar="FILE")
     imp.add_argument("--sheet", help="worksheet name or number (1 = first) of a workbook")
     imp.add_argument("--mapping", metavar="NAME", help="saved mapping to use (or a .json file)")
@@ -155,8 +158,9 @@ def _add_import_parsers(
         action="append",
         default=[],
         type=_field_column,
-        help="map COLUMN to FIELD (e.g. first_contact_date='Date Seen'), on top of the saved "
-        "or suggested mapping; repeatable",
+        help="map COLUMN to FIELD, by its key or label (first_contact_date='Date Seen' or "
+        "'First attended contact date=Date Seen'), on top of the saved or suggested "
+        "mapping; repeatable (rehabdash mapping fields lists the fields)",
     )
     imp.add_argument(
         "--drop",
@@ -240,7 +244,7 @@ def _demo(args: argparse.Namespace, url: str) -> int:
     return 0
 
 
-def _sheet(text: str | None) -> str | int | None:
+def sheet_arg(text: str | None) -> str | int | None:
     if text is None:
         return None
     return int(text) - 1 if text.strip().isdigit() else text
@@ -250,9 +254,10 @@ def _mapping(engine: Engine, args: argparse.Namespace) -> ColumnMapping | None:
     """--mapping (a saved name or a .json file), with --map and --drop on top; only
     --map/--drop: a partial mapping, added to the saved or suggested one."""
     from rehabdash.ingest import ColumnMapping
+    from rehabdash.ingest.header_match import field_named
     from rehabdash.store.mappings import get_mapping
 
-    choices = dict(args.map)
+    choices = {field_named(name): column for name, column in args.map}
     if args.mapping is None:
         if not choices and not args.drop:
             return None
@@ -260,6 +265,8 @@ def _mapping(engine: Engine, args: argparse.Namespace) -> ColumnMapping | None:
     path = Path(args.mapping)
     if path.suffix.lower() == ".json" and path.is_file():
         mapping = ColumnMapping.from_json(path.read_text(encoding="utf-8"))
+        # Written by hand (no header signature): it adds to the suggestion, as --map does.
+        mapping.partial = mapping.partial or not mapping.header_signature
     else:
         mapping = get_mapping(engine, args.mapping)
     if choices or args.drop:
@@ -267,6 +274,16 @@ def _mapping(engine: Engine, args: argparse.Namespace) -> ColumnMapping | None:
         mapping.fields = {**fields, **choices}
         mapping.dropped = sorted({*mapping.dropped, *args.drop})
     return mapping
+
+
+def _gaps(engine: Engine, fields: dict[str, str]) -> list[str]:
+    """What the plan will lack for this batch, from the fields mapped."""
+    from rehabdash.ingest.coverage import missing_measures
+    from rehabdash.store.batches import live_batch_ids
+
+    with engine.connect() as conn:
+        directory = bool(live_batch_ids(conn, "postcodes"))
+    return [g.describe() for g in missing_measures(fields, postcode_lookup=directory)]
 
 
 def _check_replacement(
@@ -322,7 +339,7 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         engine,
         args.file,
         args.kind,
-        sheet=_sheet(args.sheet),
+        sheet=sheet_arg(args.sheet),
         mapping=mapping,
         provider_code=args.provider,
         year=args.year,
@@ -335,6 +352,8 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
     if prepared.mapping is not None and args.kind == "activity":
         how = "given" if args.mapping else "saved or suggested from the headers"
         out(f"mapping: {len(prepared.mapping.fields)} fields mapped ({how})\n")
+        for gap in _gaps(engine, prepared.mapping.fields):
+            out(f"note: {gap}\n")
     if prepared.header_row > 1:
         out(f"note: the header is on row {prepared.header_row:,}; the rows above it were skipped\n")
     for note in [*prepared.notes, *([prepared.footer_note] if prepared.footer_note else [])]:
@@ -467,6 +486,8 @@ def main(argv: Sequence[str] | None = None, open_gui: OpenGui | None = None) -> 
             return stored
         if (planned := run_plan_command(args, url)) is not None:
             return planned
+        if (mapped := run_mapping_command(args)) is not None:
+            return mapped
         if args.command == "demo":
             return _demo(args, url)
         if args.command == "import":

@@ -21,6 +21,9 @@ __all__ = [
     "INPUT_FIELDS",
     "MAX_CELL_CHARACTERS",
     "REQUIRED_FIELDS",
+    "describe_field",
+    "field_key",
+    "field_label",
     "vocabulary",
 ]
 
@@ -207,6 +210,8 @@ ACTIVITY_SYNONYMS: dict[str, tuple[str, ...]] = {
         "date first seen",
         "first contact",
         "first attended appointment",
+        "date seen",
+        "seen",
     ),
     "contact_date": (
         "contact date",
@@ -444,6 +449,66 @@ ACTIVITY_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 INPUT_FIELDS = tuple(ACTIVITY_SYNONYMS)
+
+#: Each field as the officer reads it, in the wizard, the command line and every message.
+FIELD_LABELS: dict[str, str] = {
+    "person_id": "Local patient identifier",
+    "nhs_number": "NHS number",
+    "referral_id": "Referral identifier",
+    "provider_code": "Provider code",
+    "team_type": "Team type",
+    "service_name": "Service name",
+    "referral_date": "Referral date",
+    "source_of_referral": "Source of referral",
+    "first_contact_date": "First attended contact date",
+    "contact_date": "Contact date",
+    "attendance": "Attendance",
+    "discharge_date": "Discharge date",
+    "closure_reason": "Closure reason",
+    "rejection_date": "Rejection date",
+    "rejection_reason": "Rejection reason",
+    "date_of_birth": "Date of birth",
+    "age": "Age at referral",
+    "sex": "Sex (person stated gender)",
+    "gender_identity": "Gender identity",
+    "gender_same_at_birth": "Gender same at birth",
+    "ethnic_category": "Ethnic category",
+    "gp_practice": "GP practice code",
+    "lsoa": "LSOA code",
+    "postcode": "Postcode",
+    "imd_decile": "IMD decile",
+    "disability": "Disability",
+    "religion": "Religion or belief",
+    "sexual_orientation": "Sexual orientation",
+    "marital_status": "Marital status",
+    "pregnancy": "Pregnancy",
+    "contacts_attended": "Contacts attended",
+    "contacts_dna": "Contacts not attended (DNA)",
+    "contacts_cancelled": "Contacts cancelled",
+    "outcome_tool": "Outcome tool",
+    "outcome_start": "Outcome score at start",
+    "outcome_end": "Outcome score at end",
+}
+
+
+def field_label(name: str) -> str:
+    """A field's label ("referral_date" -> "Referral date")."""
+    return FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def describe_field(name: str) -> str:
+    """A field by label and key, as messages name it: "Referral date (referral_date)"."""
+    return f"{field_label(name)} ({name})"
+
+
+def field_key(text: str) -> str | None:
+    """The field ``text`` names, by key or by label (case, spaces and punctuation
+    ignored; "Local patient identifier", "person_id" and "person id" all work)."""
+    wanted = clean_key(text)
+    for name in INPUT_FIELDS:
+        if wanted in (clean_key(name), clean_key(field_label(name))):
+            return name
+    return None
 
 
 def vocabulary(synonyms: dict[str, tuple[str, ...]]) -> frozenset[str]:

@@ -36,8 +36,10 @@ from rehabdash.ingest.pipeline import (
     prepare_need,
     prepare_population,
 )
+from rehabdash.ingest.postcodes import postcode_lookup, prepare_postcodes
 from rehabdash.ingest.scrub import unexpected_reason
 from rehabdash.ingest.store_rows import check_period, check_provider
+from rehabdash.kinds import IMPORT_KINDS
 from rehabdash.store.batches import BatchInfo, live_batches
 from rehabdash.store.schema import area_lookup
 
@@ -50,7 +52,6 @@ __all__ = [
     "prepare_file",
 ]
 
-IMPORT_KINDS = ("activity", "population", "imd", "need")
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def _prepare(
             provider_code=provider_code,
             known_lsoas=known_lsoas(engine),
             saved_mapping=saved,
+            postcode_lookup=functools.partial(postcode_lookup, engine),
             progress=progress,
             cancel=cancel,
         )
@@ -130,6 +132,8 @@ def _prepare(
         return prepare_population(path, sheet=sheet, year=year, progress=progress, cancel=cancel)
     if kind == "imd":
         return prepare_imd(path, sheet=sheet, edition=edition, progress=progress, cancel=cancel)
+    if kind == "postcodes":
+        return prepare_postcodes(path, sheet=sheet, progress=progress, cancel=cancel)
     return prepare_need(path, sheet=sheet, progress=progress, cancel=cancel)
 
 

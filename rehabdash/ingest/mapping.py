@@ -4,36 +4,31 @@ A mapping is a plain, serialisable object (kind + dict field -> source header)
 carrying a signature of the file's normalised headers, so that next month's file
 with the same headers can be matched to the saved template (the store saves and
 versions templates; this module only suggests, serialises and checks them).
-Suggestions come from header names and their synonyms, then from the values
-themselves (an E01... column is an LSOA; 10-digit numbers passing the NHS number
-modulus-11 check are NHS numbers), except where the header's name says it is some
-other field ("PAT_ID" holding "P12345" is a patient id, not a GP practice code).
+Suggestions come from :mod:`rehabdash.ingest.header_match`: each column's
+candidate fields with a confidence and a reason. The surest pairs are taken first,
+one column per field; two columns equally sure for a field are left for the user
+to choose, and so is anything below TAKE (a *question*, never a silent guess).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from rehabdash.codes._normalise import clean_key
-from rehabdash.ingest.fields import ACTIVITY_SYNONYMS
-from rehabdash.ingest.mapping_checks import named_fields
-from rehabdash.ingest.pseudonymise import nhs_number_valid
+from rehabdash.ingest.header_match import TAKE, Candidate, candidates
 
-__all__ = ["ColumnMapping", "MappingSuggestion", "header_signature", "suggest_mapping"]
-
-_VALUE_RULES: tuple[tuple[str, str], ...] = (
-    ("lsoa", r"^[EW]01[0-9]{6}$"),
-    ("postcode", r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"),
-    ("gp_practice", r"^[A-Z][0-9]{5}$"),
-)
-_VALUE_FIELDS = frozenset({"nhs_number", *(f for f, _ in _VALUE_RULES)})
-_SAMPLE = 500
-_SHARE = 0.8
+__all__ = [
+    "ColumnMapping",
+    "MappingSuggestion",
+    "header_signature",
+    "suggest_mapping",
+    "unmapped_questions",
+]
 
 
 def header_signature(headers: Sequence[str]) -> str:
@@ -100,67 +95,47 @@ class ColumnMapping:
 
 @dataclass
 class MappingSuggestion:
-    """A suggested mapping, with what could not be decided and why."""
+    """A suggested mapping, with why each field was chosen and what is left to ask.
+
+    ``reasons``: field -> the candidate that filled it in. ``questions``: columns left
+    unmapped that may hold a field not yet mapped, each with its best (weak) candidate.
+    ``ambiguous``: field -> the columns equally sure to hold it (none was taken).
+    """
 
     mapping: ColumnMapping
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
-    from_values: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, Candidate] = field(default_factory=dict)
+    questions: list[Candidate] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
 
 
-def _by_name(
-    headers: Sequence[str], synonyms: Mapping[str, Sequence[str]]
-) -> tuple[dict[str, str], dict[str, list[str]]]:
-    rank: dict[str, tuple[str, int]] = {}
-    for fld, names in synonyms.items():
-        for i, name in enumerate((fld, *names)):
-            rank.setdefault(clean_key(name), (fld, i))
-    best: dict[str, tuple[int, list[str]]] = {}
-    for header in headers:
-        hit = rank.get(clean_key(header))
-        if hit is None:
+def _assign(
+    found: dict[str, list[Candidate]],
+) -> tuple[dict[str, Candidate], dict[str, list[str]]]:
+    """Surest first: one column per field and one field per column; equal best is a tie."""
+    ranked = sorted(
+        (c for cs in found.values() for c in cs if c.confidence >= TAKE),
+        key=lambda c: -c.confidence,
+    )
+    taken: dict[str, Candidate] = {}
+    ambiguous: dict[str, list[str]] = {}
+    used: set[str] = set()
+    for cand in ranked:
+        if cand.header in used or cand.field in taken or cand.field in ambiguous:
             continue
-        fld, i = hit
-        if fld not in best or i < best[fld][0]:
-            best[fld] = (i, [header])
-        elif i == best[fld][0]:
-            best[fld][1].append(header)
-    chosen = {f: hs[0] for f, (_, hs) in best.items() if len(hs) == 1}
-    ambiguous = {f: hs for f, (_, hs) in best.items() if len(hs) > 1}
-    return chosen, ambiguous
-
-
-def _share(values: pl.Series, pattern: str) -> float:
-    """Share of ``values`` matching ``pattern`` (0 for none)."""
-    if values.len() == 0:
-        return 0.0
-    return int(values.str.contains(pattern).sum()) / values.len()
-
-
-def _by_values(frame: pl.DataFrame, candidates: Sequence[str], taken: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for header in candidates:
-        values = frame[header].drop_nulls().head(_SAMPLE).str.strip_chars().str.to_uppercase()
-        values = values.filter(values != "")
-        if values.len() == 0:
+        rivals = [
+            c.header
+            for c in ranked
+            if c.field == cand.field
+            and c.header not in used
+            and round(c.confidence, 6) == round(cand.confidence, 6)
+        ]
+        if len(rivals) > 1:
+            ambiguous[cand.field] = rivals
             continue
-        # Values never override a name that says another field ("PAT_ID" holding
-        # "P12345"): such a column is left to the lookalike check.
-        named = named_fields(header)
-        closed = taken | set(found)
-        if named:
-            closed |= _VALUE_FIELDS - named
-        digits = values.str.replace_all(r"[\s-]", "")
-        if "nhs_number" not in closed and _share(digits, r"^[0-9]{10}$") >= _SHARE:
-            valid = pl.select(nhs_number_valid(pl.lit(digits))).to_series()
-            if int(valid.sum()) / valid.len() >= _SHARE:
-                found["nhs_number"] = header
-                continue
-        for fld, pattern in _VALUE_RULES:
-            if fld not in closed and _share(values, pattern) >= _SHARE:
-                found[fld] = header
-                break
-    return found
+        taken[cand.field] = cand
+        used.add(cand.header)
+    return taken, ambiguous
 
 
 def suggest_mapping(
@@ -168,17 +143,31 @@ def suggest_mapping(
     headers: Sequence[str],
     *,
     kind: str = "activity",
-    synonyms: Mapping[str, Sequence[str]] = ACTIVITY_SYNONYMS,
 ) -> MappingSuggestion:
-    """Suggest a mapping for ``headers`` (columns of ``frame``, all text)."""
-    chosen, ambiguous = _by_name(headers, synonyms)
-    used = set(chosen.values()) | {h for hs in ambiguous.values() for h in hs}
-    rest = [h for h in headers if h not in used]
-    from_values: dict[str, str] = {}
-    if kind == "activity":
-        from_values = _by_values(frame, rest, set(chosen) | set(ambiguous))
-        chosen.update(from_values)
-    mapped = set(chosen.values())
-    mapping = ColumnMapping(kind=kind, fields=chosen, header_signature=header_signature(headers))
+    """Suggest an activity mapping for ``headers`` (columns of ``frame``, all text)."""
+    found = {h: candidates(frame, h) for h in headers}
+    taken, ambiguous = _assign(found)
+    fields = {f: c.header for f, c in taken.items()}
+    questions = unmapped_questions(found, fields)
+    mapping = ColumnMapping(kind=kind, fields=fields, header_signature=header_signature(headers))
+    mapped = set(fields.values())
     unmapped = [h for h in headers if h not in mapped]
-    return MappingSuggestion(mapping, ambiguous, from_values, unmapped)
+    return MappingSuggestion(mapping, ambiguous, taken, questions, unmapped)
+
+
+def unmapped_questions(
+    found: Mapping[str, Sequence[Candidate]],
+    fields: Mapping[str, str],
+    dropped: Collection[str] = (),
+) -> list[Candidate]:
+    """For each column neither mapped nor dropped, its surest candidate among the fields
+    not yet mapped ("Team" holding "20" is asked as team type once service name is mapped)."""
+    mapped = set(fields.values())
+    out = []
+    for header, cands in found.items():
+        if header in mapped or header in dropped:
+            continue
+        best = next((c for c in cands if c.field not in fields), None)
+        if best is not None:
+            out.append(best)
+    return out

@@ -22,7 +22,14 @@ from rehabdash.ingest.prepared import PreparedImport
 from rehabdash.ingest.validate import FAILURE_SCHEMA, REJECTED
 from rehabdash.store.batches import live_batches
 from rehabdash.store.bulk import bulk_insert
-from rehabdash.store.schema import area_lookup, import_batch, need_weight, population, referral
+from rehabdash.store.schema import (
+    area_lookup,
+    import_batch,
+    need_weight,
+    population,
+    postcode_lsoa,
+    referral,
+)
 
 __all__ = [
     "ALREADY_IMPORTED",
@@ -58,6 +65,7 @@ KINDS: dict[str, _Kind] = {
     ),
     "imd": _Kind(area_lookup, ("lsoa", "imd_edition"), "imd_edition", ("imd", "lookup")),
     "need": _Kind(need_weight, ("age_band", "sex", "condition_group"), None, ("need",)),
+    "postcodes": _Kind(postcode_lsoa, ("postcode",), None, ("postcodes",)),
 }
 
 

@@ -27,7 +27,12 @@ from rehabdash.ingest.fields import (
 from rehabdash.ingest.imd import prepare_imd
 from rehabdash.ingest.mapping import ColumnMapping
 from rehabdash.ingest.need import prepare_need
-from rehabdash.ingest.normalise import nhs_digits, normalise_activity, trimmed
+from rehabdash.ingest.normalise import (
+    nhs_digits,
+    normalise_activity,
+    normalise_postcode,
+    trimmed,
+)
 from rehabdash.ingest.population import prepare_population
 from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps, read_bytes
 from rehabdash.ingest.pseudonymise import holds_nhs_number, pseudonymise, pseudonymise_where
@@ -63,7 +68,7 @@ def prepare_activity(
     mapping: ColumnMapping | None = None,
     provider_code: str | None = None,
     known_lsoas: set[str] | frozenset[str] | None = None,
-    postcode_lookup: pl.DataFrame | None = None,
+    postcode_lookup: PostcodeLookup | None = None,
     saved_mapping: Callable[[Sequence[str]], ColumnMapping | None] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
@@ -98,7 +103,7 @@ def open_activity(
     mapping: ColumnMapping | None = None,
     provider_code: str | None = None,
     known_lsoas: set[str] | frozenset[str] | None = None,
-    postcode_lookup: pl.DataFrame | None = None,
+    postcode_lookup: PostcodeLookup | None = None,
     saved_mapping: Callable[[Sequence[str]], ColumnMapping | None] | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
@@ -125,7 +130,8 @@ def open_activity(
                 "this file's headers match it"
             )
     used, notes = resolve_mapping(path, table, mapping, provider_code, partial)
-    notes = saved_note + notes + _privacy_notes(used.fields, table, postcode_lookup, known_lsoas)
+    lookup = _postcodes_of(table, used.fields, postcode_lookup)
+    notes = saved_note + notes + _privacy_notes(used.fields, table, lookup, known_lsoas)
     return ActivitySource(
         path=path,
         table=table,
@@ -136,9 +142,26 @@ def open_activity(
         today=today,
         provider_code=provider_code,
         known_lsoas=None if known_lsoas is None else frozenset(known_lsoas),
-        postcode_lookup=postcode_lookup,
+        postcode_lookup=lookup,
         cancel=cancel,
     )
+
+
+#: A postcode -> LSOA table, or a function giving one for the file's (normalised) postcodes.
+PostcodeLookup = pl.DataFrame | Callable[[Sequence[str]], pl.DataFrame | None]
+
+
+def _postcodes_of(
+    table: RawTable, fields: dict[str, str], lookup: PostcodeLookup | None
+) -> pl.DataFrame | None:
+    """The lookup for this file: only when it has a postcode column to look up."""
+    if "postcode" not in fields or lookup is None:
+        return None
+    if isinstance(lookup, pl.DataFrame):
+        return lookup
+    codes = normalise_postcode(pl.col(fields["postcode"]))
+    wanted = table.frame.select(codes.drop_nulls().unique()).to_series().to_list()
+    return lookup(wanted)
 
 
 @dataclass
@@ -304,7 +327,8 @@ def _privacy_notes(
         if lookup is None:
             notes.append(
                 f"warning: postcode column {fields['postcode']!r} dropped without use "
-                f"({with_pc:,} rows had a postcode): no postcode-to-LSOA lookup supplied"
+                f"({with_pc:,} rows had a postcode): the store holds no postcode directory "
+                "(load the ONS Postcode Directory with: rehabdash import postcodes FILE)"
             )
         else:
             notes.append(

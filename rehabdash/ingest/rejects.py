@@ -32,6 +32,7 @@ __all__ = [
     "FORMULA_GUARD",
     "REJECTS_WARNING",
     "RejectsCollector",
+    "failures_on_screen",
     "guard_formulas",
     "write_rows_to_fix",
 ]
@@ -161,3 +162,26 @@ class RejectsCollector:
             .join(reasons, on="source_row", how="inner", maintain_order="left")
             .select(columns)
         )
+
+
+def failures_on_screen(failures: pl.DataFrame, rejected_source: pl.DataFrame) -> pl.DataFrame:
+    """The failures with each rejected row's cell as the file has it, for the preview only.
+
+    The store keeps identifiers redacted ("1***0"), which leaves the officer unable to see
+    what is wrong with a date of birth in their own file; on screen, before anything is
+    stored, the rejected row's own cell is shown instead. The frame is never written.
+    """
+    redacted = failures.filter(pl.col("value").str.contains("***", literal=True))
+    columns = [c for c in redacted["column"].unique().to_list() if c in rejected_source.columns]
+    if not columns:
+        return failures
+    cells = (
+        rejected_source.select("source_row", *columns)
+        .with_columns(pl.col(c).cast(pl.String) for c in columns)
+        .unpivot(index="source_row", variable_name="column", value_name="__cell")
+        .with_columns(pl.col("source_row").cast(failures.schema["source_row"]))
+    )
+    shown = failures.join(cells, on=["source_row", "column"], how="left", maintain_order="left")
+    masked = pl.col("value").str.contains("***", literal=True).fill_null(False)
+    value = pl.when(masked & pl.col("__cell").is_not_null()).then("__cell").otherwise("value")
+    return shown.with_columns(value.alias("value")).drop("__cell")

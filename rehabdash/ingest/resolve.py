@@ -14,12 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from rehabdash.ingest.errors import ImportFileError
-from rehabdash.ingest.fields import INPUT_FIELDS, REQUIRED_FIELDS
+from rehabdash.ingest.fields import INPUT_FIELDS, REQUIRED_FIELDS, describe_field
+from rehabdash.ingest.header_match import names_some_field
 from rehabdash.ingest.mapping import ColumnMapping, header_signature, suggest_mapping
 from rehabdash.ingest.mapping_checks import (
     duplicate_header_problems,
     identifier_leaks,
-    names_some_field,
     unmapped_lookalikes,
 )
 from rehabdash.ingest.readers import RawTable
@@ -35,7 +35,12 @@ def _check_names(path: Path, table: RawTable, mapping: ColumnMapping, what: str)
         )
     unknown = sorted(set(mapping.fields) - set(INPUT_FIELDS))
     if unknown:
-        raise ImportFileError(path, f"{what} names unknown fields: " + ", ".join(unknown))
+        raise ImportFileError(
+            path,
+            f"{what} names unknown fields: "
+            + ", ".join(unknown)
+            + " (rehabdash mapping fields lists them)",
+        )
 
 
 def _apply_choices(
@@ -73,10 +78,9 @@ def resolve_mapping(
         dropped = {h for h in mapping.dropped if h in table.headers}
     else:
         suggestion = suggest_mapping(table.frame, table.headers)
-        by_name = set(suggestion.mapping.fields) - set(suggestion.from_values)
-        # A data row taken as the header maps nothing by name; its cells (values, perhaps
+        # A data row taken as the header names no field; its cells (values, perhaps
         # identifiers) must not be listed back as "columns found".
-        if not by_name and not names_some_field(table.headers):
+        if not names_some_field(table.headers):
             # Listing the "headers" would show a row of data: say so instead.
             raise ImportFileError(
                 path,
@@ -87,8 +91,12 @@ def resolve_mapping(
         fields, ambiguous = dict(suggestion.mapping.fields), suggestion.ambiguous
         guessed = dict(fields)
         dropped = set()
-        for fld, header in suggestion.from_values.items():
-            notes.append(f"mapped {header!r} to {fld} from its values")
+        for fld, cand in suggestion.reasons.items():
+            if cand.reason != "its name" and not cand.reason.startswith("its name, and"):
+                notes.append(
+                    f"mapped {cand.header!r} to {describe_field(fld)}: {cand.reason} "
+                    f"({cand.confidence:.0%} sure)"
+                )
     chosen = _apply_choices(path, table, fields, partial)
     dropped |= set(partial.dropped) if partial is not None else set()
     for fld in [f for f, c in fields.items() if c in dropped and c not in chosen]:
@@ -100,7 +108,7 @@ def resolve_mapping(
     lookalikes = unmapped_lookalikes(table.frame, table.headers, fields, dropped)
     if lookalikes:
         problems.append(
-            "these columns look like fields but are not mapped: "
+            "these columns may hold fields but are not mapped: "
             + "; ".join(item.describe() for item in lookalikes)
             + ". Map each (--map FIELD=COLUMN) or drop it (--drop COLUMN)"
         )
@@ -116,7 +124,7 @@ def resolve_mapping(
     for fld, headers in ambiguous.items():
         if fld not in fields:
             names = ", ".join(map(repr, headers))
-            notes.append(f"{fld} not mapped: several columns match ({names})")
+            notes.append(f"{describe_field(fld)} not mapped: several columns match ({names})")
     used = ColumnMapping(
         kind="activity",
         fields=fields,
@@ -145,7 +153,7 @@ def _required_problems(
             continue
         if fld in ambiguous:
             names = ", ".join(map(repr, ambiguous[fld]))
-            problems.append(f"{fld} matches several columns ({names})")
+            problems.append(f"{describe_field(fld)} matches several columns ({names})")
         else:
-            problems.append(f"{fld} has no column")
+            problems.append(f"{describe_field(fld)} has no column")
     return problems

@@ -96,6 +96,8 @@ def store_frame(prepared: PreparedImport) -> pl.DataFrame:
         return rows.select(
             "age_band", "sex", pl.col("weight").cast(pl.Float64), pl.col("condition_group")
         )
+    if prepared.kind == "postcodes":
+        return rows.select("postcode", "lsoa11", "lsoa21")
     raise ValueError(f"unknown import kind {prepared.kind!r}")
 
 
@@ -131,4 +133,6 @@ def batch_details(
         details["lsoa_vintage"] = vintages[0] if len(vintages) == 1 else vintages
     elif source.kind == "need":
         details["condition_groups"] = _distinct(rows, "condition_group")
+    elif source.kind == "postcodes":
+        details["lsoa_vintage"] = [v for v in (2011, 2021) if rows[f"lsoa{v % 100}"].count()]
     return details

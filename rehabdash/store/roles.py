@@ -35,6 +35,7 @@ _INSERTED = (
     "population",
     "area_lookup",
     "need_weight",
+    "postcode_lsoa",
     "row_issue",
     "column_mapping",
 )

@@ -42,6 +42,7 @@ __all__ = [
     "metadata",
     "need_weight",
     "population",
+    "postcode_lsoa",
     "referral",
     "row_issue",
     "store_meta",
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 INVALID = "INVALID"
-BATCH_KINDS = ("activity", "population", "imd", "need", "lookup")
+BATCH_KINDS = ("activity", "population", "imd", "need", "lookup", "postcodes")
 #: A batch's status: only LIVE batches count; a superseded one is kept for audit, a rolled
 #: back one is the audit row of a failed import, a withdrawn one was taken out of analysis
 #: by a user and is kept for audit (rehabdash.store.withdrawal; it may be reinstated).
@@ -189,6 +190,19 @@ need_weight = Table(
     Column("sex", String(1), nullable=False),
     Column("condition_group", Text),
     Column("weight", Float, nullable=False),
+)
+
+#: The ONS postcode directory: a postcode (upper case, no spaces) -> its LSOAs (issue 13).
+postcode_lsoa = Table(
+    "postcode_lsoa",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("postcode", String(8), nullable=False),
+    Column("lsoa11", String(12)),
+    Column("lsoa21", String(12)),
+    Index(None, "batch_id"),
+    Index(None, "postcode"),
 )
 
 column_mapping = Table(

@@ -45,6 +45,7 @@ from rehabdash.store.schema import (
     import_batch,
     need_weight,
     population,
+    postcode_lsoa,
     referral,
 )
 
@@ -81,6 +82,7 @@ KEYS: dict[str, _Keys] = {
     "imd": _Keys(area_lookup, ("lsoa", "imd_edition"), ("imd", "lookup")),
     "lookup": _Keys(area_lookup, ("lsoa", "imd_edition"), ("imd", "lookup")),
     "need": _Keys(need_weight, ("age_band", "sex", "condition_group"), ("need",)),
+    "postcodes": _Keys(postcode_lsoa, ("postcode",), ("postcodes",)),
 }
 
 

@@ -17,6 +17,7 @@ from rehabdash.store.schema import (
     import_batch,
     need_weight,
     population,
+    postcode_lsoa,
     referral,
     row_issue,
 )
@@ -24,7 +25,7 @@ from rehabdash.store.schema import (
 DEMO_ROWS = 3_000
 DEMO_SEED = 4
 TODAY = dt.date(2025, 6, 30)
-DATA_TABLES = (referral, population, area_lookup, need_weight, row_issue)
+DATA_TABLES = (referral, population, area_lookup, need_weight, postcode_lsoa, row_issue)
 
 
 def counts(engine: Engine) -> dict[str, int]:

@@ -45,8 +45,11 @@ def test_unmapped_file_lists_what_needs_mapping(store_url: str, tmp_path: Path) 
     path.write_text("Pt No,Ref No,Trust,When\nP1,R1,RY1,01/02/2024\n")
     line = _one_line_error(run("import", "activity", str(path), "--db", store_url))
     assert line.startswith("rehabdash: error: odd.csv: map the required fields before importing")
-    assert "person_id has no column" in line
-    assert "'Pt No'" in line
+    # "Pt No" and "Ref No" are read as the patient and referral numbers; the rest is asked.
+    assert "Local patient identifier (person_id)" not in line
+    assert "Provider code (provider_code) has no column" in line
+    assert "Referral date (referral_date) has no column" in line
+    assert "'Trust'" in line
     assert "imported" not in run("batches", "--db", store_url).stdout.split("\n", 1)[-1]
 
 

@@ -37,7 +37,11 @@ def test_values_reveal_lsoa_and_nhs_number() -> None:
     )
     suggestion = suggest_mapping(frame, frame.columns)
     assert suggestion.mapping.fields == {"lsoa": "Col A", "nhs_number": "Col B"}
-    assert suggestion.from_values == {"lsoa": "Col A", "nhs_number": "Col B"}
+    reasons = {f: c.reason for f, c in suggestion.reasons.items()}
+    assert reasons == {
+        "lsoa": "100% of its values look like LSOA codes",
+        "nhs_number": "100% of its values are valid NHS numbers",
+    }
     assert suggestion.unmapped == ["Col C"]
 
 
@@ -51,14 +55,17 @@ def test_values_do_not_override_a_header_that_names_another_field() -> None:
         }
     )
     suggestion = suggest_mapping(frame, frame.columns)
-    assert suggestion.from_values == {
+    assert suggestion.mapping.fields == {
+        "person_id": "PAT_ID",  # by its words (pat: patient), whatever the values look like
         "gp_practice": "Col D",
         "nhs_number": "Pat NHS No",
         "lsoa": "Client Ref",
     }
-    assert suggestion.unmapped == ["PAT_ID"]
+    assert "values" in suggestion.reasons["lsoa"].reason
+    assert suggestion.reasons["nhs_number"].reason.startswith("its words match")
+    assert suggestion.unmapped == []
     only = frame.select("PAT_ID")
-    assert suggest_mapping(only, only.columns).mapping.fields == {}
+    assert suggest_mapping(only, only.columns).mapping.fields == {"person_id": "PAT_ID"}
 
 
 def test_better_synonym_wins_and_equal_ones_are_ambiguous() -> None:
@@ -66,7 +73,7 @@ def test_better_synonym_wins_and_equal_ones_are_ambiguous() -> None:
     assert suggest_mapping(frame, frame.columns).mapping.fields == {
         "ethnic_category": "Ethnic Category"
     }
-    frame = pl.DataFrame({"DOB": ["x"], "Patient DOB": ["y"], "dob": ["z"]})
+    frame = pl.DataFrame({h: ["12/05/1950"] for h in ("DOB", "Patient DOB", "dob")})
     suggestion = suggest_mapping(frame, ["DOB", "Patient DOB", "dob"])
     assert suggestion.ambiguous == {"date_of_birth": ["DOB", "dob"]}
 
@@ -118,8 +125,8 @@ def test_unmapped_required_fields_are_listed(make_csv: CsvMaker) -> None:
     with pytest.raises(ImportFileError) as info:
         prepare_activity(make_csv([values], header=header), key=KEY, today=TODAY)
     message = str(info.value)
-    assert "provider_code has no column" in message
-    assert "referral_date has no column" in message
+    assert "Provider code (provider_code) has no column" in message
+    assert "Referral date (referral_date) has no column" in message
     assert "'Patient ID'" in message
 
 
@@ -134,5 +141,7 @@ def test_provider_default_replaces_a_missing_column(make_csv: CsvMaker) -> None:
 
 def test_ambiguous_required_field_is_an_error(make_csv: CsvMaker) -> None:
     header = [*HEADER, "REFERRAL_DATE"]
-    with pytest.raises(ImportFileError, match="referral_date matches several columns"):
+    with pytest.raises(
+        ImportFileError, match=r"Referral date \(referral_date\) matches several columns"
+    ):
         prepare_activity(make_csv([[*row(), "01/03/2024"]], header=header), key=KEY, today=TODAY)

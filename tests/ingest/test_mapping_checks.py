@@ -90,12 +90,13 @@ def test_a_name_is_not_overridden_by_values_that_look_like_another_field() -> No
     frame = _frame({"PAT_ID": "P12345", "Ref": "R1", "Org": "RY1", "Received": "01/03/2024"})
     suggestion = suggest_mapping(frame, frame.columns)
     assert "gp_practice" not in suggestion.mapping.fields
-    assert suggestion.from_values == {}
-    assert "PAT_ID" in suggestion.unmapped
+    assert suggestion.mapping.fields["person_id"] == "PAT_ID"
     # Left to the name: flagged while person_id is unmapped...
     unmapped = {f: h for f, h in REQUIRED.items() if f != "person_id"}
     found = unmapped_lookalikes(frame, frame.columns, unmapped)
-    assert [(f.header, f.field, f.reason) for f in found] == [("PAT_ID", "person_id", "its name")]
+    assert [(f.header, f.field, f.reason) for f in found] == [
+        ("PAT_ID", "person_id", "its words match 'patient id'")
+    ]
     # ...and dropped (nothing to flag) once another column is the person id.
     assert unmapped_lookalikes(frame, ["PAT_ID"], REQUIRED) == []
 
@@ -190,7 +191,7 @@ def test_the_demo_extract_with_realistic_extra_columns_does_not_stop(
     fields = suggestion.mapping.fields
     wanted = {h: f for h, f in HEADERS.items() if f != "lsoa_as_recorded"} | {"LSOA": "lsoa"}
     assert {h: f for f, h in fields.items()} == wanted  # every demo column, no extra
-    assert suggestion.from_values == {}
+    assert all(not c.reason.startswith("100%") for c in suggestion.reasons.values())
     assert unmapped_lookalikes(frame, frame.columns, fields) == []
     assert identifier_leaks(frame, fields) == []
     # And through the pipeline: the file is read, mapped and checked without stopping.
@@ -211,8 +212,10 @@ def test_identifiers_in_clear_fields() -> None:
     frame = pl.DataFrame({"Ref": nhs, "Svc": ["LS1 4AP", "BD71DP", "hx1 2tt", "x"], "Id": nhs})
     problems = identifier_leaks(frame, {"referral_id": "Ref", "service_name": "Svc"})
     assert len(problems) == 2
-    assert "'Ref' is mapped to referral_id but holds NHS numbers" in problems[0]
-    assert "'Svc' is mapped to service_name but holds postcodes" in problems[1]
+    assert (
+        "'Ref' is mapped to Referral identifier (referral_id) but holds NHS numbers" in problems[0]
+    )
+    assert "'Svc' is mapped to Service name (service_name) but holds postcodes" in problems[1]
     # Identifier fields are pseudonymised, so they may hold them.
     assert identifier_leaks(frame, {"nhs_number": "Ref", "person_id": "Id"}) == []
     # Random ten-digit referral numbers pass modulus 11 about one time in eleven.
@@ -260,7 +263,7 @@ def test_dates_in_a_free_text_field_are_a_leak() -> None:
     frame = pl.DataFrame({"DOB": ["17/01/1950", "03/11/1948", "27/08/1955"]})
     problems = identifier_leaks(frame, {"service_name": "DOB"})
     assert len(problems) == 1
-    assert "'DOB' is mapped to service_name but holds dates" in problems[0]
+    assert "'DOB' is mapped to Service name (service_name) but holds dates" in problems[0]
     # Dates are fine where a date belongs, and a service name is not a date.
     assert identifier_leaks(frame, {"referral_date": "DOB"}) == []
     names = pl.DataFrame({"Svc": ["Physio Clinic 2", "MSK 2024", "Discharged - goals met"]})

@@ -109,11 +109,12 @@ def test_saved_mapping_is_reapplied_to_the_next_file(qtbot: QtBot, tmp_path: Pat
     page.save_as.setText("Demo provider extract")
     go_next(qtbot, first, PageId.PREVIEW)
     wait_ready(qtbot, first)
-    assert "Saved the mapping as “Demo provider extract” (version 1)" in (
+    assert "The mapping will be saved as “Demo provider extract” when you import" in (
         first.currentPage().status.message.text()
     )
     go_next(qtbot, first, PageId.RUN)
     qtbot.waitUntil(lambda: first.currentId() == PageId.RESULT, timeout=30_000)
+    assert (first.state.saved.name, first.state.saved.version) == ("Demo provider extract", 1)
     imported = referral_rows(engine)
 
     second = make_wizard(qtbot, engine)  # next month's file: same headers, as XLSX
@@ -134,7 +135,7 @@ def test_saved_mapping_is_reapplied_to_the_next_file(qtbot: QtBot, tmp_path: Pat
     go_next(qtbot, second, PageId.PREVIEW)
     wait_ready(qtbot, second)
     assert second.state.prepared.mapping.name == "Demo provider extract"
-    assert "Saved the mapping" not in second.currentPage().status.message.text()
+    assert "will be saved" not in second.currentPage().status.message.text()  # unchanged
     go_next(qtbot, second, PageId.RUN)
     qtbot.waitUntil(lambda: second.currentId() == PageId.RESULT, timeout=30_000)
     assert referral_rows(engine) == imported + second.state.result.rows_accepted
@@ -221,7 +222,7 @@ def test_declining_the_overlap_rejects_the_repeats(qtbot: QtBot, tmp_path: Path)
     live = first.state.result.rows_accepted + result.rows_accepted
     assert referral_rows(engine, live_only=True) == live
     assert any("not counted twice" in n for n in result.notes)
-    assert "not counted twice" in second.currentPage().notes.text()
+    assert "not counted twice" in second.currentPage().notes.toPlainText()
 
 
 def test_same_file_twice_is_refused_plainly(qtbot: QtBot, tmp_path: Path) -> None:

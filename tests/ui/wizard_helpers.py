@@ -91,3 +91,21 @@ def go_next(qtbot: QtBot, wizard: ImportWizard, expect: PageId) -> None:
 
 def wait_ready(qtbot: QtBot, wizard: ImportWizard) -> None:
     qtbot.waitUntil(lambda: wizard.currentPage().isComplete(), timeout=30_000)
+
+
+SMALL_HEADER = "Patient ID,Referral ID,Provider,Referral Date"
+
+
+def small_csv(path: Path, ids: range, header: str = SMALL_HEADER, extra: str = "") -> Path:
+    """A few good referrals (P<i>, R<i>, RY1, 1 March 2024), each row ending in ``extra``."""
+    rows = [f"P{i},R{i},RY1,01/03/2024{extra}" for i in ids]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def to_result(qtbot: QtBot, wizard: ImportWizard) -> None:
+    """From the mapping page: preview, import, and wait for the result page."""
+    go_next(qtbot, wizard, PageId.PREVIEW)
+    wait_ready(qtbot, wizard)
+    go_next(qtbot, wizard, PageId.RUN)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.RESULT, timeout=30_000)

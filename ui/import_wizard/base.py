@@ -28,6 +28,7 @@ KINDS = {
     "population": "Population (ONS or GP-registered)",
     "imd": "Deprivation (English Indices of Deprivation)",
     "need": "Need weights (by age band and sex)",
+    "postcodes": "Postcode directory (ONS: postcode to LSOA)",
 }
 Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 

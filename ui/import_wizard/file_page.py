@@ -77,6 +77,9 @@ class FilePage(BasePage):
         if isinstance(label, QLabel):
             label.setBuddy(self.path)
 
+    def initializePage(self) -> None:
+        self.path.setFocus()  # the officer types or pastes the path first
+
     def _browse(self) -> None:
         start = self._settings.last_folder("import") or str(Path.home())
         chosen, _ = QFileDialog.getOpenFileName(self, "Choose a file to import", start, FILTER)

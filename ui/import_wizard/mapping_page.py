@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLa
 
 from rehabdash.ingest import ColumnMapping, MappingSuggestion
 from rehabdash.ingest.fields import REQUIRED_FIELDS
-from rehabdash.ingest.mapping_checks import Lookalike, unmapped_lookalikes
+from rehabdash.ingest.header_match import Candidate
+from rehabdash.ingest.mapping_checks import unmapped_lookalikes
 from rehabdash.ui.import_wizard.base import BasePage, Failure, PageId, is_workbook
 from rehabdash.ui.import_wizard.mapping_table import MappingTable, field_label
 from rehabdash.ui.import_wizard.task_status import TaskStatus
@@ -66,6 +67,14 @@ def read_header(engine: Any, path: Path, sheet: str | None) -> HeaderInfo:
     )
 
 
+def _reasons(info: HeaderInfo) -> dict[str, tuple[str, str]]:
+    """Field -> (the column suggested for it, why and how sure)."""
+    return {
+        f: (c.header, f"{c.reason} ({c.confidence:.0%} sure)")
+        for f, c in info.suggestion.reasons.items()
+    }
+
+
 class MappingPage(BasePage):
     def __init__(self) -> None:
         super().__init__()
@@ -93,7 +102,7 @@ class MappingPage(BasePage):
         )
         self.checked_repeats.toggled.connect(lambda _on: self.completeChanged.emit())
         self.checked_repeats.hide()
-        self._lookalikes: list[Lookalike] = []
+        self._lookalikes: list[Candidate] = []
         self._repeats_mapped = False  # a repeated header feeds a field: the officer must confirm
         self.table = MappingTable()
         self.table.changed.connect(self._changed)
@@ -133,14 +142,29 @@ class MappingPage(BasePage):
         key = (state.path, state.sheet)
         if key == self._key and self._info is not None:  # back again: keep the choices
             info = self._info
-            self.table.load(info.headers, info.samples, self.table.fields(), self._required())
+            fields = self.table.fields()
+            self.table.load(info.headers, info.samples, fields, self._required(), _reasons(info))
             return
         self._info = None
+        self._clear()  # nothing of the previous file may stay on screen
         path, sheet, engine = state.path, state.sheet, state.engine
         assert path is not None
         self.status.start(f"Reading the columns of {path.name}…", cancellable=False)
         self.wiz.start("header", lambda _r, _c: read_header(engine, path, sheet), self._read)
         self._key = key
+
+    def _clear(self) -> None:
+        for label in (self.banner, self.attention, self.dropped, self.problem):
+            label.setText("")
+        self.attention.hide()
+        self.leave_out.hide()
+        self.leave_out.setChecked(False)
+        self.checked_repeats.hide()
+        self.checked_repeats.setChecked(False)
+        self._lookalikes = []
+        self._repeats_mapped = False
+        self.save_as.setText("")
+        self.table.load([], {}, {}, self._required())
 
     def _read(self, result: Any) -> None:
         if isinstance(result, Failure):
@@ -161,12 +185,15 @@ class MappingPage(BasePage):
             self.save_as.setText(info.saved.name or "")
         else:
             fields = info.suggestion.mapping.fields
-            lines = ["Suggested from the column names and values; check each field."]
+            lines = [
+                "Suggested from the column names and values (the last column says why); "
+                "check each field."
+            ]
             for field, headers in info.suggestion.ambiguous.items():
                 names = ", ".join(f"“{h}”" for h in headers)
                 lines.append(f"Several columns could be {field_label(field)}: {names}. Choose one.")
             self.banner.setText(" ".join(lines))
-        self.table.load(info.headers, info.samples, fields, self._required())
+        self.table.load(info.headers, info.samples, fields, self._required(), _reasons(info))
         if info.saved is not None and self._lookalikes:  # left out before, by this mapping
             shown = {f.header for f in self._lookalikes}
             self.leave_out.setChecked(shown <= set(info.saved.dropped))
@@ -207,11 +234,13 @@ class MappingPage(BasePage):
             )
         if found:
             items = "; ".join(
-                f"“{f.header}” (probably {field_label(f.field)}: {f.reason})" for f in found
+                f"“{f.header}” (probably {field_label(f.field)}: {f.reason}; "
+                f"{f.confidence:.0%} sure)"
+                for f in found
             )
             lines.append(
-                f"Not mapped, but looks like a field: {items}. Choose it above for that "
-                "field, or tick the box to leave it out."
+                f"Not mapped, but may be a field (not sure enough to choose it for you): "
+                f"{items}. Choose it above for that field, or tick the box to leave it out."
             )
         self.attention.setText("\n".join(lines))
         self.attention.setVisible(bool(lines))

@@ -1,7 +1,8 @@
-"""The preview's background work: save the mapping, prepare the file, look for overlaps.
+"""The preview's background work: prepare the file, look for overlaps, say what is missing.
 
 Runs on the task runner. Nothing here touches a widget; the page shows the returned
-:class:`Preview`. Only the mapping template is written to the store at this point.
+:class:`Preview`. Nothing is written to the store: a mapping to save is saved with the
+import (:func:`save_with_import`), not before it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ __all__ = [
     "overlap_question",
     "prepare",
     "rule_report",
+    "rules_note",
+    "save_with_import",
 ]
 
 SEVERITY = {"rejected": "Row rejected", "warning": "Warning (row kept)"}
@@ -38,7 +41,6 @@ class Job:
     sheet: str | None
     provider_code: str | None
     mapping: ColumnMapping | None
-    save_as: str
 
 
 @dataclass
@@ -47,9 +49,12 @@ class Preview:
     report: pl.DataFrame  # rule, severity, count, example
     overlaps: dict[int, int]
     batch_names: dict[int, str]
-    saved: ColumnMapping | None  # the mapping as saved just now, if it was
     #: Each overlapping batch: (its rows this file lacks, its rows), if it is replaced.
     loss: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: The failures with rejected rows' cells as in the file (on screen only, never stored).
+    failures: pl.DataFrame | None = None
+    #: What the plan will lack for this batch (activity): one line each.
+    gaps: list[str] = field(default_factory=list)
 
 
 def rule_report(prepared: PreparedImport) -> pl.DataFrame:
@@ -64,58 +69,88 @@ def rule_report(prepared: PreparedImport) -> pl.DataFrame:
     )
 
 
-def _save(job: Job) -> tuple[ColumnMapping | None, ColumnMapping | None]:
-    """(mapping to prepare with, mapping just saved or None)."""
-    if job.mapping is None or not job.save_as:
-        return job.mapping, None
+def rules_note(rule_counts: pl.DataFrame, rejected: int) -> str:
+    """Why the rule counts may add up to more than the rows rejected ("" when they do not)."""
+    counts = rule_counts.filter(pl.col("severity") == "rejected")
+    broken = int(counts["count"].sum()) if counts.height else 0
+    if broken <= rejected:
+        return ""
+    return (
+        f"The rules were broken {broken:,} times by {rejected:,} rejected "
+        "row(s): a row can break more than one rule, and is counted once under each."
+    )
+
+
+def save_with_import(engine: Any, mapping: ColumnMapping, name: str) -> ColumnMapping:
+    """Save ``mapping`` as a new version of ``name`` (after the import it was used for)."""
     from rehabdash.store.mappings import save_mapping
 
-    version = save_mapping(job.engine, job.mapping, job.save_as)
-    saved = ColumnMapping(
-        kind=job.mapping.kind,
-        fields=dict(job.mapping.fields),
-        header_signature=job.mapping.header_signature,
-        name=job.save_as,
+    version = save_mapping(engine, mapping, name)
+    return ColumnMapping(
+        kind=mapping.kind,
+        fields=dict(mapping.fields),
+        header_signature=mapping.header_signature,
+        name=name,
         version=version,
-        dropped=list(job.mapping.dropped),
+        dropped=list(mapping.dropped),
     )
-    return saved, saved
+
+
+def _scaled(report: Callable[[float, str], None], top: float) -> Callable[[float, str], None]:
+    return lambda fraction, message: report(top * fraction, message)
+
+
+def _gaps(job: Job, prepared: PreparedImport) -> list[str]:
+    if job.kind != "activity" or prepared.mapping is None:
+        return []
+    from rehabdash.ingest.coverage import missing_measures
+    from rehabdash.store.batches import live_batch_ids
+
+    with job.engine.connect() as conn:
+        directory = bool(live_batch_ids(conn, "postcodes"))
+    fields = prepared.mapping.fields
+    return [g.describe() for g in missing_measures(fields, postcode_lookup=directory)]
 
 
 def prepare(
     job: Job, report: Callable[[float, str], None], cancelled: Callable[[], bool]
 ) -> Preview:
-    """Save the mapping if asked, prepare the file for this store, find live overlaps.
+    """Prepare the file for this store, find live overlaps, say what the plan will lack.
 
     ``prepare_file`` refuses a file a live batch already holds before the long work,
-    and gives activity files the store's pseudonym key and known LSOAs.
+    and gives activity files the store's pseudonym key and known LSOAs. Progress stops
+    short of 100% until the store has been checked for rows it already holds.
     """
     from rehabdash.ingest import find_overlaps, prepare_file
     from rehabdash.ingest.refusals import expected_loss
+    from rehabdash.ingest.rejects import failures_on_screen
     from rehabdash.store.batches import list_batches
 
-    mapping, saved = _save(job)
     prepared = prepare_file(
         job.engine,
         job.path,
         job.kind,
         sheet=job.sheet,
-        mapping=mapping if job.kind == "activity" else None,
+        mapping=job.mapping if job.kind == "activity" else None,
         provider_code=job.provider_code,
-        progress=report,
+        progress=_scaled(report, 0.85),
         cancel=cancelled,
     )
     assert isinstance(prepared, PreparedImport)  # prepared whole: the preview shows it all
-    report(1.0, "Checking for rows already in the store")
+    report(0.85, "Checking for rows already in the store")
     overlaps = find_overlaps(job.engine, prepared)
     names: dict[int, str] = {}
     loss: dict[int, tuple[int, int]] = {}
     if overlaps:
         batches = list_batches(job.engine).filter(pl.col("id").is_in(list(overlaps)))
         names = dict(zip(batches["id"].to_list(), batches["source_name"].to_list(), strict=True))
-        report(1.0, "Checking what replacing those batches would leave out")
+        report(0.93, "Checking what replacing those batches would leave out")
         loss = expected_loss(job.engine, prepared, list(overlaps))
-    return Preview(prepared, rule_report(prepared), overlaps, names, saved, loss)
+    screen = failures_on_screen(prepared.failures, prepared.rejected_source)
+    report(1.0, "Prepared")
+    return Preview(
+        prepared, rule_report(prepared), overlaps, names, loss, screen, _gaps(job, prepared)
+    )
 
 
 def _batch_lines(overlaps: dict[int, int], names: dict[int, str]) -> str:

@@ -29,6 +29,7 @@ from rehabdash.ui.import_wizard.prepare import (
     overlap_notice,
     overlap_question,
     prepare,
+    rules_note,
 )
 from rehabdash.ui.import_wizard.task_status import TaskStatus
 from rehabdash.ui.settings import Settings
@@ -59,6 +60,7 @@ class PreviewPage(BasePage):
         self.summary = self._label("Summary of the preview")
         self.overlap = self._label("Rows already in the store")
         self.overlap.setStyleSheet("color: #801650;")
+        self.gaps = self._label("Measures this batch will leave empty")
         self.rows_model, self.report_model, self.failures_model = (FrameModel() for _ in "abc")
         self.rows_view = frame_view("Normalised rows (first 200)", self.rows_model, numbered=True)
         self.report_view = frame_view("Validation report: rows per rule", self.report_model)
@@ -76,7 +78,7 @@ class PreviewPage(BasePage):
         bar.addWidget(self.export_button)
         bar.addWidget(self.export_status, 1)
         layout = QVBoxLayout(self)
-        for widget in (self.status, self.summary, self.overlap):
+        for widget in (self.status, self.summary, self.overlap, self.gaps):
             layout.addWidget(widget)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bar)
@@ -95,9 +97,10 @@ class PreviewPage(BasePage):
             model.set_frame(None)
         self.summary.setText("")
         self.overlap.setText("")
+        self.gaps.setText("")
         self.export_button.setEnabled(False)
         self.export_status.done("")
-        job = Job(s.engine, s.kind, s.path, s.sheet, s.provider_code, s.mapping, s.save_as)
+        job = Job(s.engine, s.kind, s.path, s.sheet, s.provider_code, s.mapping)
         self.status.start(f"Preparing {s.path.name}…")
         self.wiz.start(
             "prepare", lambda rep, can: prepare(job, rep, can), self._prepared, self.status.progress
@@ -114,37 +117,48 @@ class PreviewPage(BasePage):
         s, p = self.state, preview.prepared
         s.prepared, s.overlaps, s.batch_names = p, preview.overlaps, preview.batch_names
         s.loss = preview.loss
-        if preview.saved is not None:
-            s.saved, s.mapping, s.save_as = preview.saved, preview.saved, ""
         self.rows_model.set_frame(p.rows.head(PREVIEW_ROWS))
         self.report_model.set_frame(preview.report, _REPORT_LABELS)
-        self.failures_model.set_frame(p.failures, _FAILURE_LABELS)
+        self.failures_model.set_frame(preview.failures, _FAILURE_LABELS)
         fit_columns(self.rows_view, max_width=170)  # 64-character keys would crowd the rest
         for view in (self.report_view, self.failures_view):
             fit_columns(view)
-        self.status.done(self._saved_note(preview))
-        self.summary.setText(self._summary(p))
+        self.status.done(self._saved_note())
+        self.summary.setText(self._summary(p, sum(preview.overlaps.values())))
+        if preview.gaps:
+            self.gaps.setText(
+                "What this file cannot show (map the column on the previous page if the "
+                "file has it):\n" + "\n".join(f"• {gap}" for gap in preview.gaps)
+            )
         if preview.overlaps:
             self.overlap.setText(overlap_notice(preview.overlaps, preview.batch_names))
         self.export_button.setEnabled(p.rows_rejected > 0)
         self.completeChanged.emit()
 
-    @staticmethod
-    def _saved_note(preview: Preview) -> str:
-        saved = preview.saved
-        if saved is None:
-            return ""
-        return f"Saved the mapping as “{saved.name}” (version {saved.version})."
+    def _saved_note(self) -> str:
+        name = self.state.save_as
+        return f"The mapping will be saved as “{name}” when you import." if name else ""
 
     @staticmethod
-    def _summary(p: Any) -> str:
+    def _summary(p: Any, held: int = 0) -> str:
         warnings = int(p.failures.filter(p.failures["severity"] == "warning").height)
         where = f", sheet “{p.sheet}”" if p.sheet else ""
+        if held >= p.rows_accepted:
+            fate = f"all {p.rows_accepted:,} usable rows are already in the store (see below)"
+        elif held:
+            fate = (
+                f"{p.rows_accepted - held:,} new rows will be imported and {held:,} are already "
+                "in the store (see below)"
+            )
+        else:
+            fate = f"{p.rows_accepted:,} will be imported"
         text = (
-            f"{p.source_name}{where}: {p.rows_read:,} rows read; {p.rows_accepted:,} will be "
-            f"imported; {p.rows_rejected:,} rejected; {warnings:,} warning(s) on rows kept. "
+            f"{p.source_name}{where}: {p.rows_read:,} rows read; {fate}; "
+            f"{p.rows_rejected:,} rejected; {warnings:,} warning(s) on rows kept. "
             f"Header found on row {p.header_row:,}."
         )
+        if note := rules_note(p.rule_counts, p.rows_rejected):
+            text += " " + note
         notes = list(p.notes) + ([p.footer_note] if p.footer_note else [])
         if notes:
             text += "\nNotes: " + "; ".join(notes) + "."

@@ -1,10 +1,32 @@
-"""Wizard page 6: the batch that was written, its counts and notes, and where to go next."""
+"""Wizard page 6: the batch that was written, its counts and notes, and where to go next.
+
+Nothing on it may widen the window: notes quote file names and columns that do not wrap,
+so they sit in a scrolling read-only box, and the labels give up their width (issue 13:
+the page once pushed Finish off a 1366-pixel screen).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+)
 
 from rehabdash.ui.import_wizard.base import BasePage
+from rehabdash.ui.import_wizard.prepare import rules_note
+
+
+def _narrow(label: QLabel) -> QLabel:
+    """A wrapping label whose text never sets the window's minimum width."""
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
 
 __all__ = ["ResultPage"]
 
@@ -15,7 +37,7 @@ class ResultPage(BasePage):
         self.setTitle("Import finished")
         self.setSubTitle("The batch is committed: the dashboards count its rows from now on.")
         self.setFinalPage(True)
-        self.headline = QLabel("")
+        self.headline = _narrow(QLabel(""))
         self.headline.setObjectName("pageTitle")
         self.headline.setAccessibleName("Import result")
         self.values: dict[str, QLabel] = {}
@@ -28,13 +50,17 @@ class ResultPage(BasePage):
             ("why", "Why rejected"),
             ("superseded", "Replaced batches"),
         ):
-            value = QLabel("")
+            value = _narrow(QLabel(""))
             value.setAccessibleName(label)
             self.values[key] = value
             form.addRow(f"{label}:", value)
-        self.notes = QLabel("")
-        self.notes.setWordWrap(True)
+        self.notes = QPlainTextEdit()
+        self.notes.setReadOnly(True)
+        self.notes.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.notes.setWordWrapMode(self.notes.wordWrapMode().WrapAtWordBoundaryOrAnywhere)
+        self.notes.setMaximumHeight(160)
         self.notes.setAccessibleName("Notes on the import")
+        self.notes.setTabChangesFocus(True)
         self.overview_button = QPushButton("Go to the &Overview")
         self.overview_button.setAccessibleName("Go to the Overview (refreshed)")
         self.overview_button.clicked.connect(self._overview)
@@ -63,12 +89,13 @@ class ResultPage(BasePage):
         self.values["rejected"].setText(f"{r.rows_rejected:,}")
         counts = r.rule_counts.filter(r.rule_counts["severity"] == "rejected")
         why = ", ".join(f"{rule} {n:,}" for rule, n in counts.select("rule", "count").iter_rows())
-        self.values["why"].setText(why or "—")
+        note = rules_note(r.rule_counts, r.rows_rejected)
+        self.values["why"].setText((why or "—") + (f". {note}" if note else ""))
         superseded = ", ".join(str(b) for b in r.superseded)
         self.values["superseded"].setText(
             f"{superseded} (kept for audit, no longer counted)" if superseded else "none"
         )
-        self.notes.setText("\n".join(f"• {n}" for n in r.notes) if r.notes else "")
+        self.notes.setPlainText("\n".join(f"• {n}" for n in r.notes) if r.notes else "")
         self.overview_button.setFocus()
 
     def _overview(self) -> None:

@@ -39,6 +39,7 @@ class RunPage(BasePage):
         s.result = None
         engine, provider, period, replace = s.engine, s.provider_code, s.period, s.replace
         allow_loss = s.allow_loss
+        mapping, save_as = s.mapping, s.save_as
         parts = [f"{prepared.rows_accepted:,} rows from {prepared.source_name}"]
         if replace:
             parts.append("replacing batch " + ", ".join(str(b) for b in replace))
@@ -47,8 +48,9 @@ class RunPage(BasePage):
 
         def work(report: Any, cancelled: Any) -> Any:
             from rehabdash.ingest import import_prepared
+            from rehabdash.ui.import_wizard.prepare import save_with_import
 
-            return import_prepared(
+            result = import_prepared(
                 engine,
                 prepared,
                 provider_code=provider,
@@ -58,6 +60,9 @@ class RunPage(BasePage):
                 progress=report,
                 cancel=cancelled,
             )
+            # Saved with the import, never before it: a mapping nothing used is not kept.
+            saved = save_with_import(engine, mapping, save_as) if mapping and save_as else None
+            return result, saved
 
         self.wiz.start("import", work, self._finished, self.status.progress)
         QTimer.singleShot(0, self, self._lock_back)
@@ -75,8 +80,13 @@ class RunPage(BasePage):
             self.status.done(text + " Press Back to return to the preview.", error=True)
             self.completeChanged.emit()
             return
+        result, saved = result
         self.state.result = result
-        self.status.done(f"Imported as batch {result.batch_id}.")
+        said = f"Imported as batch {result.batch_id}."
+        if saved is not None:
+            self.state.saved, self.state.mapping, self.state.save_as = saved, saved, ""
+            said += f" Saved the mapping as “{saved.name}” (version {saved.version})."
+        self.status.done(said)
         self.completeChanged.emit()
         QTimer.singleShot(0, self, self._advance)
 

@@ -52,7 +52,7 @@ class SheetPage(BasePage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle("Choose the sheet")
-        self.setSubTitle("The workbook has more than one place a table could be. Pick the sheet.")
+        self.setSubTitle("Pick the sheet that holds the table.")
         self.sheets = QListWidget()
         self.sheets.setAccessibleName("Sheets in the workbook")
         self.sheets.currentRowChanged.connect(lambda _row: self.completeChanged.emit())
@@ -88,7 +88,13 @@ class SheetPage(BasePage):
         self.sheets.setCurrentRow(best)
         self.sheets.setFocus()
         name = self.state.path.name if self.state.path else "the workbook"
-        self.status.done(f"{name} has {len(sheets)} sheet(s).")
+        if len(sheets) == 1:
+            self.status.done(f"{name} has one sheet, “{sheets[0].name}”: press Next.")
+        else:
+            chosen = sheets[best].name
+            self.status.done(
+                f"{name} has {len(sheets)} sheets; “{chosen}” looks most like the table."
+            )
 
     def isComplete(self) -> bool:
         item = self.sheets.currentItem()

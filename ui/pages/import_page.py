@@ -13,6 +13,7 @@ run on the runner's database lane; then the history is read again and
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -93,7 +94,8 @@ class ImportPage(QWidget):
         title.setObjectName("pageTitle")
         intro = QLabel(
             "Bring in a monthly activity extract, a population table, deprivation (IMD) "
-            "or need weights, as CSV or Excel. The wizard matches the columns, shows every "
+            "need weights or the ONS postcode directory, as CSV or Excel. The wizard matches "
+            "the columns, shows every "
             "row it would reject and why, and writes the file in one transaction."
         )
         intro.setWordWrap(True)
@@ -119,12 +121,26 @@ class ImportPage(QWidget):
         self.reinstate_button = QPushButton("&Reinstate")
         self.reinstate_button.setAccessibleName("Reinstate the selected withdrawn batch")
         self.reinstate_button.clicked.connect(self.reinstate_selected)
+        self.mapping_button = QPushButton("&Mapping…")
+        self.mapping_button.setAccessibleName("Show the column mapping the selected batch used")
+        self.mapping_button.clicked.connect(self.show_mapping_selected)
+        self.issues_button = QPushButton("Rows to &fix…")
+        self.issues_button.setAccessibleName(
+            "Export the selected batch's rejected and warned rows: row, column, rule, reason"
+        )
+        self.issues_button.clicked.connect(self.export_issues_selected)
+        #: Asks where to write a batch's rows to fix (None: cancelled); tests replace it.
+        self.ask_issues_path: Callable[[int], Path | None] = self._ask_issues_path
+        #: Shows a batch's mapping (title, text); tests replace it.
+        self.show_text: Callable[[str, str], None] = self._show_text
         self._runner.error.connect(self._batch_task_failed)
         top = QHBoxLayout()
         top.addWidget(self.start_button)
         top.addWidget(self.status, 1)
         actions = QHBoxLayout()
         actions.addWidget(self.batch_note, 1)
+        actions.addWidget(self.mapping_button)
+        actions.addWidget(self.issues_button)
         actions.addWidget(self.withdraw_button)
         actions.addWidget(self.reinstate_button)
         home = QWidget()
@@ -160,7 +176,8 @@ class ImportPage(QWidget):
         self.stack.addWidget(wizard)
         self.stack.setCurrentWidget(wizard)
         wizard.show()
-        wizard.currentPage().setFocus()
+        file_page = wizard.currentPage()
+        getattr(file_page, "path", file_page).setFocus()  # typing goes to the file field
 
     def running(self) -> Running | None:
         """The import being written or the file being prepared, if one is."""
@@ -238,11 +255,80 @@ class ImportPage(QWidget):
         status = batch["status"] if batch is not None else None
         self.withdraw_button.setEnabled(status == _LIVE and not self._acting)
         self.reinstate_button.setEnabled(status == _WITHDRAWN and not self._acting)
+        self.mapping_button.setEnabled(batch is not None)
+        self.issues_button.setEnabled(
+            batch is not None and bool(batch.get("rows_rejected") or batch.get("status") == _LIVE)
+        )
         if batch is None:
-            self.batch_note.setText("Select a batch to withdraw or reinstate it.")
+            self.batch_note.setText(
+                "Select a batch to see its mapping, export its rows to fix, or withdraw it."
+            )
             return
         words = batch.get("status_text") or status
         self.batch_note.setText(f"Batch {batch['id']} ({batch['source_name']}): {words}.")
+
+    # ------------------------------------------------------------ mapping, rows to fix
+
+    def show_mapping_selected(self) -> None:
+        """Show the column mapping the selected batch was imported with."""
+        batch, engine = self.selected_batch(), self._engine()
+        if batch is None or engine is None:
+            return
+        batch_id, source = int(batch["id"]), str(batch["source_name"])
+
+        def work(_ctx: TaskContext) -> Any:
+            from rehabdash.store.batch_record import batch_mapping, describe_mapping
+
+            return describe_mapping(batch_mapping(engine, batch_id))
+
+        def shown(lines: Any) -> None:
+            self.show_text(f"Mapping of batch {batch_id} ({source})", "\n".join(lines))
+
+        self._runner.start("import-page.batch", work, shown)
+
+    def export_issues_selected(self) -> None:
+        """Write the selected batch's rows to fix (where and why; identifiers masked)."""
+        batch, engine = self.selected_batch(), self._engine()
+        if batch is None or engine is None:
+            return
+        batch_id = int(batch["id"])
+        target = self.ask_issues_path(batch_id)
+        if target is None:
+            return
+
+        def work(_ctx: TaskContext) -> Any:
+            from rehabdash.store.batch_record import write_batch_issues
+
+            return write_batch_issues(engine, batch_id, target)
+
+        def written(count: Any) -> None:
+            self._say(
+                f"Wrote {count:,} line(s) for batch {batch_id} to {target}: each names the row "
+                "in your file, the column, the rule and the reason."
+            )
+
+        self._runner.start("import-page.batch", work, written)
+
+    def _ask_issues_path(self, batch_id: int) -> Path | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = self._settings.last_folder("rejects") or str(Path.home())
+        default = str(Path(folder) / f"batch-{batch_id}-rows-to-fix.csv")
+        chosen, selected = QFileDialog.getSaveFileName(
+            self, "Export the rows to fix", default, "CSV, UTF-8 (*.csv);;Excel workbook (*.xlsx)"
+        )
+        if not chosen:
+            return None
+        target = Path(chosen)
+        if target.suffix.lower() not in (".csv", ".xlsx"):
+            target = target.with_suffix(".xlsx" if "xlsx" in selected else ".csv")
+        self._settings.set_last_folder("rejects", str(target.parent))
+        return target
+
+    def _show_text(self, title: str, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.information(self, title, text)
 
     def _say(self, text: str, refused: bool = False) -> None:
         self.status.setText(text)

@@ -1,0 +1,139 @@
+"""prepare_postcodes: the ONS postcode directory (postcode -> LSOA 2011 and 2021), issue 13.
+
+Extracts that carry the patient's postcode but no LSOA get their LSOA from this
+table at import; the postcode itself is then dropped, as always (DESIGN 4.1). The
+layout is the ONS Postcode Directory's (ONSPD) or the National Statistics Postcode
+Lookup's (NSPL): ``pcds`` (or ``pcd``, ``pcd2``), ``lsoa11`` and ``lsoa21`` (or their
+``...cd`` forms), any other columns ignored; a regional file of the multi-CSV
+release works as well as the whole of the UK. Postcodes outside England and Wales,
+or with no LSOA, are left out and counted; a malformed postcode is a rejected row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from rehabdash.ingest.errors import ImportFileError
+from rehabdash.ingest.header_match import POSTCODE_PATTERN
+from rehabdash.ingest.normalise import normalise_postcode
+from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps
+from rehabdash.ingest.readers import ROW
+from rehabdash.ingest.reference_tables import find_column, finish, open_table
+from rehabdash.ingest.validate import REJECTED, Rule, Schema
+
+__all__ = ["POSTCODE_SCHEMA", "postcode_lookup", "prepare_postcodes"]
+
+POSTCODE_SCHEMA: dict[str, pl.DataType] = {
+    "postcode": pl.Utf8(),
+    "lsoa11": pl.Utf8(),
+    "lsoa21": pl.Utf8(),
+}
+POSTCODE = ("pcds", "pcd", "pcd2", "postcode", "post code", "pcd7", "pcd8")
+LSOA11 = ("lsoa11", "lsoa11cd", "lsoa 2011", "lsoa code 2011", "lsoa11 code")
+LSOA21 = ("lsoa21", "lsoa21cd", "lsoa 2021", "lsoa code 2021", "lsoa21 code")
+_LSOA = r"^[EW]01[0-9]{6}$"
+_CHUNK = 5_000  # postcodes per lookup query
+
+
+class _PostcodeSchema(Schema):
+    def rules(self, frame: pl.DataFrame) -> list[Rule]:
+        return [
+            Rule(
+                "postcode_invalid",
+                REJECTED,
+                "postcode",
+                pl.col("postcode").is_null(),
+                "postcode is missing or not a postcode",
+            ),
+            Rule(
+                "duplicate_postcode",
+                REJECTED,
+                "postcode",
+                (pl.len().over("postcode") > 1) & pl.col("postcode").is_not_null(),
+                "postcode appears more than once",
+            ),
+        ]
+
+
+def _lsoa(header: str | None) -> pl.Expr:
+    if header is None:
+        return pl.lit(None, dtype=pl.Utf8)
+    code = pl.col(header).str.strip_chars().str.to_uppercase()
+    return pl.when(code.str.contains(_LSOA)).then(code).otherwise(None)
+
+
+def prepare_postcodes(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> PreparedImport:
+    """Prepare a postcode directory (see the module docstring)."""
+    step = Steps(progress, cancel)
+    path, table, sha = open_table(path, sheet, (*POSTCODE, *LSOA11, *LSOA21), step)
+    pc = find_column(table.headers, POSTCODE)
+    l11, l21 = find_column(table.headers, LSOA11), find_column(table.headers, LSOA21)
+    if pc is None or (l11 is None and l21 is None):
+        raise ImportFileError(
+            path,
+            "a postcode directory needs a postcode column (pcds, pcd or postcode) and an "
+            "LSOA column (lsoa11 or lsoa21), as the ONS Postcode Directory has. Columns "
+            "found: " + ", ".join(repr(h) for h in table.headers[:20]),
+        )
+    fields = {"postcode": pc} | ({"lsoa11": l11} if l11 else {}) | ({"lsoa21": l21} if l21 else {})
+    text = pl.col(pc).cast(pl.Utf8).str.strip_chars().str.to_uppercase()
+    work = table.frame.select(
+        pl.col(ROW),
+        pl.col(pc).alias("postcode__raw"),
+        pl.when(text.str.contains(POSTCODE_PATTERN))
+        .then(normalise_postcode(text))
+        .otherwise(None)
+        .alias("postcode"),
+        _lsoa(l11).alias("lsoa11"),
+        _lsoa(l21).alias("lsoa21"),
+    )
+    # Scottish and Northern Irish postcodes (and a few with no LSOA) have no English
+    # or Welsh LSOA: not errors, just not ours.
+    outside = work.filter(pl.col("lsoa11").is_null() & pl.col("lsoa21").is_null()).height
+    work = work.filter(pl.col("lsoa11").is_not_null() | pl.col("lsoa21").is_not_null())
+    result = _PostcodeSchema().filter(work, fields)
+    rows = result.valid.select(pl.col(c).cast(t) for c, t in POSTCODE_SCHEMA.items())
+    notes = []
+    if outside:
+        notes.append(f"{outside:,} postcode(s) outside England and Wales (no LSOA) were left out")
+    vintages = [v for v, h in ((2011, l11), (2021, l21)) if h]
+    notes.append("LSOA vintages: " + " and ".join(map(str, vintages)))
+    return finish("postcodes", path, table, sha, result, rows, fields, notes, step)
+
+
+def postcode_lookup(engine: Engine, postcodes: Sequence[str]) -> pl.DataFrame | None:
+    """The live directory's rows for these (normalised) postcodes, as ``postcode`` and
+    ``lsoa``: one LSOA vintage for the whole file, 2021 unless more of its postcodes
+    have a 2011 LSOA only. None when the store holds no postcode directory."""
+    from rehabdash.store.batches import live_batch_ids
+    from rehabdash.store.schema import postcode_lsoa
+
+    with engine.connect() as conn:
+        batches = live_batch_ids(conn, "postcodes")
+    if not batches:
+        return None
+    wanted = sorted(set(postcodes))
+    parts = []
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(postcode_lsoa.c.postcode, postcode_lsoa.c.lsoa11, postcode_lsoa.c.lsoa21)
+            query = query.where(
+                postcode_lsoa.c.batch_id.in_(batches), postcode_lsoa.c.postcode.in_(chunk)
+            )
+            parts.append(conn.execute(query).all())
+    rows = [r for part in parts for r in part]
+    found = pl.DataFrame(rows, schema=POSTCODE_SCHEMA, orient="row")
+    vintage = "lsoa21" if found["lsoa21"].null_count() <= found["lsoa11"].null_count() else "lsoa11"
+    return found.select("postcode", pl.col(vintage).alias("lsoa"))
