@@ -7,6 +7,11 @@ Lookup's (NSPL): ``pcds`` (or ``pcd``, ``pcd2``), ``lsoa11`` and ``lsoa21`` (or 
 ``...cd`` forms), any other columns ignored; a regional file of the multi-CSV
 release works as well as the whole of the UK. Postcodes outside England and Wales,
 or with no LSOA, are left out and counted; a malformed postcode is a rejected row.
+
+The whole-UK CSV is about 2.7 million rows by some 50 columns (1.3 GB): a CSV whose
+first line names the columns is scanned for those three only, and hashed as it streams,
+so it never sits in memory whole. Anything else (a workbook, title rows) goes through
+the reader every import uses.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from rehabdash.codes._normalise import clean_key
 from rehabdash.ingest.errors import ImportFileError
 from rehabdash.ingest.header_match import POSTCODE_PATTERN
 from rehabdash.ingest.normalise import normalise_postcode
 from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps
-from rehabdash.ingest.readers import ROW
+from rehabdash.ingest.readers import ROW, RawTable
 from rehabdash.ingest.reference_tables import find_column, finish, open_table
 from rehabdash.ingest.validate import REJECTED, Rule, Schema
 
@@ -67,6 +73,41 @@ def _lsoa(header: str | None) -> pl.Expr:
     return pl.when(code.str.contains(_LSOA)).then(code).otherwise(None)
 
 
+def _scan_csv(path: Path, step: Steps) -> tuple[Path, RawTable, str] | None:
+    """The directory's three columns, scanned from a CSV with its header on line 1
+    (None when it is not such a file: the general reader takes it)."""
+    from rehabdash.ingest.importer import file_sha256
+
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(64_000).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+    headers = [h.strip().strip('"') for h in first.rstrip("\r\n").split(",")]
+    if find_column(headers, POSTCODE) is None or not (
+        find_column(headers, LSOA11) or find_column(headers, LSOA21)
+    ):
+        return None
+    if len({clean_key(h) for h in headers}) < len(headers):
+        return None  # repeated headers: the general reader names and reports them
+    step(0.0, "Reading the postcode directory")
+    wanted = [h for h in (find_column(headers, n) for n in (POSTCODE, LSOA11, LSOA21)) if h]
+    frame = (
+        pl.scan_csv(path, infer_schema=False, encoding="utf8-lossy")
+        .select(wanted)
+        .with_row_index(ROW, offset=2)  # line 1 is the header
+        .with_columns(pl.col(ROW).cast(pl.Int64))
+        .collect()
+    )
+    sha = file_sha256(path)
+    if sha is None:
+        raise ImportFileError(path, "the file cannot be opened")
+    step(0.4, "Checking rows")
+    return path, RawTable(frame=frame, headers=wanted, header_row=1), sha
+
+
 def prepare_postcodes(
     path: str | Path,
     *,
@@ -76,7 +117,11 @@ def prepare_postcodes(
 ) -> PreparedImport:
     """Prepare a postcode directory (see the module docstring)."""
     step = Steps(progress, cancel)
-    path, table, sha = open_table(path, sheet, (*POSTCODE, *LSOA11, *LSOA21), step)
+    path = Path(path)
+    scanned = _scan_csv(path, step) if sheet is None else None
+    if scanned is None:
+        scanned = open_table(path, sheet, (*POSTCODE, *LSOA11, *LSOA21), step)
+    path, table, sha = scanned
     pc = find_column(table.headers, POSTCODE)
     l11, l21 = find_column(table.headers, LSOA11), find_column(table.headers, LSOA21)
     if pc is None or (l11 is None and l21 is None):
@@ -120,20 +165,21 @@ def postcode_lookup(engine: Engine, postcodes: Sequence[str]) -> pl.DataFrame | 
     from rehabdash.store.schema import postcode_lsoa
 
     with engine.connect() as conn:
-        batches = live_batch_ids(conn, "postcodes")
+        batches = set(live_batch_ids(conn, "postcodes"))
     if not batches:
         return None
     wanted = sorted(set(postcodes))
-    parts = []
+    columns = (postcode_lsoa.c.postcode, postcode_lsoa.c.lsoa11, postcode_lsoa.c.lsoa21)
+    rows = []
     with engine.connect() as conn:
         for start in range(0, len(wanted), _CHUNK):
+            # By postcode alone, so that the postcode index is used; the batch is
+            # filtered here (a batch_id condition made SQLite scan by batch instead).
             chunk = wanted[start : start + _CHUNK]
-            query = select(postcode_lsoa.c.postcode, postcode_lsoa.c.lsoa11, postcode_lsoa.c.lsoa21)
-            query = query.where(
-                postcode_lsoa.c.batch_id.in_(batches), postcode_lsoa.c.postcode.in_(chunk)
+            query = select(*columns, postcode_lsoa.c.batch_id).where(
+                postcode_lsoa.c.postcode.in_(chunk)
             )
-            parts.append(conn.execute(query).all())
-    rows = [r for part in parts for r in part]
+            rows += [r[:3] for r in conn.execute(query) if r[3] in batches]
     found = pl.DataFrame(rows, schema=POSTCODE_SCHEMA, orient="row")
     vintage = "lsoa21" if found["lsoa21"].null_count() <= found["lsoa11"].null_count() else "lsoa11"
     return found.select("postcode", pl.col(vintage).alias("lsoa"))

@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 
 from commit_helpers import counts, one_line_error, referrals_of, run_cli, store_text
+from sqlalchemy.engine import Engine
 
+from rehabdash.ingest import import_file
 from rehabdash.ingest.fields import FIELD_LABELS, INPUT_FIELDS
 from rehabdash.store import open_store
 
@@ -166,3 +168,19 @@ def test_a_file_that_is_not_a_postcode_directory_is_refused(store_url: str, tmp_
     engine = open_store(store_url)
     assert counts(engine)["postcode_lsoa"] == 0
     engine.dispose()
+
+
+def test_a_postcode_directory_workbook_with_a_title_row(engine: Engine, tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Postcode to LSOA, West Yorkshire extract"])  # not the ONSPD's first line
+    for line in ONSPD.strip().splitlines():
+        sheet.append(line.split(","))
+    path = tmp_path / "postcodes.xlsx"
+    book.save(path)
+    result = import_file(engine, path, "postcodes")
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 2, 0)
+    assert counts(engine)["postcode_lsoa"] == 2

@@ -115,6 +115,8 @@ def test_saved_mapping_is_reapplied_to_the_next_file(qtbot: QtBot, tmp_path: Pat
     go_next(qtbot, first, PageId.RUN)
     qtbot.waitUntil(lambda: first.currentId() == PageId.RESULT, timeout=30_000)
     assert (first.state.saved.name, first.state.saved.version) == ("Demo provider extract", 1)
+    notes = first.currentPage().notes.toPlainText()
+    assert "saved the mapping as “Demo provider extract” (version 1)" in notes
     imported = referral_rows(engine)
 
     second = make_wizard(qtbot, engine)  # next month's file: same headers, as XLSX

@@ -92,6 +92,7 @@ class ImportState:
     saved: Any = None  # the stored ColumnMapping whose header signature matched
     mapping: Any = None  # the ColumnMapping chosen on the mapping page
     save_as: str = ""
+    saved_now: Any = None  # the ColumnMapping saved with the import just made, if one was
     prepared: Any = None  # PreparedImport
     overlaps: dict[int, int] = field(default_factory=dict)  # live batch id -> rows repeated
     batch_names: dict[int, str] = field(default_factory=dict)

@@ -95,7 +95,11 @@ class ResultPage(BasePage):
         self.values["superseded"].setText(
             f"{superseded} (kept for audit, no longer counted)" if superseded else "none"
         )
-        self.notes.setPlainText("\n".join(f"• {n}" for n in r.notes) if r.notes else "")
+        notes = list(r.notes)
+        saved = self.state.saved_now
+        if saved is not None:
+            notes.insert(0, f"saved the mapping as “{saved.name}” (version {saved.version})")
+        self.notes.setPlainText("\n".join(f"• {n}" for n in notes))
         self.overview_button.setFocus()
 
     def _overview(self) -> None:

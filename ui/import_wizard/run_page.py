@@ -36,7 +36,7 @@ class RunPage(BasePage):
         s = self.state
         prepared = s.prepared
         assert prepared is not None
-        s.result = None
+        s.result, s.saved_now = None, None
         engine, provider, period, replace = s.engine, s.provider_code, s.period, s.replace
         allow_loss = s.allow_loss
         mapping, save_as = s.mapping, s.save_as
@@ -85,6 +85,7 @@ class RunPage(BasePage):
         said = f"Imported as batch {result.batch_id}."
         if saved is not None:
             self.state.saved, self.state.mapping, self.state.save_as = saved, saved, ""
+            self.state.saved_now = saved
             said += f" Saved the mapping as “{saved.name}” (version {saved.version})."
         self.status.done(said)
         self.completeChanged.emit()
