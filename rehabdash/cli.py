@@ -276,16 +276,6 @@ def _mapping(engine: Engine, args: argparse.Namespace) -> ColumnMapping | None:
     return mapping
 
 
-def _gaps(engine: Engine, fields: dict[str, str]) -> list[str]:
-    """What the plan will lack for this batch, from the fields mapped."""
-    from rehabdash.ingest.coverage import missing_measures
-    from rehabdash.store.batches import live_batch_ids
-
-    with engine.connect() as conn:
-        directory = bool(live_batch_ids(conn, "postcodes"))
-    return [g.describe() for g in missing_measures(fields, postcode_lookup=directory)]
-
-
 def _check_replacement(
     engine: Engine, prepared: object, replace: Sequence[int], yes: bool
 ) -> str | None:
@@ -352,7 +342,9 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
     if prepared.mapping is not None and args.kind == "activity":
         how = "given" if args.mapping else "saved or suggested from the headers"
         out(f"mapping: {len(prepared.mapping.fields)} fields mapped ({how})\n")
-        for gap in _gaps(engine, prepared.mapping.fields):
+        from rehabdash.ingest.coverage import missing_for_store
+
+        for gap in missing_for_store(engine, prepared.mapping.fields):
             out(f"note: {gap}\n")
     if prepared.header_row > 1:
         out(f"note: the header is on row {prepared.header_row:,}; the rows above it were skipped\n")

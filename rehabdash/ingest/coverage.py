@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from rehabdash.ingest.contacts import CONTACT_FIELDS
 from rehabdash.ingest.fields import describe_field
 
-__all__ = ["Gap", "missing_measures"]
+__all__ = ["Gap", "missing_for_store", "missing_measures"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,13 @@ def missing_measures(fields: Collection[str], *, postcode_lookup: bool = True) -
         absent = tuple(f for f in _OUTCOMES if f not in have)
         gaps.append(Gap(absent, "outcome change and the share improving by the MCID", True))
     return gaps
+
+
+def missing_for_store(engine: Any, fields: Collection[str]) -> list[str]:
+    """:func:`missing_measures` in words, for a batch about to go into this store (whose
+    postcode directory, if it holds one, gives a postcode column its LSOA)."""
+    from rehabdash.store.batches import live_batch_ids
+
+    with engine.connect() as conn:
+        directory = bool(live_batch_ids(conn, "postcodes"))
+    return [g.describe() for g in missing_measures(fields, postcode_lookup=directory)]

@@ -323,10 +323,6 @@ class Candidate:
     reason: str
     values_agree: bool = False
 
-    @property
-    def weak(self) -> bool:
-        return self.confidence < TAKE
-
     def describe(self) -> str:
         return (
             f"{self.header!r} (probably {describe_field(self.field)}: {self.reason}; "
@@ -375,15 +371,14 @@ def _from_name(header: str, fld: str, name: _Name, values: pl.Series) -> Candida
 def _from_values(header: str, values: pl.Series) -> list[Candidate]:
     """A column named nothing the fields know, told by its values alone."""
     out = []
-    upper = values.str.to_uppercase()
-    digits = upper.str.replace_all(r"[\s-]", "")
+    digits = values.str.replace_all(r"[\s-]", "")
     if share(digits.str.contains(r"^[0-9]{10}$")) >= _CONFIRM:
         valid = nhs_share(values)
         if valid >= _CONFIRM:
             reason = f"{valid:.0%} of its values are valid NHS numbers"
             out.append(Candidate(header, "nhs_number", 0.85, reason, True))
-    for fld, (pattern, what) in _PATTERNS.items():
-        found = share(upper.str.contains(pattern))
+    for fld, (_pattern, what) in _PATTERNS.items():
+        found = _pattern_share(fld, values)
         if found >= _CONFIRM:
             reason = f"{found:.0%} of its values look like {what}"
             out.append(Candidate(header, fld, 0.85, reason, True))

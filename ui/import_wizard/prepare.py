@@ -103,13 +103,9 @@ def _scaled(report: Callable[[float, str], None], top: float) -> Callable[[float
 def _gaps(job: Job, prepared: PreparedImport) -> list[str]:
     if job.kind != "activity" or prepared.mapping is None:
         return []
-    from rehabdash.ingest.coverage import missing_measures
-    from rehabdash.store.batches import live_batch_ids
+    from rehabdash.ingest.coverage import missing_for_store
 
-    with job.engine.connect() as conn:
-        directory = bool(live_batch_ids(conn, "postcodes"))
-    fields = prepared.mapping.fields
-    return [g.describe() for g in missing_measures(fields, postcode_lookup=directory)]
+    return missing_for_store(job.engine, prepared.mapping.fields)
 
 
 def prepare(
