@@ -278,3 +278,26 @@ def test_the_history_shows_a_batchs_mapping_and_exports_its_rows_to_fix(
     assert "Wrote 1 line(s) for batch 1" in page.status.text()
     assert page.withdraw_button.isEnabled()  # and the batch can be withdrawn from there
     assert referral_rows(engine) == 1
+
+
+def test_a_mapping_that_cannot_be_saved_does_not_undo_the_import(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rehabdash.ui.import_wizard.prepare as prepare_module
+
+    def refuse(*_args: object) -> None:
+        raise ValueError("a mapping named 'Trust extract' is being saved by someone else")
+
+    monkeypatch.setattr(prepare_module, "save_with_import", refuse)
+    engine = store(tmp_path)
+    wizard = make_wizard(qtbot, engine)
+    choose_file(wizard, small_csv(tmp_path / "a.csv", range(3)))
+    go_next(qtbot, wizard, PageId.MAPPING)
+    wizard.currentPage().save_as.setText("Trust extract")
+    go_next(qtbot, wizard, PageId.PREVIEW)
+    wait_ready(qtbot, wizard)
+    go_next(qtbot, wizard, PageId.RUN)
+    qtbot.waitUntil(lambda: wizard.currentId() == PageId.RESULT, timeout=30_000)
+    assert referral_rows(engine) == 3  # the batch stands
+    notes = wizard.currentPage().notes.toPlainText()
+    assert "The mapping could not be saved as “Trust extract”" in notes

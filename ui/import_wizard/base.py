@@ -93,6 +93,7 @@ class ImportState:
     mapping: Any = None  # the ColumnMapping chosen on the mapping page
     save_as: str = ""
     saved_now: Any = None  # the ColumnMapping saved with the import just made, if one was
+    unsaved: str = ""  # why the mapping to save with that import could not be saved
     prepared: Any = None  # PreparedImport
     overlaps: dict[int, int] = field(default_factory=dict)  # live batch id -> rows repeated
     batch_names: dict[int, str] = field(default_factory=dict)

@@ -99,6 +99,8 @@ class ResultPage(BasePage):
         saved = self.state.saved_now
         if saved is not None:
             notes.insert(0, f"saved the mapping as “{saved.name}” (version {saved.version})")
+        if self.state.unsaved:
+            notes.insert(0, self.state.unsaved)
         self.notes.setPlainText("\n".join(f"• {n}" for n in notes))
         self.overview_button.setFocus()
 

@@ -6,6 +6,7 @@ page says so, and Back returns to the preview. On success the wizard moves on by
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -15,6 +16,8 @@ from rehabdash.ui.import_wizard.base import BasePage, Failure, PageId
 from rehabdash.ui.import_wizard.task_status import TaskStatus
 
 __all__ = ["RunPage"]
+
+log = logging.getLogger(__name__)
 
 
 class RunPage(BasePage):
@@ -36,7 +39,7 @@ class RunPage(BasePage):
         s = self.state
         prepared = s.prepared
         assert prepared is not None
-        s.result, s.saved_now = None, None
+        s.result, s.saved_now, s.unsaved = None, None, ""
         engine, provider, period, replace = s.engine, s.provider_code, s.period, s.replace
         allow_loss = s.allow_loss
         mapping, save_as = s.mapping, s.save_as
@@ -47,7 +50,11 @@ class RunPage(BasePage):
         self.status.start("Starting the import…")
 
         def work(report: Any, cancelled: Any) -> Any:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from rehabdash.errors import StoreError
             from rehabdash.ingest import import_prepared
+            from rehabdash.ingest.scrub import scrub
             from rehabdash.ui.import_wizard.prepare import save_with_import
 
             result = import_prepared(
@@ -61,8 +68,16 @@ class RunPage(BasePage):
                 cancel=cancelled,
             )
             # Saved with the import, never before it: a mapping nothing used is not kept.
-            saved = save_with_import(engine, mapping, save_as) if mapping and save_as else None
-            return result, saved
+            # The batch is committed by now, so a failure here must not read as the
+            # import's: it is said on its own.
+            saved, unsaved = None, ""
+            if mapping and save_as:
+                try:
+                    saved = save_with_import(engine, mapping, save_as)
+                except (StoreError, ValueError, SQLAlchemyError) as exc:  # the import stands
+                    log.warning("saving mapping %r failed: %s", save_as, scrub(str(exc)))
+                    unsaved = f" The mapping could not be saved as “{save_as}”: {scrub(str(exc))}"
+            return result, saved, unsaved
 
         self.wiz.start("import", work, self._finished, self.status.progress)
         QTimer.singleShot(0, self, self._lock_back)
@@ -80,14 +95,14 @@ class RunPage(BasePage):
             self.status.done(text + " Press Back to return to the preview.", error=True)
             self.completeChanged.emit()
             return
-        result, saved = result
-        self.state.result = result
+        result, saved, unsaved = result
+        self.state.result, self.state.unsaved = result, unsaved.strip()
         said = f"Imported as batch {result.batch_id}."
         if saved is not None:
             self.state.saved, self.state.mapping, self.state.save_as = saved, saved, ""
             self.state.saved_now = saved
             said += f" Saved the mapping as “{saved.name}” (version {saved.version})."
-        self.status.done(said)
+        self.status.done(said + unsaved, error=bool(unsaved))
         self.completeChanged.emit()
         QTimer.singleShot(0, self, self._advance)
 
