@@ -1,9 +1,9 @@
 """Run the benchmarks and print their results as Markdown tables (for the README).
 
 Usage: .venv/bin/python benchmarks/run.py [NAME ...]   (default: all; names: startup, demo,
-stats, import, prepare, overlap). Each benchmark module exposes ``run() -> list[dict]``; the
-machines are noisy 2-core boxes, so every figure is a median of several runs, and each is
-compared with a baseline measured in the same run.
+stats, import, prepare, overlap, distance, map). Each benchmark module exposes
+``run() -> list[dict]``; the machines are noisy 2-core boxes, so every figure is a median of
+several runs, and each is compared with a baseline measured in the same run.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ BENCHMARKS = {
     "import": "bench_import",
     "prepare": "bench_prepare",
     "overlap": "bench_overlap",
+    "distance": "bench_distance",
+    "map": "bench_area_map",
 }
 
 

@@ -1,5 +1,7 @@
 """The live reference rows the plan needs beside referrals: the area lookup (LSOA -> IMD,
-local authority, sub-ICB, ICB), the imported population and the imported need weights.
+local authority, sub-ICB, ICB), the imported population and the imported need weights;
+and the ICB's own geography: its neighbourhoods (localities, hub catchments) and service
+sites (issue 14).
 
 Small tables (tens of thousands of rows at most), so the driver cursor is fast enough.
 Each frame carries ``batch_id`` so a result can name the batches it read.
@@ -13,9 +15,21 @@ from sqlalchemy.engine import Engine
 
 from rehabdash.queries.frames import fetch_frame
 from rehabdash.store.batches import live_batches
-from rehabdash.store.schema import area_lookup, need_weight, population
+from rehabdash.store.schema import (
+    area_lookup,
+    need_weight,
+    neighbourhood,
+    population,
+    service_site,
+)
 
-__all__ = ["live_area_lookup", "live_need_weights", "live_population"]
+__all__ = [
+    "live_area_lookup",
+    "live_need_weights",
+    "live_neighbourhoods",
+    "live_population",
+    "live_sites",
+]
 
 
 def _pull(engine: Engine, table: Table, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -68,3 +82,33 @@ def live_need_weights(engine: Engine) -> pl.DataFrame:
         "batch_id": pl.Int64(),
     }
     return _pull(engine, need_weight, schema)
+
+
+def live_neighbourhoods(engine: Engine) -> pl.DataFrame:
+    """batch_id, lsoa, lsoa_vintage, code, name, area_type ("neighbourhood", "locality" or
+    "hub catchment"): the live rows of the ICB's own LSOA -> area lookups."""
+    schema: dict[str, pl.DataType] = {
+        "batch_id": pl.Int64(),
+        "lsoa": pl.String(),
+        "lsoa_vintage": pl.Int64(),
+        "code": pl.String(),
+        "name": pl.String(),
+        "area_type": pl.String(),
+    }
+    return _pull(engine, neighbourhood, schema)
+
+
+def live_sites(engine: Engine) -> pl.DataFrame:
+    """batch_id, name, site_type, lsoa, lsoa_vintage, latitude, longitude: the live service
+    sites (lsoa null for a site given by coordinates only; latitude and longitude null for
+    one given by LSOA or postcode only)."""
+    schema: dict[str, pl.DataType] = {
+        "batch_id": pl.Int64(),
+        "name": pl.String(),
+        "site_type": pl.String(),
+        "lsoa": pl.String(),
+        "lsoa_vintage": pl.Int64(),
+        "latitude": pl.Float64(),
+        "longitude": pl.Float64(),
+    }
+    return _pull(engine, service_site, schema)

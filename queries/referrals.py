@@ -33,7 +33,13 @@ import polars as pl
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.engine import Engine
 
-from rehabdash.queries.areas import live_area_lookup, live_need_weights, live_population
+from rehabdash.queries.areas import (
+    live_area_lookup,
+    live_need_weights,
+    live_neighbourhoods,
+    live_population,
+    live_sites,
+)
 from rehabdash.queries.arrow_pull import read_sqlite_arrow
 from rehabdash.queries.frames import fetch_frame
 from rehabdash.queries.live import live_referrals
@@ -209,12 +215,15 @@ class ReferralSource:
         self._tables: tuple[str, dict[str, pl.DataFrame]] | None = None
 
     def tables(self, fingerprint: str) -> dict[str, pl.DataFrame]:
-        """ "lookup", "population" and "need": the live rows of each (queries.areas)."""
+        """ "lookup", "population", "need", "neighbourhoods" and "sites": the live rows of
+        each (queries.areas)."""
         if self._tables is None or self._tables[0] != fingerprint:
             tables = {
                 "lookup": live_area_lookup(self.engine),
                 "population": live_population(self.engine),
                 "need": live_need_weights(self.engine),
+                "neighbourhoods": live_neighbourhoods(self.engine),
+                "sites": live_sites(self.engine),
             }
             self._tables = (fingerprint, tables)
         return self._tables[1]

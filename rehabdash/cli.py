@@ -20,7 +20,7 @@ from rehabdash.cli_mapping import add_mapping_parsers, run_mapping_command
 from rehabdash.cli_plan import add_plan_parsers, run_plan_command
 from rehabdash.cli_store import add_batch_actions, add_store_parsers, run_store_command
 from rehabdash.errors import StoreError
-from rehabdash.kinds import IMPORT_KINDS
+from rehabdash.kinds import AREA_TYPES, IMPORT_KINDS, area_type_named
 from rehabdash.logfile import install_file_logging
 from rehabdash.paths import check_url, demo_db_url, resolve_db_url
 
@@ -119,7 +119,8 @@ def _add_import_parsers(
     imp = sub.add_parser(
         "import",
         parents=[common],
-        help="import an activity extract, population, IMD or need table",
+        help="import an activity extract, population, IMD, need table, postcode directory, "
+        "area lookup or service sites",
         description="Import a CSV or XLSX file into the store as one audited batch. "
         "An activity file's columns are mapped by a saved mapping whose headers match, "
         "else by --mapping, else by the suggested mapping when every required field is "
@@ -137,6 +138,13 @@ def _add_import_parsers(
     imp.add_argument("--period", metavar="YYYY-MM", help="reporting month of the extract")
     imp.add_argument("--year", type=int, help="population: the mid-year, if the file lacks it")
     imp.add_argument("--edition", type=int, choices=(2019, 2025), help="IMD edition")
+    imp.add_argument(
+        "--area-type",
+        type=_area_type,
+        metavar="TYPE",
+        help=f"areas: what the file groups LSOAs into ({', '.join(AREA_TYPES)}; default: "
+        "from the name column's header, else neighbourhood)",
+    )
     imp.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
     imp.add_argument(
         "--replace",
@@ -196,6 +204,13 @@ def _add_import_parsers(
     )
     roles.add_argument("--reader", action="append", default=[], metavar="LOGIN")
     roles.add_argument("--importer", action="append", default=[], metavar="LOGIN")
+
+
+def _area_type(text: str) -> str:
+    try:
+        return area_type_named(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _progress(out: Callable[[str], object]) -> Callable[[float, str], None]:
@@ -334,6 +349,7 @@ def _run_import(args: argparse.Namespace, url: str) -> int:
         provider_code=args.provider,
         year=args.year,
         edition=args.edition,
+        area_type=args.area_type,
         audit=True,
         stream=True,
         replace=args.replace,

@@ -359,8 +359,10 @@ def test_store_demo_pseudonymises_and_audits(store_url: str) -> None:
         pairs = conn.execute(select(referral.c.referral_id, referral.c.person_key)).all()
     assert sorted(kinds) == [
         ("activity", "committed"),
+        ("areas", "committed"),
         ("lookup", "committed"),
         ("population", "committed"),
+        ("sites", "committed"),
     ]
     with engine.connect() as conn:
         names = conn.execute(select(import_batch.c.source_name)).scalars().all()
@@ -369,6 +371,41 @@ def test_store_demo_pseudonymises_and_audits(store_url: str) -> None:
     for referral_id, person_key in pairs[:200]:
         expected = hmac.new(key, clear[referral_id].encode(), hashlib.sha256).hexdigest()
         assert person_key == expected
+    engine.dispose()
+
+
+def test_the_demo_has_neighbourhoods_and_sites_as_batches(store_url: str) -> None:
+    """Issue 14: every demo LSOA in one neighbourhood of about 30,000-60,000 people, and
+    ten service sites in West Yorkshire, each kind its own live batch read by the queries."""
+    from rehabdash.demo.local_areas import demo_neighbourhoods
+    from rehabdash.queries.areas import live_neighbourhoods, live_sites
+
+    engine = open_store(store_url)
+    data = build_demo(engine, rows=2_000, seed=3)
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(import_batch.c.kind, import_batch.c.id)).all())
+    hoods = live_neighbourhoods(engine)
+    assert set(hoods["batch_id"]) == {ids["areas"]}
+    assert sorted(hoods["lsoa"]) == sorted(data.areas["lsoa"])  # each LSOA once
+    assert set(hoods["lsoa_vintage"]) == {2011}
+    assert set(hoods["area_type"]) == {"neighbourhood"}
+    people = data.population.group_by("lsoa").agg(pl.col("count").sum())
+    sizes = hoods.join(people, on="lsoa").group_by("code", "name").agg(pl.col("count").sum())
+    assert 40 <= sizes.height <= 60
+    assert sizes["count"].min() >= 30_000
+    assert sizes["count"].max() <= 60_000
+    assert "Leeds neighbourhood 1" in sizes["name"].to_list()
+    assert sizes["code"].n_unique() == sizes["name"].n_unique() == sizes.height
+    sites = live_sites(engine)
+    assert sites.height == 10
+    assert set(sites["batch_id"]) == {ids["sites"]}
+    assert all(name.startswith("Demo site: ") for name in sites["name"])
+    assert set(sites["site_type"]) == {"hub", "clinic", "community hospital"}
+    assert sites["latitude"].is_between(53.5, 54.0).all()
+    assert sites["longitude"].is_between(-2.1, -1.3).all()
+    # the grouping is the geography's, whatever the seed
+    other = generate(rows=500, seed=99)
+    assert demo_neighbourhoods(other).equals(demo_neighbourhoods(data))
     engine.dispose()
 
 
@@ -408,7 +445,13 @@ def test_no_inequity_store_says_so_in_every_batch(tmp_path: Path) -> None:
         held = conn.execute(select(func.count()).select_from(referral)).scalar()
     engine.dispose()
     assert held == 2_000
-    assert sorted(kind for kind, _, _ in rows) == ["activity", "lookup", "population"]
+    assert sorted(kind for kind, _, _ in rows) == [
+        "activity",
+        "areas",
+        "lookup",
+        "population",
+        "sites",
+    ]
     assert all("rehabdash no-inequity demo" in name for _, name, _ in rows)
     activity = next(details for kind, _, details in rows if kind == "activity")
     assert activity["inequities_planted"] is False

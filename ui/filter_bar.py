@@ -78,6 +78,14 @@ class FilterBar(QWidget):
         if emit:
             self.changed.emit(choice)
 
+    def drill_to(self, value: str, label: str) -> None:
+        """Set the area to ``value`` (a map's area: "lsoa:E01…"), offered under ``label``
+        until the store's areas are read again, and say so (``changed``)."""
+        combo = self.combos["area"]
+        if combo.findData(value) < 0:
+            combo.addItem(label, value)
+        self.set_choice(replace(self.choice, area=value), emit=True)
+
     def _fill(self) -> None:
         offered: dict[str, list[tuple[str, str]]] = {
             "period": [(p, p) for p in self.options.periods],

@@ -99,6 +99,19 @@ class FrameModel(QAbstractTableModel):
             return int(_RIGHT.value)
         return None
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column (a view with sorting enabled calls it): numbers as numbers,
+        empty cells last."""
+        frame = self._frame
+        if frame is None or not 0 <= column < frame.width:
+            return
+        self.layoutAboutToBeChanged.emit()
+        descending = order == Qt.SortOrder.DescendingOrder
+        self._frame = frame.sort(
+            frame.columns[column], descending=descending, nulls_last=True, maintain_order=True
+        )
+        self.layoutChanged.emit()
+
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:

@@ -101,6 +101,10 @@ class MainWindow(QMainWindow):
         self.import_page.task_ended.connect(self._import_task_ended)
         self.import_page.batches_changed.connect(self.refresh)  # withdrawn or reinstated
         self.overview.finding_opened.connect(self.open_finding)
+        for widget in self.page_widgets.values():  # a map or a table that drills to an area
+            drill = getattr(widget, "drill_requested", None)
+            if drill is not None:
+                drill.connect(self.drill_to)
         self.filter_bar = FilterBar()
         self.filter_bar.changed.connect(self._filter_changed)
         self.nav.currentRowChanged.connect(self._page_chosen)
@@ -188,6 +192,16 @@ class MainWindow(QMainWindow):
         if isinstance(page, PlanPage):
             page.open_at(breakdown_key)
         self.nav.setCurrentRow(keys.index(page_key))
+
+    def drill_to(self, value: str, label: str) -> None:
+        """Show every page for one area (``value``, "lsoa:E01…"), chosen on a map or a
+        table; the map keeps showing the areas it was drilled from (Session.drill)."""
+        drill = self.session.drill
+        current = self.filter_bar.choice.area
+        before = drill[1] if drill is not None and drill[0] == current else current
+        self.session.drill = (value, before)
+        self.session.area_names[value] = label
+        self.filter_bar.drill_to(value, label)
 
     def current_page(self) -> QWidget:
         """The page shown (inside its scroll area)."""

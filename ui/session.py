@@ -35,6 +35,12 @@ class PageRequest:
     sections: tuple[str, ...] = ()
     extras: tuple[str, ...] = ()
     whole_plan: bool = False
+    #: Reference frames of the scope beside the indicators ("lsoas", "neighbourhoods",
+    #: "sites": rehabdash.plan.engine.REFERENCES), for a map.
+    references: tuple[str, ...] = ()
+    #: A map's request: the filter before the map drilled it to one of its areas, so the
+    #: map still shows them all (Session.drill).
+    undrilled: bool = False
 
     @property
     def reads_store(self) -> bool:
@@ -52,6 +58,8 @@ class PageResult:
     findings: tuple[Finding, ...] = ()
     prepared: Any = None  # what the page's prepare_result made of it, on the worker
     people: int | None = None  # people referred in the filter's scope (0: nobody matches)
+    #: The reference frames asked for, by name (None: not imported).
+    references: dict[str, Any] = field(default_factory=dict)
 
     def get(self, metric: str, breakdown_key: str | None = None) -> Indicator | None:
         """The indicator of ``metric`` (for ``breakdown_key``, else the first found)."""
@@ -77,7 +85,29 @@ class Session:
     no_activity: bool = False  # the store holds no referrals yet: pages ask for nothing
     #: Each area the filter bar offers, by its filter value ("lad:E08000033"): its name.
     area_names: dict[str, str] = field(default_factory=dict)
+    #: The map's drill: (the area value drilled to, the filter's area before: "" whole).
+    drill: tuple[str, str] | None = None
     _plan: PlanEngine | None = field(default=None, repr=False)
+
+    def drilled_code(self) -> str | None:
+        """The code of the area the map drilled the filter to, while the filter is so."""
+        if self.drill is None or self.filter is None or self.filter.area is None:
+            return None
+        area = self.filter.area
+        return area.code if f"{area.kind}:{area.code}" == self.drill[0] else None
+
+    def undrilled(self, flt: PlanFilter) -> PlanFilter:
+        """``flt`` with its area as before the map's drill, while it is drilled."""
+        if self.drill is None or flt.area is None:
+            return flt
+        drilled, before = self.drill
+        if f"{flt.area.kind}:{flt.area.code}" != drilled:
+            return flt
+        from dataclasses import replace
+
+        from rehabdash.plan import parse_filter
+
+        return replace(flt, area=parse_filter(period=flt.period.label, area=before or None).area)
 
     def describe(self, flt: PlanFilter) -> str:
         """The filter in one line, an area by its name where the store's lookup has one."""
@@ -146,6 +176,8 @@ class Session:
             self.refresh()
         flt = self.filter
         assert flt is not None
+        if request.undrilled:
+            flt = self.undrilled(flt)
         items: list[Indicator] = []
         findings: tuple[Finding, ...] = ()
         if request.whole_plan:
@@ -161,4 +193,10 @@ class Session:
             for name in request.extras:
                 items += self.plan.extra(flt, name, fingerprint=self.fingerprint)
         people = self.plan.scope(flt, self.fingerprint).people.height
-        return PageResult(request, flt, tuple(items), findings, people=people)
+        references = {
+            name: self.plan.reference(flt, name, fingerprint=self.fingerprint)
+            for name in request.references
+        }
+        return PageResult(
+            request, flt, tuple(items), findings, people=people, references=references
+        )

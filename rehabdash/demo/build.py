@@ -1,4 +1,5 @@
-"""Write a generated demo ICB into a store, as three audited batches in one transaction.
+"""Write a generated demo ICB into a store, as five audited batches in one transaction:
+its area lookup, population and referrals, then its neighbourhoods and service sites.
 
 Identifiers are pseudonymised with the store's own key before anything is written,
 exactly as a real import does; dates of birth and clear ids never reach the store. The
@@ -12,16 +13,24 @@ from collections.abc import Callable
 
 import polars as pl
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from rehabdash.demo.generate import DemoData
+from rehabdash.demo.local_areas import demo_neighbourhoods, demo_sites
 from rehabdash.demo.population import POPULATION_YEAR
 from rehabdash.errors import StoreError
 from rehabdash.ingest.pseudonymise import pseudonymise
 from rehabdash.store.batches import BatchInfo, record_batch
 from rehabdash.store.bulk import Progress, bulk_insert
 from rehabdash.store.keys import pseudonym_key
-from rehabdash.store.schema import REFERRAL_COLUMNS, area_lookup, population, referral
+from rehabdash.store.schema import (
+    REFERRAL_COLUMNS,
+    area_lookup,
+    neighbourhood,
+    population,
+    referral,
+    service_site,
+)
 
 __all__ = ["pseudonymise", "store_demo"]
 
@@ -72,7 +81,8 @@ def store_demo(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> dict[str, int]:
-    """Write areas, population and referrals; returns the batch id of each."""
+    """Write areas, population, referrals, neighbourhoods and sites; returns the batch id
+    of each (keys "lookup", "population", "activity", "areas", "sites")."""
     with engine.connect() as conn:
         held = conn.execute(select(func.count()).select_from(referral)).scalar_one()
     if held:
@@ -143,4 +153,49 @@ def store_demo(
             progress=progress,
             cancel=cancel,
         )
+        _store_local_areas(conn, data, source, batches)
     return batches
+
+
+def _store_local_areas(
+    conn: Connection, data: DemoData, source: str, batches: dict[str, int]
+) -> None:
+    """The neighbourhoods and service sites, after the referrals (so the older batches
+    keep their ids), each its own batch as an import of those kinds would write it."""
+    areas = demo_neighbourhoods(data)
+    sites = demo_sites(data, areas)
+    for kind, table, rows, what, details in (
+        (
+            "areas",
+            neighbourhood,
+            areas,
+            f"neighbourhoods ({areas['code'].n_unique():,} groups of MSOAs)",
+            {
+                "lsoa_vintage": 2011,
+                "area_type": ["neighbourhood"],
+                "areas": areas["code"].n_unique(),
+            },
+        ),
+        (
+            "sites",
+            service_site,
+            sites,
+            "service sites",
+            {
+                "lsoa_vintage": sites["lsoa_vintage"].drop_nulls().unique().sort().to_list(),
+                "site_types": sites["site_type"].unique().sort().to_list(),
+            },
+        ),
+    ):
+        batches[kind] = record_batch(
+            conn,
+            BatchInfo(
+                kind,
+                f"{source}: {what}",
+                _signature(data, kind),
+                rows_read=rows.height,
+                rows_accepted=rows.height,
+                details={**details, "synthetic": True},
+            ),
+        )
+        bulk_insert(conn, table, rows.with_columns(pl.lit(batches[kind]).alias("batch_id")))

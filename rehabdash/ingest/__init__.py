@@ -9,6 +9,7 @@ caller shows the user; the store's refusals are ``StoreError`` s.
 
 from __future__ import annotations
 
+from rehabdash.ingest.area_lookup_file import prepare_areas
 from rehabdash.ingest.commit import (
     DuplicateFileError,
     ImportResult,
@@ -28,6 +29,7 @@ from rehabdash.ingest.pipeline import (
     prepare_population,
 )
 from rehabdash.ingest.pseudonymise import pseudonymise
+from rehabdash.ingest.sites import prepare_sites
 
 __all__ = [
     "ColumnMapping",
@@ -43,10 +45,12 @@ __all__ = [
     "import_file",
     "import_prepared",
     "prepare_activity",
+    "prepare_areas",
     "prepare_file",
     "prepare_imd",
     "prepare_need",
     "prepare_population",
+    "prepare_sites",
     "pseudonymise",
     "suggest_mapping",
 ]

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from rehabdash.errors import StoreError
+from rehabdash.ingest.area_lookup_file import prepare_areas
 from rehabdash.ingest.commit import (
     ImportResult,
     Progress,
@@ -38,6 +39,7 @@ from rehabdash.ingest.pipeline import (
 )
 from rehabdash.ingest.postcodes import postcode_lookup, prepare_postcodes
 from rehabdash.ingest.scrub import unexpected_reason
+from rehabdash.ingest.sites import prepare_sites
 from rehabdash.ingest.store_rows import check_period, check_provider
 from rehabdash.kinds import IMPORT_KINDS
 from rehabdash.store.batches import BatchInfo, live_batches
@@ -98,6 +100,7 @@ def _prepare(
     today: dt.date | None = None,
     year: int | None = None,
     edition: int | None = None,
+    area_type: str | None = None,
     stream: bool = False,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
@@ -134,6 +137,18 @@ def _prepare(
         return prepare_imd(path, sheet=sheet, edition=edition, progress=progress, cancel=cancel)
     if kind == "postcodes":
         return prepare_postcodes(path, sheet=sheet, progress=progress, cancel=cancel)
+    if kind == "areas":
+        return prepare_areas(
+            path, sheet=sheet, area_type=area_type, progress=progress, cancel=cancel
+        )
+    if kind == "sites":
+        return prepare_sites(
+            path,
+            sheet=sheet,
+            postcode_lookup=functools.partial(postcode_lookup, engine),
+            progress=progress,
+            cancel=cancel,
+        )
     return prepare_need(path, sheet=sheet, progress=progress, cancel=cancel)
 
 
@@ -158,6 +173,7 @@ def prepare_file(
     today: dt.date | None = None,
     year: int | None = None,
     edition: int | None = None,
+    area_type: str | None = None,
     audit: bool = False,
     stream: bool = False,
     replace: Sequence[int] = (),
@@ -170,7 +186,9 @@ def prepare_file(
     first (DuplicateFileError), before the long prepare, unless ``replace`` names
     that batch (or the batch that replaced it). Activity files get the store's
     pseudonym key, the LSOAs it knows, and a saved mapping template when
-    ``mapping`` is None and one matches the headers. ``audit``: a file that cannot
+    ``mapping`` is None and one matches the headers; a sites file, the store's
+    postcode directory. ``area_type``: what an areas file groups LSOAs into
+    (rehabdash.kinds.AREA_TYPES; None: from its header). ``audit``: a file that cannot
     be prepared, for any reason (or a cancel), leaves a "rolled back" batch row
     naming it, as every failed import must. ``stream``: an activity file is only
     read and mapped, and comes back as an ActivitySource whose
@@ -179,6 +197,8 @@ def prepare_file(
     path = Path(path)
     if kind not in IMPORT_KINDS:
         raise ValueError(f"unknown import kind {kind!r} (use one of {', '.join(IMPORT_KINDS)})")
+    if kind != "areas" and area_type is not None:
+        raise ValueError(f"an area type applies to areas files, not {kind} tables")
     provider_code = check_provider(provider_code)
     if not path.is_file():
         reason = "this is a folder, not a file" if path.is_dir() else "the file does not exist"
@@ -196,6 +216,7 @@ def prepare_file(
             today=today,
             year=year,
             edition=edition,
+            area_type=area_type,
             stream=stream,
             progress=progress,
             cancel=cancel,
@@ -241,6 +262,7 @@ def import_file(
     today: dt.date | None = None,
     year: int | None = None,
     edition: int | None = None,
+    area_type: str | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ImportResult:
@@ -271,6 +293,7 @@ def import_file(
         today=today,
         year=year,
         edition=edition,
+        area_type=area_type,
         audit=True,
         stream=stream,
         replace=replace,

@@ -2,7 +2,8 @@
 
 Each kind of import has a natural key: a referral is its provider + referral id; a
 population count its area, sex, age band and year; an IMD row its LSOA and edition;
-a need weight its age band, sex and condition group. A row whose key a live
+a need weight its age band, sex and condition group; an area lookup row its area type
+and LSOA; a service site its name and type. A row whose key a live
 (committed) batch already holds is refused as ``already_imported`` unless the user
 says the new file replaces that batch.
 """
@@ -26,9 +27,11 @@ from rehabdash.store.schema import (
     area_lookup,
     import_batch,
     need_weight,
+    neighbourhood,
     population,
     postcode_lsoa,
     referral,
+    service_site,
 )
 
 __all__ = [
@@ -66,6 +69,9 @@ KINDS: dict[str, _Kind] = {
     "imd": _Kind(area_lookup, ("lsoa", "imd_edition"), "imd_edition", ("imd", "lookup")),
     "need": _Kind(need_weight, ("age_band", "sex", "condition_group"), None, ("need",)),
     "postcodes": _Kind(postcode_lsoa, ("postcode",), None, ("postcodes",)),
+    # An LSOA may be in one neighbourhood, one locality and one hub catchment at once.
+    "areas": _Kind(neighbourhood, ("area_type", "lsoa"), "area_type", ("areas",)),
+    "sites": _Kind(service_site, ("name", "site_type"), None, ("sites",)),
 }
 
 

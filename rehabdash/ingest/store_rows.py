@@ -3,7 +3,7 @@
 Activity rows already have the referral table's columns. IMD rows gain the local
 authority, sub-ICB and ICB of each LSOA from the shipped lookup of the same LSOA
 vintage (left blank for an LSOA the lookup does not know); population rows gain
-their source; need rows go as they are.
+their source; need, postcode, area and site rows go as they are.
 """
 
 from __future__ import annotations
@@ -98,6 +98,20 @@ def store_frame(prepared: PreparedImport) -> pl.DataFrame:
         )
     if prepared.kind == "postcodes":
         return rows.select("postcode", "lsoa11", "lsoa21")
+    if prepared.kind == "areas":
+        return rows.select(
+            "lsoa", pl.col("lsoa_vintage").cast(pl.Int16), "code", "name", "area_type"
+        )
+    if prepared.kind == "sites":
+        return rows.select(
+            "name",
+            "site_type",
+            "lsoa",
+            pl.col("lsoa_vintage").cast(pl.Int16),
+            pl.col("latitude").cast(pl.Float64),
+            pl.col("longitude").cast(pl.Float64),
+            pl.col("row_number").cast(pl.Int32),
+        )
     raise ValueError(f"unknown import kind {prepared.kind!r}")
 
 
@@ -135,4 +149,12 @@ def batch_details(
         details["condition_groups"] = _distinct(rows, "condition_group")
     elif source.kind == "postcodes":
         details["lsoa_vintage"] = [v for v in (2011, 2021) if rows[f"lsoa{v % 100}"].count()]
+    elif source.kind == "areas":
+        vintages = _distinct(rows, "lsoa_vintage")
+        details["lsoa_vintage"] = vintages[0] if len(vintages) == 1 else vintages
+        details["area_type"] = _distinct(rows, "area_type")
+        details["areas"] = rows["code"].n_unique()
+    elif source.kind == "sites":
+        details["lsoa_vintage"] = _distinct(rows, "lsoa_vintage")
+        details["site_types"] = _distinct(rows, "site_type")
     return details

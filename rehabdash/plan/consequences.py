@@ -52,6 +52,7 @@ import polars as pl
 from rehabdash.codes import outcome_tools as tools
 from rehabdash.codes.characteristics import CHARACTERISTICS
 from rehabdash.plan.breakdown import Breakdown, as_text, codes_of, level_codes, people_codes
+from rehabdash.plan.places import NOT_KNOWN
 from rehabdash.plan.result import (
     ALL,
     LOW_RELIABILITY,
@@ -70,6 +71,7 @@ __all__ = [
     "METRICS",
     "WAIT_BANDS",
     "WITHIN_DAYS",
+    "consequences_by_home",
     "consequences_indicators",
     "outcome_metric",
     "outcome_metrics",
@@ -241,7 +243,9 @@ def _make_base(scope: Scope) -> _Base:
     values = ["_wait", "_waited", "_tool", "_change", "improved", "waits", "within", "waiting",
               "negative", "booked", "dna", "cancelled", "discharged", "unseen",
               *_BANDED]  # fmt: skip
-    columns = sorted({c.column for c in CHARACTERISTICS.values()} & set(scope.referrals.columns))
+    # The characteristics, and the homes an area table places referrals by.
+    wanted = {c.column for c in CHARACTERISTICS.values()} | {"lsoa", "gp_practice"}
+    columns = sorted(wanted & set(scope.referrals.columns))
     narrow = rows.select(*values, "_person", *columns)  # sorting 15 columns, not 50
     mine, rest, named, negative = pl.collect_all(
         [
@@ -418,6 +422,29 @@ def _caveats(base: _Base, key: str) -> list[str]:
                 "start and an end score; the EQ-5D-5L MCID (0.063) is for the English 5L "
                 "value set, and the value set an extract used is not recorded"]  # fmt: skip
     return []
+
+
+def consequences_by_home(
+    scope: Scope, home: str, areas: pl.DataFrame, head: pl.DataFrame
+) -> pl.DataFrame:
+    """Every consequences metric by area, long (metric, level_code, value, ...): each
+    referral placed by its person's ``home`` ("lsoa" or "gp_practice", as people are in
+    section 1), else its own; ``areas`` maps home -> code (unplaced: "Not known");
+    ``head`` has the area rows (breakdown_key, breakdown, level_code, level, order)
+    without "All", which is added at the end (the scope's own)."""
+    base = _base(scope)
+    homes = pl.concat([scope.people[home].gather(base.person), base.others[home]])
+    mapping = homes.to_frame("home").join(areas, on="home", how="left", maintain_order="left")
+    codes = mapping["code"].fill_null(NOT_KNOWN)
+    rows = base.values.with_columns(level_code=codes)
+    long = _long(base, rows, head.filter(pl.col("level_code") != ALL))
+    first = head.row(0, named=True) if head.height else {"breakdown_key": "", "breakdown": ""}
+    everyone = _everyone(scope, base).with_columns(
+        breakdown_key=pl.lit(first["breakdown_key"]),
+        breakdown=pl.lit(first["breakdown"]),
+        order=pl.lit(head.height),
+    )
+    return pl.concat([long, everyone], how="diagonal_relaxed")
 
 
 def consequences_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:

@@ -28,6 +28,7 @@ from rehabdash.plan.access import access_indicators
 from rehabdash.plan.breakdown import Breakdown, breakdown, people_cells
 from rehabdash.plan.consequences import consequences_indicators
 from rehabdash.plan.consequences import prepare as prepare_consequences
+from rehabdash.plan.distance import distance_indicators, site_points
 from rehabdash.plan.filters import PlanFilter
 from rehabdash.plan.findings import Finding, find
 from rehabdash.plan.improvement import (
@@ -36,14 +37,23 @@ from rehabdash.plan.improvement import (
     improvement_indicators,
     series_indicators,
 )
-from rehabdash.plan.need import AREA_LEVELS, need_by_area, need_by_group
+from rehabdash.plan.need import need_by_area, need_by_group
+from rehabdash.plan.places import AREA_LEVELS
 from rehabdash.plan.quality import quality_indicators, recording_caveat
 from rehabdash.plan.result import ALL, Indicator, pair_key
 from rehabdash.plan.scope import Scope, person_ids, resolve_scope
 from rehabdash.plan.spc_chart import derived_spc
 from rehabdash.queries.referrals import ReferralSource
 
-__all__ = ["DEFAULT_BREAKDOWNS", "EXTRAS", "SECTIONS", "Plan", "PlanEngine", "Progress"]
+__all__ = [
+    "DEFAULT_BREAKDOWNS",
+    "EXTRAS",
+    "REFERENCES",
+    "SECTIONS",
+    "Plan",
+    "PlanEngine",
+    "Progress",
+]
 
 Progress = Callable[[float, str], None]
 #: Every single characteristic, then the default pairs (issue 10).
@@ -110,8 +120,18 @@ def _breakdown_indicators(
 
 
 #: What a page may ask for beside one breakdown's sections: the trends and gaps, recording
-#: quality (it reads the store: rows rejected per batch), and each area level's table.
-EXTRAS: tuple[str, ...] = ("trends", "quality", *(f"areas:{level}" for level in AREA_LEVELS))
+#: quality (it reads the store: rows rejected per batch), each area level's table, and
+#: access by distance to the nearest service site.
+EXTRAS: tuple[str, ...] = (
+    "trends",
+    "quality",
+    *(f"areas:{level}" for level in AREA_LEVELS),
+    "distance",
+)
+
+
+#: The reference frames a page may ask for beside indicators (PlanEngine.reference).
+REFERENCES: tuple[str, ...] = ("lsoas", "neighbourhoods", "sites")
 
 
 def _extra(scope: Scope, name: str, engine: object) -> list[Indicator]:
@@ -122,6 +142,8 @@ def _extra(scope: Scope, name: str, engine: object) -> list[Indicator]:
             items = _trends(scope)
         elif name == "quality":
             items = quality_indicators(scope, engine)  # type: ignore[arg-type]
+        elif name == "distance":
+            items = distance_indicators(scope)
         elif name.startswith("areas:") and name in EXTRAS:
             items = need_by_area(scope, name.split(":", 1)[1])  # type: ignore[arg-type]
         else:
@@ -208,6 +230,21 @@ class PlanEngine:
             raise ValueError(f"{name!r}: ask for one of {', '.join(EXTRAS)}")
         return _extra(self.scope(flt, fingerprint), name, self.source.engine)
 
+    def reference(
+        self, flt: PlanFilter, name: str, *, fingerprint: str | None = None
+    ) -> pl.DataFrame | None:
+        """One of the scope's reference frames (:data:`REFERENCES`), for a map: "lsoas"
+        (the scope's LSOAs: lsoa, lad_code, icb_code, ..., and its LSOA vintage),
+        "neighbourhoods" (the lookup on that vintage) or "sites"; None if not imported."""
+        scope = self.scope(flt, fingerprint)
+        if name == "lsoas":
+            return scope.lookup.with_columns(pl.lit(scope.vintage).alias("vintage"))
+        if name == "neighbourhoods":
+            return scope.neighbourhoods
+        if name == "sites":
+            return site_points(scope.sites) if scope.sites is not None else None
+        raise ValueError(f"{name!r}: ask for one of {', '.join(REFERENCES)}")
+
     def plan(
         self,
         flt: PlanFilter,
@@ -236,6 +273,7 @@ class PlanEngine:
                 (partial(_extra, scope, f"areas:{level}", None), f"Areas: {level}")
                 for level in AREA_LEVELS
             ),
+            (partial(_extra, scope, "distance", None), "Distance to a site"),
             (trends, "Trends and gaps"),
             (partial(_extra, scope, "quality", self.source.engine), "Recording quality"),
         ]

@@ -9,7 +9,8 @@ the value and the reason (``period '2024-25 Q5': quarter must be Q1 to Q4``).
 * providers, services: exact codes / names (none = all);
 * team types: the rehab set by default (``rehabdash.codes.team_type``), ``all``, or codes;
 * age: ``18-64``, ``65+``, ``-17`` or one age (whole years at referral);
-* area: ``icb:QWO``, ``sicb:…``, ``lad:…``, ``pcn:…``, ``lsoa:…``, ``msoa:…``, or a bare
+* area: ``icb:QWO``, ``sicb:…``, ``lad:…``, ``pcn:…``, ``lsoa:…``, ``msoa:…``,
+  ``neighbourhood:…`` (a code or name of the imported lookup), or a bare
   code whose shape says its kind (E54… an ICB, E38… a sub-ICB, E06–E09… a local
   authority, U + 5 digits a PCN, E01… an LSOA, E02… an MSOA, Q + 2 characters an ICB's
   ODS code); none = the areas of the live imported population;
@@ -36,6 +37,7 @@ AREA_KINDS = {
     "pcn": "primary care network",
     "lsoa": "LSOA",
     "msoa": "MSOA",
+    "neighbourhood": "neighbourhood",
 }
 _AREA_SHAPES = (
     ("icb", r"^E54[0-9]{6}$"),

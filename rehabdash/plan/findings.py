@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from rehabdash.codes.characteristics import CHARACTERISTICS, UNKNOWN_LEVELS
+from rehabdash.plan.distance import BAND_WORDS
+from rehabdash.plan.distance import BREAKDOWN_KEY as DISTANCE_KEY
 from rehabdash.plan.quality import CSDS_THRESHOLD, recording_caveat
 from rehabdash.plan.result import ALL, LOW_RELIABILITY, Indicator
 from rehabdash.plan.scope import Scope
@@ -326,6 +328,32 @@ def _gap_candidates(ind: Indicator, described: str) -> list[Finding]:
     return [Finding(text, ind.key, "change", described, size, significant, None, None)]
 
 
+def _distance_candidate(ind: Indicator | None, described: str) -> list[Finding]:
+    """People in the furthest distance band with anyone expected against those in the
+    nearest: the ratio of their age-, sex- and deprivation-adjusted O/E."""
+    if ind is None:
+        return []
+    bands = ind.frame.filter(
+        pl.col("level_code") != ALL,
+        pl.col("numerator").fill_null(0) > 0,
+        pl.col("denominator").fill_null(0) > 0,
+    )  # in the bands' order, nearest first
+    if bands.height < 2:
+        return []
+    near, far = bands.row(0, named=True), bands.row(bands.height - 1, named=True)
+
+    def sentence(value: float, lower: float, upper: float) -> str:
+        how = f"{abs(1 - value) * 100:.0f}% {'less' if value < 1 else 'more'} likely"
+        return (
+            f"People living {BAND_WORDS[far['level_code']]} the nearest rehab site were "
+            f"{how} to be seen than people living {BAND_WORDS[near['level_code']]} one, "
+            f"after allowing for age, sex and deprivation (ratio {value:.2f}, "
+            f"{_ci(lower, upper)})."
+        )
+
+    return _ratio_candidate(ind, far["level_code"], near["level_code"], sentence, described)
+
+
 def candidates(indicators: Mapping[str, Indicator], scope: Scope) -> list[Finding]:
     """Every comparison the findings test, significant or not."""
     described = scope.filter.describe()
@@ -347,6 +375,7 @@ def candidates(indicators: Mapping[str, Indicator], scope: Scope) -> list[Findin
         indicators.get("seen_oe/sex"), "2", "1", _women, described, recording_caveat(scope, "sex")
     )
     out += _age_candidate(indicators.get("seen_rate/age_band"), described)
+    out += _distance_candidate(indicators.get(f"distance_oe/{DISTANCE_KEY}"), described)
     return out
 
 

@@ -7,7 +7,7 @@ is written once and the export, the dashboard and the workbook read the same one
 
 from __future__ import annotations
 
-from rehabdash.plan import access, consequences, improvement, need, quality
+from rehabdash.plan import access, consequences, distance, improvement, need, quality
 from rehabdash.plan.result import Metric
 
 __all__ = ["METRICS", "metric", "metric_title"]
@@ -19,6 +19,7 @@ METRICS: dict[str, Metric] = {
         access.HEAT_METRICS,
         consequences.METRICS,
         need.METRICS,
+        distance.METRICS,
         improvement.METRICS,
         quality.METRICS,
     )

@@ -48,14 +48,22 @@ Choices, for the methods sheet:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from dataclasses import replace
 from typing import Literal
 
 import polars as pl
 
-from rehabdash import refdata
 from rehabdash.codes.characteristics import UNKNOWN_LEVELS
+from rehabdash.plan import consequences
 from rehabdash.plan.breakdown import Breakdown, seen_by_band
+from rehabdash.plan.places import (
+    AREA_LEVELS,
+    AREA_TITLES,
+    NOT_KNOWN,
+    AreaLevel,
+    area_map,
+    area_names,
+)
 from rehabdash.plan.populations import group_population
 from rehabdash.plan.result import (
     ALL,
@@ -79,13 +87,13 @@ __all__ = [
     "OUTLIER_CLASSES",
     "OUTLYING_COLUMNS",
     "AreaLevel",
+    "homes_of",
     "need_by_area",
     "need_by_group",
     "outlying_areas",
+    "with_oe",
 ]
 
-AreaLevel = Literal["lsoa", "msoa", "lad", "pcn"]
-AREA_LEVELS: tuple[AreaLevel, ...] = ("lsoa", "msoa", "lad", "pcn")
 #: The value of an ``area_outlier`` row and what it means (also the row's note).
 OUTLIER_CLASSES: dict[float, str] = {
     2.0: "above 99.8%",
@@ -94,7 +102,6 @@ OUTLIER_CLASSES: dict[float, str] = {
     -1.0: "below 95%",
     -2.0: "below 99.8%",
 }
-NOT_KNOWN = "Not known"
 _SEEN = "people seen (at least one attended contact) in the period"
 _SEEN_AS = _SEEN + " with sex and age band recorded"
 _EXPECTED = "expected people seen"
@@ -102,6 +109,19 @@ _CONTACTS = "contacts attended on the referrals received in the period"
 _UNMET = "E − O where the upper 95% limit of O/E is below 1, else 0; limits E × (1 − O/E limits)"
 _FUNNEL = "Spiegelhalter exact Poisson limits at the area's E around 1 (value: the centre)"
 _POPULATION = "population of the area"
+#: Where a PCN's people come from, for its tables' caveats.
+PCN_LOOKUP = (
+    "people are placed by their GP practice through the NHS England ODS practice → PCN "
+    "lookup (ePCN, October 2024); a practice in no PCN then is Not known"
+)
+#: Core20: the most deprived 20% of areas in England, IMD deciles 1 and 2 (NHS England's
+#: Core20PLUS5).
+CORE20_DECILES = 2
+_CORE20 = "population living in LSOAs in IMD deciles 1 and 2 (England)"
+_CORE20_METHOD = (
+    "share of the population estimate (no interval: it describes the area's population, "
+    "it is not a sample)"
+)
 _CRUDE = "crude rate; exact Poisson limits below 10 contacts, Byar's from 10"
 _ISR = "indirectly standardised ratio; exact Poisson limits below 10, Byar's from 10"
 _OUTLIER = (
@@ -127,24 +147,32 @@ _SPECS: tuple[tuple[str, str, str, str, str, str, str, str, float], ...] = (
      "class", "complex", "neither", 1),
     ("area_unmet_need", "Unmet need: people expected to be seen but not seen, by area",
      f"expected − observed {_SEEN_AS}", _EXPECTED, _UNMET, "people", "complex", "lower", 1),
+    ("area_seen_rate", "People seen per 1,000 population, by area", _SEEN, _POPULATION,
+     _CRUDE.replace("contacts", "people"), "per 1,000", "ratio", "higher", 1000),
+    ("area_core20_share", "Share of the population living in the most deprived 20% of "
+     "areas nationally (Core20), by area", _CORE20, _POPULATION, _CORE20_METHOD, "%",
+     "complex", "neither", 100),
     ("area_contacts", "Contacts attended, by area", _CONTACTS, "", "count", "contacts",
      "count", "neither", 1),
     ("area_contacts_rate", "Contacts attended per 1,000 population, by area", _CONTACTS,
      _POPULATION, _CRUDE, "per 1,000", "ratio", "neither", 1000),
 )  # fmt: skip
+#: The consequences measures an area table repeats (each as "area_<key>").
+AREA_CARE = ("wait_median", "wait_within_18w", "dna_rate")
 METRICS: tuple[Metric, ...] = tuple(
     Metric(k, t, n, d, m, u, "need", kind, pol, float(mult))  # type: ignore[arg-type]
     for k, t, n, d, m, u, kind, pol, mult in _SPECS
+) + tuple(
+    replace(m, key=f"area_{m.key}", title=f"{m.title}, by area", section="need")
+    for m in consequences.METRICS
+    if m.key in AREA_CARE
 )
 _BY_KEY = {m.key: m for m in METRICS}
 _COUNTS = ("area_people_seen", "area_contacts")
-_AGAINST_POPULATION = tuple(k for k in _BY_KEY if k.startswith("area_") and k not in _COUNTS)
-_TITLES = {
-    "lsoa": "LSOA {vintage} of residence",
-    "msoa": "MSOA 2021 of residence",
-    "lad": "Local authority of residence",
-    "pcn": "Primary care network (of the GP practice)",
-}
+_CARE = tuple(f"area_{k}" for k in AREA_CARE)
+_AGAINST_POPULATION = tuple(
+    k for k in _BY_KEY if k.startswith("area_") and k not in (*_COUNTS, *_CARE)
+)
 _HEAD = ("breakdown_key", "breakdown", "level_code", "level", "order")
 
 
@@ -171,7 +199,13 @@ def _with_all(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     return pl.concat([frame.select("level_code", column), total])
 
 
-def _with_oe(table: pl.DataFrame) -> pl.DataFrame:
+def _with_scope(frame: pl.DataFrame, column: str, total: float) -> pl.DataFrame:
+    """level_code, ``column``: the levels and the scope's ``total`` as "All"."""
+    everyone = pl.DataFrame({"level_code": [ALL], column: [total]})
+    return pl.concat([frame.select("level_code", pl.col(column).cast(pl.Float64)), everyone])
+
+
+def with_oe(table: pl.DataFrame) -> pl.DataFrame:
     """``table`` (level_code, observed, expected) with oe, oe_lower, oe_upper, oe_method
     where expected > 0 (isr_ratio against a flat reference, as access's seen_oe)."""
     ok = table.filter(pl.col("expected").fill_null(0) > 0)
@@ -252,7 +286,7 @@ def need_by_group(scope: Scope, bd: Breakdown) -> list[Indicator]:
             .with_columns(pl.col("observed").fill_null(0.0))
         )
         scaled = scale_to_recorded(table.rename({"observed": "seen"})).rename({"seen": "observed"})
-        table = _with_oe(scaled)
+        table = with_oe(scaled)
         has = pl.col("oe").is_not_null()
         unknown = pl.col("level").is_in(list(UNKNOWN_LEVELS.values()))
         flag = pl.when(unknown).then(pl.lit(NOT_APPLICABLE)).otherwise(pl.lit(NOT_AVAILABLE))
@@ -270,68 +304,12 @@ def need_by_group(scope: Scope, bd: Breakdown) -> list[Indicator]:
 # --- areas -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _lsoa11_msoa21() -> pl.DataFrame:
-    """lsoa, code: each LSOA 2011's MSOA 2021 (the one holding most of its 2021 parts)."""
-    pairs = refdata.lsoa11_to_lsoa21().join(refdata.lsoa_to_msoa(), on="lsoa21", how="inner")
-    parts = pairs.group_by("lsoa11", "msoa21").agg(pl.len().alias("parts"))
-    best = parts.sort(["lsoa11", "parts", "msoa21"], descending=[False, True, False])
-    return best.unique("lsoa11", keep="first", maintain_order=True).select(
-        pl.col("lsoa11").alias("lsoa"), pl.col("msoa21").alias("code")
-    )
-
-
-@lru_cache(maxsize=8)
-def _names(level: AreaLevel, vintage: int) -> pl.DataFrame:
-    """level_code, name of every area of ``level`` (shipped reference tables)."""
-    if level == "lsoa":
-        imd = refdata.imd(2019 if vintage == 2011 else 2025)
-        frame = imd.select(pl.col("lsoa").alias("code"), pl.col("lsoa_name").alias("name"))
-    elif level == "msoa":  # an LSOA 2021 is named after its MSOA and one letter
-        names = refdata.imd(2025).select(pl.col("lsoa").alias("lsoa21"), "lsoa_name")
-        frame = (
-            refdata.lsoa_to_msoa()
-            .join(names, on="lsoa21")
-            .select(
-                pl.col("msoa21").alias("code"),
-                pl.col("lsoa_name")
-                .str.slice(0, pl.col("lsoa_name").str.len_chars() - 1)
-                .alias("name"),
-            )
-        )
-    elif level == "lad":
-        frames = [refdata.lsoa_lookup(v).select("lad_code", "lad_name") for v in (2011, 2021)]
-        frames += [refdata.imd(e).select("lad_code", "lad_name") for e in (2019, 2025)]
-        frame = pl.concat(frames).rename({"lad_code": "code", "lad_name": "name"})
-    else:
-        frame = refdata.gp_practices().select(
-            pl.col("pcn_code").alias("code"), pl.col("pcn_name").alias("name")
-        )
-    frame = frame.drop_nulls().unique("code", keep="first", maintain_order=True)
-    return frame.rename({"code": "level_code"})
-
-
 def _area_map(scope: Scope, level: AreaLevel) -> pl.DataFrame:
     """home, code: the area of each home (an LSOA of the scope; a GP practice for PCNs)."""
-    if level == "pcn":
-        practices = refdata.gp_practices().unique("practice_code")
-        return practices.select(
-            pl.col("practice_code").alias("home"), pl.col("pcn_code").alias("code")
-        )
-    lsoas = scope.lookup.select(pl.col("lsoa").alias("home"))
-    if level == "lsoa":
-        return lsoas.with_columns(pl.col("home").alias("code"))
-    if level == "lad":
-        lad = scope.lookup.select(pl.col("lsoa").alias("home"), pl.col("lad_code").alias("code"))
-        return lad.drop_nulls("code")
-    if scope.vintage == 2011:
-        msoa = _lsoa11_msoa21()
-    else:
-        msoa = refdata.lsoa_to_msoa().rename({"lsoa21": "lsoa", "msoa21": "code"})
-    return lsoas.join(msoa.rename({"lsoa": "home"}), on="home", how="inner")
+    return area_map(scope.lookup, level, scope.vintage, scope.neighbourhoods)
 
 
-def _homes(scope: Scope, column: str) -> dict[str, pl.DataFrame]:
+def homes_of(scope: Scope, column: str) -> dict[str, pl.DataFrame]:
     """Per home (``column``: lsoa or gp_practice), kept in the scope's cache: people seen
     ("seen"), people seen by sex and age band ("bands"), contacts attended ("contacts")."""
     key = ("need", "homes", column)
@@ -362,7 +340,7 @@ def _area_reference(scope: Scope) -> pl.DataFrame:
     areas; kept in the scope's cache."""
     key = ("need", "area_reference")
     if key not in scope.cache:
-        bands = _homes(scope, "lsoa")["bands"].filter(pl.col("home").is_in(sorted(scope.areas)))
+        bands = homes_of(scope, "lsoa")["bands"].filter(pl.col("home").is_in(sorted(scope.areas)))
         scope.cache[key] = reference_rates(scope, bands)
     return scope.cache[key]  # type: ignore[return-value]
 
@@ -371,13 +349,14 @@ def _area_table(scope: Scope, level: AreaLevel) -> pl.DataFrame:
     """One row per area, "Not known" and "All" (in that order): level_code, level, order,
     area, seen, contacts, and (residence with a population) population, observed,
     expected."""
-    homes = _homes(scope, "gp_practice" if level == "pcn" else "lsoa")
+    homes = homes_of(scope, "gp_practice" if level == "pcn" else "lsoa")
     amap = _area_map(scope, level)
     if level == "pcn":  # the PCNs of the period's referrals
         amap = amap.filter(pl.col("home").is_in(homes["contacts"]["home"].implode()))
     codes = amap.select(pl.col("code").drop_nulls().unique().alias("level_code"))
+    names = area_names(level, scope.vintage, scope.neighbourhoods)
     areas = (
-        codes.join(_names(level, scope.vintage), on="level_code", how="left")
+        codes.join(names, on="level_code", how="left")
         .select("level_code", pl.coalesce("name", "level_code").alias("level"))
         .sort("level", "level_code")
     )  # no "area" column: the level is the area, and disclosure links areas to All
@@ -395,11 +374,26 @@ def _area_table(scope: Scope, level: AreaLevel) -> pl.DataFrame:
         .group_by(pl.col("code").alias("level_code"), "sex", "age_band")
         .agg(pl.col("count").sum().alias("population"))
     )
+    core20 = scope.lookup.filter(pl.col("imd_decile") <= CORE20_DECILES)["lsoa"].implode()
     population = pop.group_by("level_code").agg(pl.col("population").sum())
+    # "All" is the scope's whole population, placed in an area of the level or not (an
+    # LSOA in no neighbourhood), as its people seen are.
+    whole = float(scope.denominator.frame["count"].sum())
+    whole_core20 = float(
+        scope.denominator.frame.filter(pl.col("area_code").is_in(core20))["count"].sum()
+    )
+    in_core20 = (
+        scope.denominator.frame.filter(pl.col("area_code").is_in(core20))
+        .rename({"area_code": "home"})
+        .join(amap, on="home", how="inner")
+        .group_by(pl.col("code").alias("level_code"))
+        .agg(pl.col("count").sum().alias("core20"))
+    )
     bands = _placed(homes["bands"], amap).filter(pl.col("code").is_not_null())
     observed = bands.group_by("level_code").agg(pl.col("seen").sum().alias("observed"))
     return (
-        table.join(_with_all(population, "population"), on="level_code", how="left")
+        table.join(_with_scope(population, "population", whole), on="level_code", how="left")
+        .join(_with_scope(in_core20, "core20", whole_core20), on="level_code", how="left")
         .join(_with_all(observed, "observed"), on="level_code", how="left")
         .join(expected_by_level(pop, _area_reference(scope)), on="level_code", how="left")
         .with_columns(pl.col("observed").fill_null(0.0))
@@ -454,13 +448,27 @@ def _against_population(
 ) -> tuple[dict[str, pl.DataFrame], str]:
     """The metrics against population for the areas and "All"; and a funnel caveat."""
     has_pop = pl.col("population").fill_null(0) > 0
-    ok = _with_oe(placed.filter(has_pop))
+    ok = with_oe(placed.filter(has_pop))
     no_pop = _missing(placed.filter(~has_pop).select(_HEAD), NOT_AVAILABLE, "no population")
     parts: dict[str, list[pl.DataFrame]] = {key: [no_pop] for key in _AGAINST_POPULATION}
     r = rate(ok, "contacts", "population", multiplier=1000)
     parts["area_contacts_rate"].append(
         ok.select(*_HEAD, numerator="contacts", denominator="population").with_columns(
             r["value"], r["lower"], r["upper"], r["method"]
+        )
+    )
+    seen = rate(ok, "seen", "population", multiplier=1000)
+    parts["area_seen_rate"].append(
+        ok.select(*_HEAD, numerator="seen", denominator="population").with_columns(
+            seen["value"], seen["lower"], seen["upper"], seen["method"]
+        )
+    )
+    parts["area_core20_share"].append(
+        ok.select(
+            *_HEAD,
+            # No numerator or denominator: population estimates are not counts of
+            # people in the data, so disclosure control has nothing to round here.
+            (pl.col("core20").fill_null(0.0) / pl.col("population") * 100).alias("value"),
         )
     )
     parts["area_expected_seen"].append(
@@ -499,40 +507,74 @@ def _against_population(
 _VALUES = ("value", "lower", "upper", "numerator", "denominator", "method", "note")
 
 
+def _care(scope: Scope, level: AreaLevel, table: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The area_<AREA_CARE> frames: waits and DNA of the referrals placed in each area
+    (consequences_by_home: each placed as its person is), "Not known" and "All"."""
+    home = "gp_practice" if level == "pcn" else "lsoa"
+    head = table.select(*_HEAD).filter(pl.col("level_code") != ALL)
+    long = consequences.consequences_by_home(scope, home, _area_map(scope, level), head)
+    wanted = long.filter(pl.col("metric").is_in(AREA_CARE))
+    return {
+        f"area_{key}": frame.drop("metric")
+        for (key,), frame in wanted.partition_by("metric", as_dict=True).items()
+    }
+
+
 def need_by_area(
     scope: Scope, level: AreaLevel, *, overdispersion: bool = False
 ) -> list[Indicator]:
-    """Provision against need by area (``level``: "lsoa", "msoa", "lad" or "pcn"): one
+    """Provision against need by area (``level``: one of :data:`AREA_LEVELS`): one
     Indicator per metric of :data:`METRICS` but ``unmet_need``, keys "<metric>/<level>".
+    No neighbourhood lookup imported: no neighbourhood tables (an empty list).
 
-    Rows: every area (``level_code`` and ``area`` its code, ``level`` its name where one
-    is known, else the code), then "Not known" (count tables only) and "All" (the scope).
-    People seen and contacts per area; with a resident population (not for a PCN:
-    there O/E and contacts per 1,000 are [x], other metrics left out): expected people
-    seen (Σ population by sex and age band × the scope's reference rates, need-weighted
-    when a need table is imported), O/E with exact/Byar's limits (All: 1), funnel
-    limits at 95% and 99.8% around 1 (``overdispersion``: Spiegelhalter's multiplicative
-    adjustment; the φ used is a caveat), the outlier class, unmet need (E − O where the
-    upper limit of O/E is below 1; limits E × (1 − O/E limits)), contacts per 1,000. An
-    area with no population is [x]; the funnel rows of "All" are [z] (it is the centre).
+    Rows: every area (``level_code`` its code, ``level`` its name where one is known,
+    else the code), then "Not known" (people who cannot be placed) and "All" (the
+    scope). People seen, contacts, waits (median, % within 18 weeks) and DNA per area;
+    with a resident population (not for a PCN: there the rates by population are [x]):
+    people seen per 1,000 (crude, exact/Byar's limits), the Core20 share of the
+    population, expected people seen (Σ population by sex and age band × the scope's
+    reference rates, need-weighted when a need table is imported), O/E with
+    exact/Byar's limits (All: 1), funnel limits at 95% and 99.8% around 1
+    (``overdispersion``: Spiegelhalter's multiplicative adjustment; the φ used is a
+    caveat), the outlier class, unmet need (E − O where the upper limit of O/E is below
+    1; limits E × (1 − O/E limits)), contacts per 1,000. An area with no population is
+    [x]; the funnel rows of "All" are [z] (it is the centre).
     """
     if level not in AREA_LEVELS:
         raise ValueError(f"area level {level!r}: choose one of {', '.join(AREA_LEVELS)}")
-    title = _TITLES[level].format(vintage=scope.vintage)
+    if level == "neighbourhood" and scope.neighbourhoods is None:
+        return []
+    title = AREA_TITLES[level].format(vintage=scope.vintage)
     table = _area_table(scope, level).with_columns(
         pl.lit(level).alias("breakdown_key"), pl.lit(title).alias("breakdown")
     )
     frames = {
         "area_people_seen": table.select(*_HEAD, value="seen", numerator="seen"),
         "area_contacts": table.select(*_HEAD, value="contacts", numerator="contacts"),
+        **_care(scope, level, table),
     }
     placed = table.filter(pl.col("level_code") != NOT_KNOWN)
     caveats, funnel_caveat = list(scope.notes), ""
+    batches = set(scope.batches)
     if level == "msoa" and scope.vintage == 2011:
         caveats.append("each LSOA 2011 is counted in the MSOA 2021 holding most of its 2021 parts")
+    if level == "pcn":
+        caveats.append(PCN_LOOKUP)
+    if level == "neighbourhood" and scope.neighbourhoods is not None:
+        batches |= {int(b) for b in scope.neighbourhoods["batch_id"].unique()}
+        unplaced = len(scope.areas - set(scope.neighbourhoods["lsoa"].to_list()))
+        if unplaced:
+            caveats.append(
+                f"{unplaced:,} of the scope's LSOAs are in no neighbourhood of the lookup: "
+                "their people are in the Not known row"
+            )
     if level == "pcn" or scope.denominator is None:
         source = "a PCN's registered population is needed" if level == "pcn" else "no population"
-        keys = ("area_oe", "area_contacts_rate") if level == "pcn" else _AGAINST_POPULATION
+        keys = (
+            ("area_oe", "area_seen_rate", "area_core20_share", "area_contacts_rate")
+            if level == "pcn"
+            else _AGAINST_POPULATION
+        )
         frames |= {k: _missing(placed.select(_HEAD), NOT_AVAILABLE, source) for k in keys}
     else:
         against, funnel_caveat = _against_population(placed, overdispersion)
@@ -547,15 +589,20 @@ def need_by_area(
             extra = [
                 "contacts cluster within people: the Poisson interval understates the uncertainty"
             ]
-        elif key == "area_expected_seen":
+        elif key in ("area_expected_seen", "area_seen_rate", "area_core20_share"):
             denominator = f"{_POPULATION}: {source}"
+            if key == "area_core20_share":
+                extra = [f"IMD {scope.imd_edition} deciles of the scope's LSOAs"]
+        elif key in _CARE:
+            denominator = metric.denominator
+            extra = ["each referral in its person's area (of their latest referral in the period)"]
         elif key in _COUNTS:
             denominator = ""
         else:
             denominator = f"{_expected_text(scope)}; population: {source}"
             extra.append("All: the people seen living in the scope's areas (O/E 1 by construction)")
         definition = metric.definition(
-            denominator=denominator, caveats=[*caveats, *extra], batches=scope.batches
+            denominator=denominator, caveats=[*caveats, *extra], batches=batches
         )
         out.append(Indicator(f"{key}/{level}", definition, conform(frame, metric)))
     return out

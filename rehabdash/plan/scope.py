@@ -34,6 +34,7 @@ from rehabdash.codes.characteristics import CHARACTERISTICS
 from rehabdash.codes.referral_source import is_self_referral
 from rehabdash.plan.denominators import Denominator, population_denominator
 from rehabdash.plan.filters import FilterError, PlanFilter
+from rehabdash.plan.places import neighbourhoods_on
 from rehabdash.queries.referrals import PullScope, ReferralSource, seen_expr
 from rehabdash.refdata.census import CENSUS_TO_NHS, census_shares
 from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
@@ -100,6 +101,12 @@ class Scope:
     need_weights: pl.DataFrame | None = field(repr=False)  # age_band, sex, weight
     batches: tuple[int, ...]  # every batch read (activity, lookup, population, need)
     notes: tuple[str, ...] = ()
+    #: The live neighbourhood lookup on the scope's LSOA vintage (places.neighbourhoods_on:
+    #: lsoa, code, name, area_type, batch_id); None when none is imported.
+    neighbourhoods: pl.DataFrame | None = field(default=None, repr=False)
+    #: The live service sites (name, site_type, lsoa, lsoa_vintage, latitude, longitude,
+    #: batch_id); None when none are imported.
+    sites: pl.DataFrame | None = field(default=None, repr=False)
     #: Results worth keeping while the scope lives (group populations): keyed by name.
     cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
@@ -261,12 +268,25 @@ def _lookup(
     return shipped.join(imd, on="lsoa", how="left"), ()
 
 
-def _area_lsoas(flt: PlanFilter, lookup: pl.DataFrame) -> set[str] | None:
+def _area_lsoas(
+    flt: PlanFilter, lookup: pl.DataFrame, neighbourhoods: pl.DataFrame | None
+) -> set[str] | None:
     """The LSOAs of the filter's area (None for a PCN or no area)."""
     area = flt.area
     if area is None or area.kind == "pcn":
         return None
-    if area.kind == "lsoa":
+    if area.kind == "neighbourhood":
+        if neighbourhoods is None:
+            raise FilterError(
+                f"area neighbourhood:{area.code}: no neighbourhood lookup is imported "
+                "(rehabdash import areas FILE)"
+            )
+        named = neighbourhoods.filter(
+            (pl.col("code").str.to_uppercase() == area.code)
+            | (pl.col("name").str.to_uppercase() == area.code)
+        )
+        found = lookup.filter(pl.col("lsoa").is_in(named["lsoa"].implode()))
+    elif area.kind == "lsoa":
         found = lookup.filter(pl.col("lsoa") == area.code)
     elif area.kind == "msoa":
         msoa = lsoa_to_msoa()
@@ -321,7 +341,9 @@ def _warm_census(tables: Future[dict[str, pl.DataFrame]], flt: PlanFilter) -> No
         vintage = int(vintages.mode().sort()[0])
         edition = flt.imd_edition or EDITION_OF_VINTAGE[vintage]
         lookup, _ = _lookup(stored["lookup"], vintage, edition)
-        areas = _area_lsoas(flt, lookup)
+        named = stored.get("neighbourhoods")
+        on_vintage = neighbourhoods_on(named, vintage) if named is not None else None
+        areas = _area_lsoas(flt, lookup, on_vintage)
         if areas is None and flt.area is None:
             none = pl.Series([], dtype=pl.String)
             areas, _how = _default_lsoas(stored["population"], none, lookup)
@@ -426,7 +448,12 @@ def resolve_scope(
     lookup, lookup_batches = _lookup(tables["lookup"], vintage, edition)
     population = tables["population"]
     notes: list[str] = []
-    areas = _area_lsoas(flt, lookup)
+    stored = tables.get("neighbourhoods")
+    neighbourhoods = (
+        neighbourhoods_on(stored, vintage) if stored is not None and stored.height else None
+    )
+    sites = tables.get("sites")
+    areas = _area_lsoas(flt, lookup, neighbourhoods)
     if areas is None:
         if flt.area is not None:  # a PCN: its practices' registered patients
             practices = refdata.gp_practices().filter(pl.col("pcn_code") == flt.area.code)
@@ -502,6 +529,8 @@ def resolve_scope(
         need_weights=need.select("age_band", "sex", "weight") if need is not None else None,
         batches=tuple(sorted(batches)),
         notes=tuple(notes),
+        neighbourhoods=neighbourhoods,
+        sites=sites if sites is not None and sites.height else None,
         # The mask the rows were made of: a later filter with the same rows borrows them.
         cache={made_of: keep, made_from: True, _POPULATION: shared, **derived},
     )

@@ -5,6 +5,8 @@ population are already here. Sources and licences: resources/REFDATA_SOURCES.md
 (MHCLG and ONS under the Open Government Licence v3.0; ESP 2013 from Eurostat).
 Census 2021 denominators and their NHS mappings: rehabdash.refdata.census.
 LSOA 2011 -> 2021 and LSOA 2021 -> MSOA 2021 lookups: rehabdash.refdata.geography.
+Boundaries for maps and LSOA centroids: the module rehabdash.refdata.boundaries (the
+package's ``boundaries`` is its loader function: import the module's other names from it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from typing import Literal
 import polars as pl
 
 from rehabdash.codes.age import AGE_BANDS  # re-exported: the bands the tables use
+from rehabdash.refdata.boundaries import (
+    CENTROID_METHOD,
+    BoundaryLevel,
+    Shapes,
+    boundaries,
+    lsoa_centroids,
+)
 from rehabdash.refdata.census import (
     CENSUS_ATTRIBUTION,
     CENSUS_TABLES,
@@ -36,8 +45,12 @@ __all__ = [
     "CENSUS_ATTRIBUTION",
     "CENSUS_TABLES",
     "CENSUS_TO_NHS",
+    "CENTROID_METHOD",
+    "BoundaryLevel",
     "CensusTable",
     "Icb",
+    "Shapes",
+    "boundaries",
     "census_groups",
     "census_shares",
     "census_table",
@@ -46,6 +59,7 @@ __all__ = [
     "icbs",
     "imd",
     "lsoa11_to_lsoa21",
+    "lsoa_centroids",
     "lsoa_lookup",
     "lsoa_to_msoa",
     "nhs_denominators",

@@ -11,6 +11,10 @@ stops the build rather than shipping a table that disagrees with its source.
 The LSOA 2011 -> 2021 lookup and the derived LSOA 2021 -> MSOA 2021 lookup come from
 SOURCE_DIR/geo/ (``rehabdash.refdata.geography``; ``build_geography``), checked the same
 way, the MSOA lookup also against the Census 2021 TS021 tables built just before it.
+
+The boundaries (LSOA 2011 and 2021, MSOA 2021, ICB 2024, and local authorities dissolved
+from the LSOA 2021s) and the LSOA centroids also come from SOURCE_DIR/geo/
+(``rehabdash.refdata.boundaries``; ``build_boundaries``), checked against the lookups.
 """
 
 from __future__ import annotations
@@ -19,18 +23,31 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from rehabdash.refdata import geography
+from rehabdash.refdata import geography, polygons
+from rehabdash.refdata.boundaries import (
+    BOUNDARIES_ATTRIBUTION,
+    BOUNDARY_RESOURCES,
+    CENTROID_METHOD,
+    CENTROIDS_RESOURCE,
+    BoundaryLevel,
+    Shapes,
+    dissolve_counting,
+    shapes_frame,
+)
 from rehabdash.refdata.census import CENSUS_TABLES, CensusTable
 
 __all__ = [
+    "BOUNDARY_SOURCES",
     "CENSUS_SOURCES",
     "GEO_SOURCES",
     "MSOA_CENSUS_TOLERANCE",
     "TABLES",
     "GeographyCheckError",
     "build",
+    "build_boundaries",
     "build_census",
     "build_geography",
     "check_msoa_against_census",
@@ -79,7 +96,7 @@ def build(source: Path, out: Path) -> list[Path]:
         _read(source / src_name).write_parquet(target, compression="zstd", compression_level=19)
         written.append(target)
     written += build_census(source / "census", out)
-    return written + build_geography(source, out)
+    return written + build_geography(source, out) + build_boundaries(source, out)
 
 
 # --- Census 2021 ------------------------------------------------------------------------
@@ -498,6 +515,223 @@ def build_geography(source: Path, out: Path) -> list[Path]:
         table.write_parquet(target, compression="zstd", compression_level=19, metadata=meta)
         written.append(target)
     return written
+
+
+# --- boundaries and centroids -----------------------------------------------------------
+
+#: Boundary files in SOURCE_DIR: name -> (file, code property, name property). The local
+#: authority outlines are not a source file: they are dissolved from "lsoa21".
+BOUNDARY_SOURCES: dict[str, tuple[str, str, str]] = {
+    "lsoa21": ("geo/lsoa21_bsc_england.geojson", "LSOA21CD", "LSOA21NM"),
+    "lsoa11": ("geo/lsoa11_bsc_england.geojson", "LSOA11CD", "LSOA11NM"),
+    "msoa21": ("geo/msoa21_bsc_england.geojson", "MSOA21CD", "MSOA21NM"),
+    "icb24": ("geo/icb24_from_lsoa21_bsc.geojson", "ICB24CD", "ICB24NM"),
+}
+
+
+def _geojson_shapes(path: Path, code: str, name: str) -> Shapes:
+    """A GeoJSON file of MultiPolygons -> Shapes sorted by code, outer rings turned
+    anticlockwise and holes clockwise. Checks: codes unique, every ring closed with 3 or
+    more corners, coordinates on the micro-degree grid (the sources give 6 places)."""
+    with path.open(encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    features.sort(key=lambda feat: feat["properties"][code])
+    codes = [feat["properties"][code] for feat in features]
+    _geo_check(len(set(codes)) == len(codes), f"{path.name}: a code appears twice")
+    rings: list[np.ndarray] = []
+    ring_area: list[int] = []
+    for i, feat in enumerate(features):
+        geometry = feat["geometry"]
+        _geo_check(
+            geometry["type"] == "MultiPolygon", f"{path.name}: {codes[i]} not a MultiPolygon"
+        )
+        for polygon in geometry["coordinates"]:
+            for hole, ring in enumerate(polygon):
+                xy = np.asarray(ring, dtype=np.float64)
+                _geo_check(
+                    len(xy) >= 4 and bool(np.all(xy[0] == xy[-1])),
+                    f"{path.name}: {codes[i]} has a ring that is not closed",
+                )
+                clockwise = _signed_area(xy) < 0
+                rings.append(xy[::-1] if clockwise != bool(hole) else xy)
+                ring_area.append(i)
+    xy = np.concatenate(rings)
+    e6 = np.rint(xy * 1e6)
+    _geo_check(bool(np.all(np.abs(xy * 1e6 - e6) < 1e-3)), f"{path.name}: not 6 decimal places")
+    lengths = np.array([len(r) for r in rings], dtype=np.int64)
+    return Shapes(
+        codes=tuple(codes),
+        names=tuple(feat["properties"][name] for feat in features),
+        lon=e6[:, 0] / 1e6,
+        lat=e6[:, 1] / 1e6,
+        ring_starts=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        ring_area=np.asarray(ring_area, dtype=np.int64),
+    )
+
+
+def _signed_area(xy: np.ndarray) -> float:
+    x, y = xy[:, 0] - xy[0, 0], xy[:, 1] - xy[0, 1]
+    return float(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1])) / 2
+
+
+def _e6(values: np.ndarray) -> np.ndarray:
+    return np.rint(np.asarray(values) * 1e6).astype(np.int64)
+
+
+def _area_vertices(shapes: Shapes, starts: np.ndarray, k: int) -> set[tuple[int, int]]:
+    part = slice(starts[k], starts[k + 1])
+    return set(zip(_e6(shapes.lon[part]).tolist(), _e6(shapes.lat[part]).tolist(), strict=True))
+
+
+def _same_outlines(ours: Shapes, theirs: Shapes) -> list[str]:
+    """Codes whose rings differ in number or vertices between two sets of outlines."""
+    ours_at, theirs_at = ours.area_starts(), theirs.area_starts()
+    ours_rings = np.bincount(ours.ring_area, minlength=len(ours))
+    theirs_rings = np.bincount(theirs.ring_area, minlength=len(theirs))
+    where = theirs.index()
+    return [
+        code
+        for i, code in enumerate(ours.codes)
+        if ours_rings[i] != theirs_rings[where[code]]
+        or _area_vertices(ours, ours_at, i) != _area_vertices(theirs, theirs_at, where[code])
+    ]
+
+
+def _areas(shapes: Shapes) -> np.ndarray:
+    """Each area's shoelace area (square degrees: for comparing, not for reading)."""
+    return polygons.area_centroids(
+        shapes.lon, shapes.lat, shapes.ring_starts, shapes.ring_area, len(shapes)
+    )[2]
+
+
+def _lad_outlines(lsoa21: Shapes, icb24: Shapes, lookup21: pl.DataFrame) -> tuple[Shapes, int]:
+    """The local authorities dissolved from the LSOA 2021s, the method first checked by
+    dissolving by ICB against the source ICB file; and the slivers dropped."""
+    icb_of = dict(zip(lookup21["lsoa21_code"], lookup21["icb24_code"], strict=True))
+    icb_names = dict(zip(lookup21["icb24_code"], lookup21["icb24_name"], strict=True))
+    differ = _same_outlines(dissolve_counting(lsoa21, icb_of, icb_names)[0], icb24)
+    _geo_check(not differ, f"the dissolve by ICB differs from the ICB file for {differ}")
+    lad_of = dict(zip(lookup21["lsoa21_code"], lookup21["lad24_code"], strict=True))
+    lad_names = dict(zip(lookup21["lad24_code"], lookup21["lad24_name"], strict=True))
+    lad, slivers = dissolve_counting(lsoa21, lad_of, lad_names)
+    summed = (
+        pl.DataFrame({"lad": [lad_of[c] for c in lsoa21.codes], "area": _areas(lsoa21)})
+        .group_by("lad")
+        .agg(pl.col("area").sum())
+        .sort("lad")
+    )
+    _geo_check(
+        summed["lad"].to_list() == list(lad.codes)
+        and bool(np.allclose(summed["area"].to_numpy(), _areas(lad), rtol=1e-6, atol=0)),
+        "a dissolved local authority's area is not the sum of its LSOAs'",
+    )
+    return lad, slivers
+
+
+def _centroids(shapes: dict[int, Shapes]) -> pl.DataFrame:
+    """vintage, lsoa, lat_e6, lon_e6 of each LSOA. Worked in degrees: across one LSOA the
+    east-west scale (the cosine of the latitude) is all but constant, and a constant
+    scale moves no centroid."""
+    parts = []
+    for vintage, s in shapes.items():
+        cx, cy, _ = polygons.area_centroids(s.lon, s.lat, s.ring_starts, s.ring_area, len(s))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "vintage": pl.Series([vintage] * len(s), dtype=pl.Int16),
+                    "lsoa": list(s.codes),
+                    "lat_e6": pl.Series(_e6(cy), dtype=pl.Int32),
+                    "lon_e6": pl.Series(_e6(cx), dtype=pl.Int32),
+                }
+            )
+        )
+    return pl.concat(parts)
+
+
+def build_boundaries(source: Path, out: Path) -> list[Path]:
+    """Write the boundaries (BOUNDARY_RESOURCES) and lsoa_centroids.parquet from
+    SOURCE_DIR/geo/.
+
+    Checks against the lookups already in ``out``: the LSOA codes are those of the LSOA
+    -> ICB lookups, the MSOA codes those of the LSOA -> MSOA lookup, the ICB codes and
+    names those of the April 2024 lookup. Local authorities: the LSOA 2021s dissolved
+    by their LAD 2024 (the April 2024 lookup), each LAD's area that of its LSOAs. The
+    dissolve is checked by doing it by ICB too: it must give the source ICB file's rings
+    and vertices exactly.
+    """
+    shapes = {
+        key: _geojson_shapes(source / file, code, name)
+        for key, (file, code, name) in BOUNDARY_SOURCES.items()
+    }
+    lookup21 = pl.read_parquet(out / "lsoa21_icb24.parquet")
+    lookup11 = pl.read_parquet(out / "lsoa11_icb22.parquet")
+    msoa = pl.read_parquet(out / geography.LSOA21_MSOA21_RESOURCE)
+    expected = {
+        "lsoa21": (geography.LSOA21_AREAS, set(lookup21["lsoa21_code"])),
+        "lsoa11": (geography.LSOA11_AREAS, set(lookup11["lsoa11_code"])),
+        "msoa21": (geography.MSOA21_AREAS, set(msoa["msoa21"])),
+        "icb24": (42, set(lookup21["icb24_code"])),
+    }
+    for key, (count, codes) in expected.items():
+        _geo_check(
+            len(shapes[key]) == count and set(shapes[key].codes) == codes,
+            f"{BOUNDARY_SOURCES[key][0]}: not the {count:,} codes of the lookup",
+        )
+    icb_names = dict(zip(lookup21["icb24_code"], lookup21["icb24_name"], strict=True))
+    _geo_check(
+        [icb_names[c] for c in shapes["icb24"].codes] == list(shapes["icb24"].names),
+        "ICB names differ between the boundary file and the April 2024 lookup",
+    )
+    lad, slivers = _lad_outlines(shapes["lsoa21"], shapes["icb24"], lookup21)
+
+    common = {"attribution": BOUNDARIES_ATTRIBUTION, "crs": "WGS84 (EPSG:4326)"}
+    layout = (
+        "one row an area: code, name, rings (vertex count of each ring), dlon, dlat "
+        "(Int32 micro-degrees, each area's first vertex whole, then steps); rings closed"
+    )
+    source_of = {key: file for key, (file, _, _) in BOUNDARY_SOURCES.items()}
+    outputs: dict[tuple[BoundaryLevel, int], tuple[Shapes, str, str]] = {
+        ("lsoa", 2021): (
+            shapes["lsoa21"],
+            "LSOA (Dec 2021), super generalised",
+            source_of["lsoa21"],
+        ),
+        ("lsoa", 2011): (
+            shapes["lsoa11"],
+            "LSOA (Dec 2011), super generalised",
+            source_of["lsoa11"],
+        ),
+        ("msoa", 2021): (shapes["msoa21"], "MSOA 2021, super generalised", source_of["msoa21"]),
+        ("lad", 2021): (
+            lad,
+            f"Local authorities (LAD 2024 of the April 2024 lookup), dissolved from the LSOA "
+            f"2021 boundaries ({slivers} slivers dropped)",
+            f"{source_of['lsoa21']}; lsoa21_icb24.parquet",
+        ),
+        ("icb", 2021): (shapes["icb24"], "ICB (April 2024), from LSOA 2021", source_of["icb24"]),
+    }
+    written = []
+    for level, (table, title, source_file) in outputs.items():
+        target = out / BOUNDARY_RESOURCES[level]
+        meta = {**common, "title": title, "source_file": source_file, "layout": layout}
+        shapes_frame(table).write_parquet(
+            target, compression="zstd", compression_level=19, metadata=meta
+        )
+        written.append(target)
+    target = out / CENTROIDS_RESOURCE
+    _centroids({2011: shapes["lsoa11"], 2021: shapes["lsoa21"]}).write_parquet(
+        target,
+        compression="zstd",
+        compression_level=19,
+        metadata={
+            **common,
+            "title": "LSOA 2011 and 2021 centroids, England",
+            "method": CENTROID_METHOD,
+            "source_file": f"{source_of['lsoa11']}; {source_of['lsoa21']}",
+            "layout": "vintage, lsoa, lat_e6, lon_e6 (Int32 micro-degrees)",
+        },
+    )
+    return [*written, target]
 
 
 if __name__ == "__main__":

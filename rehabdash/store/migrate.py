@@ -23,7 +23,7 @@ from rehabdash.store.engine import write_lock
 __all__ = ["HEAD_REVISION", "current_revision", "upgrade"]
 
 # The newest revision in migrations/versions; tests/store check it matches Alembic's head.
-HEAD_REVISION = "0005_postcode_lsoa"
+HEAD_REVISION = "0006_areas_sites"
 
 
 def _revision(conn: Connection) -> str | None:

@@ -36,6 +36,8 @@ _INSERTED = (
     "area_lookup",
     "need_weight",
     "postcode_lsoa",
+    "neighbourhood",
+    "service_site",
     "row_issue",
     "column_mapping",
 )

@@ -41,16 +41,27 @@ __all__ = [
     "import_batch",
     "metadata",
     "need_weight",
+    "neighbourhood",
     "population",
     "postcode_lsoa",
     "referral",
     "row_issue",
+    "service_site",
     "store_meta",
     "store_secret",
 ]
 
 INVALID = "INVALID"
-BATCH_KINDS = ("activity", "population", "imd", "need", "lookup", "postcodes")
+BATCH_KINDS = (
+    "activity",
+    "population",
+    "imd",
+    "need",
+    "lookup",
+    "postcodes",
+    "areas",
+    "sites",
+)
 #: A batch's status: only LIVE batches count; a superseded one is kept for audit, a rolled
 #: back one is the audit row of a failed import, a withdrawn one was taken out of analysis
 #: by a user and is kept for audit (rehabdash.store.withdrawal; it may be reinstated).
@@ -203,6 +214,40 @@ postcode_lsoa = Table(
     Column("lsoa21", String(12)),
     Index(None, "batch_id"),
     Index(None, "postcode"),
+)
+
+#: The ICB's own LSOA -> neighbourhood (or locality, or hub catchment) lookup (issue 14).
+#: ``code`` is the file's code for the area, or its name when the file has no code.
+neighbourhood = Table(
+    "neighbourhood",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("lsoa", String(12), nullable=False),
+    Column("lsoa_vintage", SmallInteger, nullable=False),  # 2011 or 2021
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("area_type", String(16), nullable=False),  # neighbourhood | locality | hub catchment
+    Index(None, "batch_id"),
+    Index(None, "lsoa"),
+)
+
+#: Rehab service sites and hubs (issue 14), placed by an LSOA, by latitude and longitude,
+#: or both; a site's postcode is resolved to its LSOA at import and not kept.
+service_site = Table(
+    "service_site",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("site_type", Text, nullable=False),
+    Column("lsoa", String(12)),
+    Column("lsoa_vintage", SmallInteger),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("row_number", Integer),  # the site's row in the imported file
+    Index(None, "batch_id"),
+    Index(None, "lsoa"),
 )
 
 column_mapping = Table(

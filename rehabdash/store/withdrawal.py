@@ -44,9 +44,11 @@ from rehabdash.store.schema import (
     area_lookup,
     import_batch,
     need_weight,
+    neighbourhood,
     population,
     postcode_lsoa,
     referral,
+    service_site,
 )
 
 __all__ = [
@@ -83,6 +85,8 @@ KEYS: dict[str, _Keys] = {
     "lookup": _Keys(area_lookup, ("lsoa", "imd_edition"), ("imd", "lookup")),
     "need": _Keys(need_weight, ("age_band", "sex", "condition_group"), ("need",)),
     "postcodes": _Keys(postcode_lsoa, ("postcode",), ("postcodes",)),
+    "areas": _Keys(neighbourhood, ("area_type", "lsoa"), ("areas",)),
+    "sites": _Keys(service_site, ("name", "site_type"), ("sites",)),
 }
 
 

@@ -16,16 +16,27 @@ from rehabdash.store.schema import (
     area_lookup,
     import_batch,
     need_weight,
+    neighbourhood,
     population,
     postcode_lsoa,
     referral,
     row_issue,
+    service_site,
 )
 
 DEMO_ROWS = 3_000
 DEMO_SEED = 4
 TODAY = dt.date(2025, 6, 30)
-DATA_TABLES = (referral, population, area_lookup, need_weight, postcode_lsoa, row_issue)
+DATA_TABLES = (
+    referral,
+    population,
+    area_lookup,
+    need_weight,
+    postcode_lsoa,
+    neighbourhood,
+    service_site,
+    row_issue,
+)
 
 
 def counts(engine: Engine) -> dict[str, int]:

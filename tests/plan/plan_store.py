@@ -16,7 +16,14 @@ from sqlalchemy.engine import Engine
 from rehabdash.store import open_store
 from rehabdash.store.batches import BatchInfo, record_batch
 from rehabdash.store.bulk import bulk_insert
-from rehabdash.store.schema import REFERRAL_COLUMNS, area_lookup, population, referral
+from rehabdash.store.schema import (
+    REFERRAL_COLUMNS,
+    area_lookup,
+    neighbourhood,
+    population,
+    referral,
+    service_site,
+)
 
 __all__ = [
     "LSOAS",
@@ -90,9 +97,21 @@ def write_store(
     *,
     people: pl.DataFrame | None = None,
     lookup: pl.DataFrame | None = None,
+    neighbourhoods: pl.DataFrame | None = None,
+    sites: pl.DataFrame | None = None,
 ) -> Engine:
+    """The frames as live batches; ``neighbourhoods`` (lsoa, lsoa_vintage, code, name,
+    area_type) and ``sites`` (name, site_type, lsoa, lsoa_vintage, latitude, longitude)
+    as an "areas" and a "sites" batch."""
     engine = open_store(url)
     with engine.begin() as conn:
+        for kind, table, frame in (
+            ("areas", neighbourhood, neighbourhoods),
+            ("sites", service_site, sites),
+        ):
+            if frame is not None:
+                batch = _batch(conn, kind, f"test {kind}", frame.height)
+                bulk_insert(conn, table, frame.with_columns(pl.lit(batch).alias("batch_id")))
         if lookup is not None:
             batch = _batch(conn, "lookup", "test lookup", lookup.height)
             bulk_insert(conn, area_lookup, lookup.with_columns(pl.lit(batch).alias("batch_id")))

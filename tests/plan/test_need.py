@@ -228,10 +228,12 @@ def test_split_lsoa_goes_to_the_msoa_of_most_of_its_parts(tmp_path: Path) -> Non
 def test_pcn_gives_counts_and_no_ratio(tmp_path: Path) -> None:
     (_, pcn1), (_, pcn2) = _practices()
     frames = _frames(need_by_area(_store(f"sqlite:///{tmp_path / 's.db'}"), "pcn"))
-    assert set(frames) == {"area_people_seen", "area_contacts", "area_oe", "area_contacts_rate"}
+    by_population = ("area_oe", "area_seen_rate", "area_core20_share", "area_contacts_rate")
+    care = ("area_wait_median", "area_wait_within_18w", "area_dna_rate")
+    assert set(frames) == {"area_people_seen", "area_contacts", *by_population, *care}
     assert _values(frames["area_people_seen"]) == {pcn1: 47, pcn2: 16, "Not known": 23, ALL: 86}
     assert _values(frames["area_contacts"]) == {pcn1: 94, pcn2: 32, "Not known": 46, ALL: 172}
-    for key in ("area_oe", "area_contacts_rate"):
+    for key in by_population:
         frame = frames[key]
         assert set(frame["flag"]) == {NOT_AVAILABLE}
         assert frame["value"].null_count() == frame.height

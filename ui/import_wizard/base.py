@@ -29,6 +29,8 @@ KINDS = {
     "imd": "Deprivation (English Indices of Deprivation)",
     "need": "Need weights (by age band and sex)",
     "postcodes": "Postcode directory (ONS: postcode to LSOA)",
+    "areas": "Neighbourhoods (the ICB's LSOA to neighbourhood, locality or hub lookup)",
+    "sites": "Service sites and hubs (by LSOA, postcode or latitude and longitude)",
 }
 Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 

@@ -93,9 +93,9 @@ class ImportPage(QWidget):
         title = QLabel("Import")
         title.setObjectName("pageTitle")
         intro = QLabel(
-            "Bring in a monthly activity extract, a population table, deprivation (IMD) "
-            "need weights or the ONS postcode directory, as CSV or Excel. The wizard matches "
-            "the columns, shows every "
+            "Bring in a monthly activity extract, a population table, deprivation (IMD), "
+            "need weights, the ONS postcode directory, your neighbourhoods or your service "
+            "sites, as CSV or Excel. The wizard matches the columns, shows every "
             "row it would reject and why, and writes the file in one transaction."
         )
         intro.setWordWrap(True)

@@ -44,6 +44,8 @@ PAGE_TITLES: dict[str, str] = {
     "outcomes": "Outcomes",
     "trends": "Trends",
     "quality": "Data quality",
+    "neighbourhoods": "Neighbourhoods",
+    "pcns": "PCNs",
 }
 #: Every page's title in the navigation (the registry reads it): the Overview, the pages
 #: a finding can open, the import and the export.
@@ -87,6 +89,8 @@ def page_for_metric(metric: str, section: str | None = None) -> str:
         return "deprivation"
     if section == "consequences" and metric.startswith("outcome_"):
         return "outcomes"
+    if metric.startswith("distance_") or metric == "site_distance":
+        return "neighbourhoods"
     try:
         return SECTION_PAGES[section]
     except KeyError:

@@ -15,8 +15,10 @@ from rehabdash.ui.pages.export import ExportPage
 from rehabdash.ui.pages.import_page import ImportPage
 from rehabdash.ui.pages.links import NAV_TITLES
 from rehabdash.ui.pages.need import NeedPage
+from rehabdash.ui.pages.neighbourhoods import NeighbourhoodsPage
 from rehabdash.ui.pages.outcomes import OutcomesPage
 from rehabdash.ui.pages.overview import OverviewPage
+from rehabdash.ui.pages.pcns import PcnsPage
 from rehabdash.ui.pages.plan_page import PlanPage
 from rehabdash.ui.pages.quality import QualityPage
 from rehabdash.ui.pages.trends import TrendsPage
@@ -61,6 +63,8 @@ PAGES: tuple[PageSpec, ...] = (
     _plan_page(OutcomesPage),
     _plan_page(TrendsPage),
     _plan_page(QualityPage),
+    _plan_page(NeighbourhoodsPage),
+    _plan_page(PcnsPage),
     PageSpec(
         "import_page",
         NAV_TITLES["import_page"],

@@ -39,7 +39,7 @@ MADE_FROM_SEEN: dict[str, tuple[str, ...]] = {
         "seen_dsr",
         "unmet_need",
     ),
-    "area_people_seen": ("area_oe", "area_unmet_need", "area_outlier"),
+    "area_people_seen": ("area_oe", "area_unmet_need", "area_outlier", "area_seen_rate"),
 }
 
 

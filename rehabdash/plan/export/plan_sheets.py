@@ -36,16 +36,19 @@ from rehabdash.plan.export.section_tables import (
     ACCESS,
     AREA,
     CARE,
+    DISTANCE,
     EXPECTED,
     NEED,
     OBSERVED,
     POPULATION,
     WAITS,
     area_wide,
+    distance_wide,
     gap_table,
     gradient_table,
     gradients,
     indicators,
+    places_wide,
     quality_table,
     rejected_table,
     summaries,
@@ -288,6 +291,43 @@ def build_plan_sheets(
                 "Need_by_area",
                 areas,
                 (1, 2, 3, 6, 8),
+                unsuppressed,
+            )
+        )
+    places = places_wide(need)
+    if places.rows:
+        add(
+            _table_sheet(
+                "3c Areas",
+                f"Section 3c: neighbourhoods, PCNs and local authorities, {period}",
+                "For each neighbourhood (the ICB's own lookup), primary care network and local "
+                "authority: people seen per 1,000 and against expected, waits, DNA and the "
+                "Core20 share of the population.",
+                [
+                    "One row per area. A PCN has no resident population here, so its rates by "
+                    "population are [x]; its people are placed by their GP practice."
+                ],
+                "Areas",
+                places,
+                (1, 2, 3, 6),
+                unsuppressed,
+            )
+        )
+    bands = need.filter(pl.col("metric").is_in(DISTANCE))
+    if bands.height:
+        add(
+            _table_sheet(
+                "3d Distance to a site",
+                f"Section 3d: access by distance to the nearest rehab site, {period}",
+                "People seen per 1,000 and observed ÷ expected people seen (adjusted for age, "
+                "sex and deprivation) by straight-line distance from home to the nearest site.",
+                [
+                    "One row per distance band. Home is the LSOA's geometric centroid; "
+                    "distance is straight-line, not by road."
+                ],
+                "Distance_to_site",
+                distance_wide(bands),
+                (1, 2, 3, 6),
                 unsuppressed,
             )
         )

@@ -55,6 +55,48 @@ AREA = (
     "area_contacts",
     "area_contacts_rate",
 )
+#: The areas sheet: its levels, in order, and its columns.
+PLACE_LEVELS = ("neighbourhood", "pcn", "lad")
+PLACE_COLUMNS = (
+    Measure("area_people_seen", "People seen", "value", "count"),
+    Measure("area_seen_rate", "People seen per 1,000", "value", "rate"),
+    Measure("area_seen_rate", "Per 1,000: lower 95% limit", "lower", "rate"),
+    Measure("area_seen_rate", "Per 1,000: upper 95% limit", "upper", "rate"),
+    Measure("area_oe", "Observed ÷ expected", "value", "ratio"),
+    Measure("area_oe", "Observed ÷ expected: lower 95% limit", "lower", "ratio"),
+    Measure("area_oe", "Observed ÷ expected: upper 95% limit", "upper", "ratio"),
+    Measure("area_outlier", "Against the funnel's limits", "value", "text"),
+    Measure("area_wait_median", "Median wait to first contact (days)", "value", "days"),
+    Measure("area_wait_within_18w", "Seen within 18 weeks (%)", "value", "percent"),
+    Measure("area_dna_rate", "Did not attend per booked contact (%)", "value", "percent"),
+    Measure("area_core20_share", "Population in Core20 areas (%)", "value", "percent"),
+    Measure("area_contacts_rate", "Contacts per 1,000 population", "value", "rate"),
+)
+#: The distance sheet's measures (rehabdash.plan.distance) and its columns.
+DISTANCE = ("distance_people_seen", "distance_seen_rate", "distance_oe")
+DISTANCE_COLUMNS = (
+    Measure("distance_people_seen", "People seen", "value", "count"),
+    Measure("distance_seen_rate", "Population", "denominator", "estimate"),
+    Measure("distance_seen_rate", "People seen per 1,000", "value", "rate"),
+    Measure("distance_seen_rate", "Per 1,000: lower 95% limit", "lower", "rate"),
+    Measure("distance_seen_rate", "Per 1,000: upper 95% limit", "upper", "rate"),
+    Measure("distance_oe", "Observed ÷ expected (age, sex and deprivation)", "value", "ratio"),
+    Measure("distance_oe", "Observed ÷ expected: lower 95% limit", "lower", "ratio"),
+    Measure("distance_oe", "Observed ÷ expected: upper 95% limit", "upper", "ratio"),
+)
+
+
+def distance_wide(frame: pl.DataFrame) -> WideTable:
+    """The distance sheet: one row per distance band, "All" first."""
+    rows = frame.filter(pl.col("metric").is_in(DISTANCE))
+    present = set(rows["metric"].unique())
+    return wide_table(
+        rows,
+        [c for c in DISTANCE_COLUMNS if c.metric in present],
+        key_headers=(("level", "Distance to the nearest site"),),
+    )
+
+
 #: EDS 2022 domain 1 outcomes, short enough for a drop-down (Excel: 255 characters in all).
 
 
@@ -84,14 +126,7 @@ def area_wide(frame: pl.DataFrame) -> WideTable:
         )
         .drop("_b", "_e", "_drawn")
     )
-    outlier = pl.col("metric") == "area_outlier"
-    ordered = ordered.with_columns(
-        pl.when(outlier).then(None).otherwise(pl.col("value")).alias("value"),
-        pl.when(outlier & pl.col("value").is_not_null())
-        .then(pl.col("value").replace_strict(CLASS_SHORT, default=None, return_dtype=pl.String))
-        .otherwise(pl.col("flag"))
-        .alias("flag"),
-    )
+    ordered = _outlier_words(ordered)
     cols = [
         Measure("area_people_seen", "People seen", "value", "count"),
         Measure("area_expected_seen", "People expected to be seen", "value", "estimate"),
@@ -116,6 +151,37 @@ def area_wide(frame: pl.DataFrame) -> WideTable:
     return wide_table(
         ordered,
         [c for c in cols if c.metric in present],
+        key_headers=(("breakdown", "Area level"), ("level_code", "Area code"), ("level", "Area")),
+    )
+
+
+def _outlier_words(frame: pl.DataFrame) -> pl.DataFrame:
+    """The area_outlier rows' class as its words, in the flag column (a text cell)."""
+    outlier = pl.col("metric") == "area_outlier"
+    return frame.with_columns(
+        pl.when(outlier).then(None).otherwise(pl.col("value")).alias("value"),
+        pl.when(outlier & pl.col("value").is_not_null())
+        .then(pl.col("value").replace_strict(CLASS_SHORT, default=None, return_dtype=pl.String))
+        .otherwise(pl.col("flag"))
+        .alias("flag"),
+    )
+
+
+def places_wide(frame: pl.DataFrame) -> WideTable:
+    """The areas sheet: one row per area of :data:`PLACE_LEVELS` (in that order, each
+    level's "All" first) with :data:`PLACE_COLUMNS`."""
+    rank = {k: i for i, k in enumerate(PLACE_LEVELS)}
+    wanted = {c.metric for c in PLACE_COLUMNS}
+    rows = frame.filter(
+        pl.col("metric").is_in(wanted) & pl.col("breakdown_key").is_in(PLACE_LEVELS)
+    )
+    ordered = rows.with_columns(
+        pl.col("breakdown_key").replace_strict(rank, default=99).alias("_b")
+    ).sort("_b", pl.col("level_code") != ALL, maintain_order=True)
+    present = set(rows["metric"].unique())
+    return wide_table(
+        _outlier_words(ordered.drop("_b")),
+        [c for c in PLACE_COLUMNS if c.metric in present],
         key_headers=(("breakdown", "Area level"), ("level_code", "Area code"), ("level", "Area")),
     )
 

@@ -1,0 +1,227 @@
+"""Neighbourhoods: where in the ICB people are not reaching rehab, on a map (issue 14;
+DESIGN 6 section 3 and 10).
+
+One request a choice: the area table of the chosen level (``areas:lsoa``, ``areas:msoa``,
+``areas:neighbourhood``, ``areas:lad``), access by distance to the nearest site
+(``distance``) and the scope's LSOAs, neighbourhood lookup and sites. The map and its
+table are made on the worker (:func:`rehabdash.plan.map_data.map_data`); a new filter on
+the same areas only recolours the map.
+
+Clicking an area (or choosing its row in the table) drills the other pages to it: the
+filter bar's area becomes that area (:attr:`NeighbourhoodsPage.drill_requested`), while
+this page keeps the map of the areas it was drilled from, the area outlined.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+
+from rehabdash.ui.pages.plan_page import PlanPage, run_alone
+from rehabdash.ui.session import PageRequest, PageResult
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QComboBox, QLabel, QTabWidget
+
+    from rehabdash.plan.map_data import MapData
+    from rehabdash.ui.charts.area_map import AreaMap
+    from rehabdash.ui.charts.panel import ChartPanel
+    from rehabdash.ui.charts.reference import ReferencePanel
+    from rehabdash.ui.pages.page_fit import ChartRow
+
+__all__ = ["DEFAULT_LEVEL", "NeighbourhoodsPage"]
+
+DEFAULT_LEVEL = "lsoa"
+#: The filter kind of each map level (the filter bar's "kind:code").
+_FILTER_KIND = {"lsoa": "lsoa", "msoa": "msoa", "neighbourhood": "neighbourhood", "lad": "lad"}
+
+
+class NeighbourhoodsPage(PlanPage):
+    """A map of areas shaded by observed ÷ expected, the sites marked; access by distance."""
+
+    key = "neighbourhoods"
+    heading = "Neighbourhoods"
+    working = "Working out the areas…"
+    #: An area to drill the other pages to: its filter value ("lsoa:E01…") and name.
+    drill_requested = Signal(str, str)
+
+    level_choice: QComboBox
+    tabs: QTabWidget
+    map: AreaMap
+    caption: QLabel
+    distance_panel: ReferencePanel
+    distance_rate: ChartPanel
+    distance_charts: ChartRow
+    distance_note: QLabel
+    drawn: MapData | None = None
+    _drawn_areas: tuple[str, tuple[str, ...]] | None = None
+
+    def build(self) -> None:
+        from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+        from rehabdash.plan.map_data import MAP_LEVELS
+        from rehabdash.ui.charts.area_map import AreaMap
+        from rehabdash.ui.charts.panel import ChartPanel
+        from rehabdash.ui.charts.reference import ReferencePanel
+        from rehabdash.ui.pages.page_fit import ChartRow
+
+        what = "the kind of area the map shows"
+        self.level_choice = self.add_choice(
+            "Map of", list(MAP_LEVELS), DEFAULT_LEVEL, what, chars=16
+        )
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.map = AreaMap("Map of areas: people seen, observed ÷ expected")
+        self.map.area_clicked.connect(self._area_clicked)
+        on_map = QWidget()
+        column = QVBoxLayout(on_map)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.caption)
+        # In a scroll area: the page then asks for the map's minimum height, not its
+        # preferred one, and fits a small screen (as the other pages' chart rows do).
+        column.addWidget(ChartRow(self.map), 1)
+
+        distance = QWidget()
+        lower = QVBoxLayout(distance)
+        self.distance_note = QLabel()
+        self.distance_note.setWordWrap(True)
+        self.distance_panel = ReferencePanel(
+            "People seen by distance to the nearest site, observed ÷ expected"
+        )
+        self.distance_panel.set_reference(1.0, "1: as expected for age, sex and deprivation")
+        self.distance_rate = ChartPanel("People seen per 1,000 by distance to the nearest site")
+        self.distance_charts = ChartRow(self.distance_panel, self.distance_rate)
+        lower.addWidget(self.distance_note)
+        lower.addWidget(self.distance_charts, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Neighbourhoods: the map, or access by distance to a site")
+        self.tabs.tabBar().setAccessibleName(f"{self.tabs.accessibleName()}: tabs")
+        self.tabs.addTab(on_map, "Map")
+        self.tabs.addTab(distance, "Distance to a site")
+        self.body.addWidget(self.tabs, 1)
+
+    @property
+    def level(self) -> str:
+        return str(self.level_choice.currentData() or DEFAULT_LEVEL)
+
+    def request(self) -> PageRequest:
+        return PageRequest(
+            extras=(f"areas:{self.level}", "distance"),
+            references=("lsoas", "neighbourhoods", "sites"),
+            undrilled=True,
+        )
+
+    def open_at(self, breakdown_key: str) -> bool:
+        """A finding's link: access by distance opens the distance tab."""
+        super().open_at(breakdown_key)  # builds the page if it is not yet
+        if breakdown_key == "distance_band":
+            self.tabs.setCurrentIndex(1)
+            return True
+        found = self.level_choice.findData(breakdown_key)
+        if found >= 0:
+            self.level_choice.setCurrentIndex(found)
+            self.tabs.setCurrentIndex(0)
+        return found >= 0
+
+    @staticmethod
+    def prepare_result(result: PageResult) -> MapData:
+        """The map's shapes, values, table and sites, made on the worker."""
+        from rehabdash.plan.map_data import map_data
+
+        level = next(e.split(":", 1)[1] for e in result.request.extras if e.startswith("areas:"))
+        refs = result.references
+        area = result.filter.area
+        return map_data(
+            result.indicators,
+            level,
+            refs["lsoas"],
+            refs.get("neighbourhoods"),
+            refs.get("sites"),
+            outer="ICB" if area is None else area.label,
+        )
+
+    def show_result(self, result: PageResult) -> None:
+        data: MapData = result.prepared
+        self.drawn = data
+        areas = (data.level, data.shapes.codes)
+        if areas != self._drawn_areas:  # new areas: draw them; else only recolour
+            from PySide6.QtCore import QTimer
+
+            self.map.set_areas(data.shapes, data.outlines)
+            self._drawn_areas = areas
+            # Once the page is laid out at its size: the whole map in view, not cut off.
+            QTimer.singleShot(0, self.map.show_whole)
+        # The table beside the map: the areas' other numbers after their ratio and class.
+        shown = (
+            "Area",
+            "Observed ÷ expected",
+            "O/E lower 95%",
+            "O/E upper 95%",
+            "Compared with expected",
+        )
+        self.map.set_values(data.values, details=data.table.drop(shown, strict=False))
+        self.map.set_sites(data.sites)
+        self.map.select(self.session.drilled_code(), emit=False)
+        self.caption.setText(self._caption(data, result))
+        self._show_distance(result)
+
+    def _caption(self, data: MapData, result: PageResult) -> str:
+        if data.level == "neighbourhood" and not len(data.shapes):
+            return (
+                "No neighbourhood lookup is imported: import one (an LSOA → neighbourhood, "
+                "locality or hub catchment file) on the Import page to see neighbourhoods."
+            )
+        parts = [
+            f"{len(data.shapes):,} areas shaded by people seen ÷ those expected for their age "
+            "and sex: orange fewer, purple more; hatched where the 95% interval includes 1."
+        ]
+        if data.unmapped:
+            parts.append(
+                f"{data.unmapped:,} of the table's areas have no boundary on the shipped "
+                "map (a code changed since): they are in the table."
+            )
+        sites = data.sites.height
+        parts.append(
+            f"{sites:,} service sites marked." if sites else "No service sites are imported."
+        )
+        parts.append("Click an area to show the other pages for it.")
+        return " ".join(parts)
+
+    def _show_distance(self, result: PageResult) -> None:
+        from rehabdash.plan.chart_data import ChartData, chart_data
+
+        oe = result.get("distance_oe", "distance_band")
+        per = result.get("distance_seen_rate", "distance_band")
+        if oe is None or per is None:
+            for panel in (self.distance_panel, self.distance_rate):
+                panel.show_data(ChartData("", "", "", "", "", (), ()))
+                panel.say(
+                    "No service sites are imported: import the ICB's rehab sites and hubs "
+                    "(name, type, and an LSOA code, postcode or latitude and longitude) on "
+                    "the Import page to see access by distance."
+                )
+            self.distance_note.setText("")
+            return
+        self.distance_panel.show_data(chart_data(oe))
+        self.distance_rate.show_data(chart_data(per))
+        self.distance_charts.fit_charts(self.distance_panel, self.distance_rate)
+        self.distance_note.setText(
+            "Straight-line distance from home (the LSOA's centroid) to the nearest service "
+            "site. Left: people seen ÷ those expected at the scope's own rates for their "
+            "age, sex and deprivation (below 1: fewer). Right: people seen per 1,000, "
+            "unadjusted."
+        )
+
+    def _area_clicked(self, code: str) -> None:
+        if self.drawn is None or not code:
+            return
+        names = dict(self.drawn.table.select("code", "Area").iter_rows())
+        kind = _FILTER_KIND[self.drawn.level]
+        self.drill_requested.emit(f"{kind}:{code}", f"{names.get(code, code)} (on the map)")
+
+
+if __name__ == "__main__":
+    sys.exit(run_alone(NeighbourhoodsPage))
