@@ -19,13 +19,13 @@ to ``--out`` (default ``resources/screenshots``):
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screenshots import ROOT, open_window, store_url
 
 
 def main() -> int:
@@ -34,35 +34,16 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "resources" / "screenshots")
     parser.add_argument("--rows", type=int, default=200_000, help="demo referrals")
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="rehabdash-maps-")
-    os.environ["REHABDASH_HOME"] = home
-    url = args.db
-    if url is None:
-        from rehabdash.demo import build_demo
-        from rehabdash.store import open_store
+    app, window, wait = open_window(store_url(args.db, args.rows))
 
-        url = f"sqlite:///{home}/demo.db"
-        build_demo(open_store(url), rows=args.rows)
-
-    from PySide6.QtWidgets import QApplication
-
-    from rehabdash.ui.main_window import MainWindow
     from rehabdash.ui.pages.neighbourhoods import NeighbourhoodsPage
     from rehabdash.ui.pages.plan_page import PlanPage
     from rehabdash.ui.pages.registry import PAGES
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(url)
-    window.setGeometry(window.screen().availableGeometry())  # Xvfb has no window manager
-    window.show()
-    window.load()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    def settle(done: object = None, seconds: float = 600) -> None:
-        limit = time.monotonic() + seconds
-        while done is not None and not done() and time.monotonic() < limit:  # type: ignore[operator]
-            app.processEvents()
-            time.sleep(0.01)
+    def settle(done: Callable[[], object] = lambda: True) -> None:
+        wait(done)
         for _ in range(40):  # let the charts lay out and paint
             app.processEvents()
             time.sleep(0.01)
@@ -72,7 +53,6 @@ def main() -> int:
         window.grab().save(str(path))
         sys.stdout.write(f"{name} -> {path}\n")
 
-    settle(lambda: window.engine is not None and window.session.filter is not None)
     keys = [spec.key for spec in PAGES]
     page = window.page_widgets["neighbourhoods"]
     assert isinstance(page, NeighbourhoodsPage)

@@ -20,9 +20,49 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def store_url(db: str | None, rows: int) -> str:
+    """``db``, else a fresh demo store of ``rows`` referrals in a temporary folder; the
+    settings go to a temporary folder either way, so nothing of the user's is touched."""
+    home = tempfile.mkdtemp(prefix="rehabdash-shots-")
+    os.environ["REHABDASH_HOME"] = home
+    if db is not None:
+        return db
+    from rehabdash.demo import build_demo
+    from rehabdash.store import open_store
+
+    url = f"sqlite:///{home}/demo.db"
+    build_demo(open_store(url), rows=rows)
+    return url
+
+
+def open_window(url: str) -> tuple[Any, Any, Callable[..., None]]:
+    """The application, the main window maximised on ``url`` (loading), and
+    ``wait(done, seconds)``: events processed until ``done()`` or the time is up."""
+    from PySide6.QtWidgets import QApplication
+
+    from rehabdash.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow(url)
+    window.setGeometry(window.screen().availableGeometry())  # Xvfb has no window manager
+    window.show()
+    window.load()
+
+    def wait(done: Callable[[], object], seconds: float = 600) -> None:
+        limit = time.monotonic() + seconds
+        while not done() and time.monotonic() < limit:
+            app.processEvents()
+            time.sleep(0.01)
+
+    wait(lambda: window.engine is not None and window.session.filter is not None)
+    return app, window, wait
 
 
 def main() -> int:
@@ -32,38 +72,15 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=200_000, help="demo referrals")
     parser.add_argument("--pages", nargs="*", help="page keys (default: every page)")
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="rehabdash-shots-")
-    os.environ["REHABDASH_HOME"] = home
-    url = args.db
-    if url is None:
-        from rehabdash.demo import build_demo
-        from rehabdash.store import open_store
+    url = store_url(args.db, args.rows)
 
-        url = f"sqlite:///{home}/demo.db"
-        build_demo(open_store(url), rows=args.rows)
-
-    from PySide6.QtWidgets import QApplication
-
-    from rehabdash.ui.main_window import MainWindow
     from rehabdash.ui.pages.plan_page import PlanPage
     from rehabdash.ui.pages.registry import PAGES
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(url)
-    window.setGeometry(window.screen().availableGeometry())  # Xvfb has no window manager
-    window.show()
-    window.load()
+    app, window, wait = open_window(url)
     width = window.screen().size().width()
     suffix = "" if width == 1366 else f"_{width}"
     args.out.mkdir(parents=True, exist_ok=True)
-
-    def wait(done: object, seconds: float = 600) -> None:
-        limit = time.monotonic() + seconds
-        while not done() and time.monotonic() < limit:  # type: ignore[operator]
-            app.processEvents()
-            time.sleep(0.01)
-
-    wait(lambda: window.engine is not None and window.session.filter is not None)
     keys = [spec.key for spec in PAGES]
     drawn: dict[str, bool] = {}
     for key in keys:

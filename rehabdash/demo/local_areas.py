@@ -17,6 +17,7 @@ import polars as pl
 
 from rehabdash import refdata
 from rehabdash.demo.generate import DemoData
+from rehabdash.ingest.sites import SITE_SCHEMA
 
 __all__ = ["NEIGHBOURHOOD_TARGET", "demo_neighbourhoods", "demo_sites"]
 
@@ -107,15 +108,7 @@ def demo_neighbourhoods(data: DemoData) -> pl.DataFrame:
 
 def demo_sites(data: DemoData, neighbourhoods: pl.DataFrame) -> pl.DataFrame:
     """name, site_type, lsoa, lsoa_vintage, latitude, longitude, row_number."""
-    schema: dict[str, pl.DataType] = {
-        "name": pl.Utf8(),
-        "site_type": pl.Utf8(),
-        "lsoa": pl.Utf8(),
-        "lsoa_vintage": pl.Int16(),
-        "latitude": pl.Float64(),
-        "longitude": pl.Float64(),
-        "row_number": pl.Int32(),
-    }
+    schema = SITE_SCHEMA  # as an imported sites file is stored
     rows: list[tuple[object, ...]]
     if data.icb.ods_code == "QWO":
         rows = [

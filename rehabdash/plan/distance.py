@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from rehabdash.codes.characteristics import characteristic
-from rehabdash.plan.need import homes_of, with_oe
+from rehabdash.plan.need import homes_of, oe_rows, with_oe
 from rehabdash.plan.places import area_names
 from rehabdash.plan.result import ALL, NOT_APPLICABLE, NOT_AVAILABLE, Indicator, Metric, conform
 from rehabdash.plan.scope import Scope
@@ -310,15 +310,7 @@ def _oe(
     has = pl.col("oe").is_not_null()
     return pl.concat(
         [
-            done.filter(has).select(
-                *_HEAD,
-                value="oe",
-                lower="oe_lower",
-                upper="oe_upper",
-                numerator="observed",
-                denominator="expected",
-                method="oe_method",
-            ),
+            oe_rows(done.filter(has)),
             done.filter(~has)
             .select(_HEAD)
             .with_columns(flag=pl.lit(NOT_APPLICABLE), note=pl.lit(_NO_LSOA)),

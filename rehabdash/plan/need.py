@@ -90,6 +90,7 @@ __all__ = [
     "homes_of",
     "need_by_area",
     "need_by_group",
+    "oe_rows",
     "outlying_areas",
     "with_oe",
 ]
@@ -229,6 +230,19 @@ def with_oe(table: pl.DataFrame) -> pl.DataFrame:
     renamed = {"value": "oe", "lower": "oe_lower", "upper": "oe_upper", "method": "oe_method"}
     out = out.select("level_code", *renamed).rename(renamed)
     return table.join(out, on="level_code", how="left")
+
+
+def oe_rows(table: pl.DataFrame) -> pl.DataFrame:
+    """The indicator rows (head, value, limits, O, E, method) of :func:`with_oe`'s O/E."""
+    return table.select(
+        *_HEAD,
+        value="oe",
+        lower="oe_lower",
+        upper="oe_upper",
+        numerator="observed",
+        denominator="expected",
+        method="oe_method",
+    )
 
 
 def _unmet(frame: pl.DataFrame) -> pl.DataFrame:
@@ -477,16 +491,7 @@ def _against_population(
     has_oe = pl.col("oe").is_not_null()
     no_oe = _missing(ok.filter(~has_oe).select(_HEAD), NOT_AVAILABLE, "no expected count")
     ok = ok.filter(has_oe)
-    oe = ok.select(
-        *_HEAD,
-        value="oe",
-        lower="oe_lower",
-        upper="oe_upper",
-        numerator="observed",
-        denominator="expected",
-        method="oe_method",
-    )
-    parts["area_oe"] += [no_oe, oe]
+    parts["area_oe"] += [no_oe, oe_rows(ok)]
     parts["area_unmet_need"] += [no_oe, _unmet(ok).select(*_HEAD, *_VALUES)]
     everyone = ok.filter(pl.col("level_code") == ALL).select(
         *_HEAD, numerator="observed", denominator="expected"

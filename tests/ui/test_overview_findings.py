@@ -180,6 +180,8 @@ def test_the_mapping_covers_every_metric() -> None:
             assert page == "deprivation", key
         elif key.startswith("outcome_"):
             assert page == "outcomes", key
+        elif key.startswith("distance_") or key == "site_distance":  # drawn beside the map
+            assert page == "neighbourhoods", key
         else:
             want = {
                 "access": "who_accesses",

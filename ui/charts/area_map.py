@@ -134,18 +134,7 @@ class _Swatch(pg.ItemSample):
 
 
 class _SortedModel(FrameModel):
-    """FrameModel sorted by a column when its header is clicked (numbers as numbers)."""
-
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        frame = self.frame
-        if frame is None or not 0 <= column < frame.width:
-            return
-        self.layoutAboutToBeChanged.emit()
-        descending = order == Qt.SortOrder.DescendingOrder
-        self._frame = frame.sort(
-            frame.columns[column], descending=descending, nulls_last=True, maintain_order=True
-        )
-        self.layoutChanged.emit()
+    """FrameModel (sorted by a clicked header, numbers as numbers) that finds areas."""
 
     def code_row(self, code: str) -> int:
         """The row of ``code`` as sorted now (-1: none)."""

@@ -45,13 +45,13 @@ PAGE_TITLES: dict[str, str] = {
     "trends": "Trends",
     "quality": "Data quality",
     "neighbourhoods": "Neighbourhoods",
-    "pcns": "PCNs",
 }
 #: Every page's title in the navigation (the registry reads it): the Overview, the pages
-#: a finding can open, the import and the export.
+#: a finding can open, the PCN table, the import and the export.
 NAV_TITLES: dict[str, str] = {
     "overview": "Overview",
     **PAGE_TITLES,
+    "pcns": "PCNs",
     "import_page": "Import",
     "export": "Export",
 }
