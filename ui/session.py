@@ -38,9 +38,10 @@ class PageRequest:
     #: Reference frames of the scope beside the indicators ("lsoas", "neighbourhoods",
     #: "sites": rehabdash.plan.engine.REFERENCES), for a map.
     references: tuple[str, ...] = ()
-    #: A map's request: the filter before the map drilled it to one of its areas, so the
-    #: map still shows them all (Session.drill).
-    undrilled: bool = False
+    #: The area kinds a page drills from ("lsoa", "pcn"…): while the filter is drilled to
+    #: an area of one of them, the page asks with the filter before the drill, so a map
+    #: still shows all its areas (Session.drill).
+    undrilled: tuple[str, ...] = ()
 
     @property
     def reads_store(self) -> bool:
@@ -89,25 +90,32 @@ class Session:
     drill: tuple[str, str] | None = None
     _plan: PlanEngine | None = field(default=None, repr=False)
 
-    def drilled_code(self) -> str | None:
-        """The code of the area the map drilled the filter to, while the filter is so."""
-        if self.drill is None or self.filter is None or self.filter.area is None:
-            return None
-        area = self.filter.area
-        return area.code if f"{area.kind}:{area.code}" == self.drill[0] else None
+    def _drilled(self, flt: PlanFilter | None) -> bool:
+        """Whether ``flt``'s area is the one the map or a table drilled to."""
+        if self.drill is None or flt is None or flt.area is None:
+            return False
+        # Case apart: the filter keeps codes in capitals, a lookup's code may not be.
+        return f"{flt.area.kind}:{flt.area.code}".upper() == self.drill[0].upper()
 
-    def undrilled(self, flt: PlanFilter) -> PlanFilter:
-        """``flt`` with its area as before the map's drill, while it is drilled."""
-        if self.drill is None or flt.area is None:
+    def drilled_code(self) -> str | None:
+        """The code of the area the filter is drilled to, while it is."""
+        flt = self.filter
+        if flt is None or flt.area is None or not self._drilled(flt):
+            return None
+        return flt.area.code
+
+    def undrilled(self, flt: PlanFilter, kinds: tuple[str, ...]) -> PlanFilter:
+        """``flt`` with its area as before the drill, while it is drilled to an area of
+        one of ``kinds``."""
+        if not self._drilled(flt) or flt.area is None or flt.area.kind not in kinds:
             return flt
-        drilled, before = self.drill
-        if f"{flt.area.kind}:{flt.area.code}" != drilled:
-            return flt
+        assert self.drill is not None
         from dataclasses import replace
 
         from rehabdash.plan import parse_filter
 
-        return replace(flt, area=parse_filter(period=flt.period.label, area=before or None).area)
+        before = self.drill[1] or None
+        return replace(flt, area=parse_filter(period=flt.period.label, area=before).area)
 
     def describe(self, flt: PlanFilter) -> str:
         """The filter in one line, an area by its name where the store's lookup has one."""
@@ -177,7 +185,7 @@ class Session:
         flt = self.filter
         assert flt is not None
         if request.undrilled:
-            flt = self.undrilled(flt)
+            flt = self.undrilled(flt, request.undrilled)
         items: list[Indicator] = []
         findings: tuple[Finding, ...] = ()
         if request.whole_plan:

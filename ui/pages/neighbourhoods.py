@@ -111,7 +111,7 @@ class NeighbourhoodsPage(PlanPage):
         return PageRequest(
             extras=(f"areas:{self.level}", "distance"),
             references=("lsoas", "neighbourhoods", "sites"),
-            undrilled=True,
+            undrilled=tuple(_FILTER_KIND.values()),
         )
 
     def open_at(self, breakdown_key: str) -> bool:

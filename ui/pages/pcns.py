@@ -54,7 +54,7 @@ class PcnsPage(PlanPage):
         self.body.addWidget(self.table, 1)
 
     def request(self) -> PageRequest:
-        return PageRequest(extras=("areas:pcn",), undrilled=True)
+        return PageRequest(extras=("areas:pcn",), undrilled=("pcn",))
 
     @staticmethod
     def prepare_result(result: PageResult) -> pl.DataFrame:
