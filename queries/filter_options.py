@@ -64,7 +64,7 @@ def filter_options(engine: Engine) -> FilterOptions:
 
     from rehabdash.queries.live import live_referrals
     from rehabdash.store.batches import live_batches
-    from rehabdash.store.schema import area_lookup, referral
+    from rehabdash.store.schema import area_lookup, neighbourhood, referral
 
     live = live_referrals()
     date_col = referral.c.referral_date
@@ -98,6 +98,15 @@ def filter_options(engine: Engine) -> FilterOptions:
                 (f"{kind}:{r[0]}", f"{r[1] if len(r) > 1 and r[1] else r[0]} ({what})")
                 for r in rows
             ]
+        # The ICB's own neighbourhoods, localities and hub catchments (rehabdash import areas).
+        own = live_batches("areas").scalar_subquery()
+        named = conn.execute(
+            select(neighbourhood.c.code, neighbourhood.c.name, neighbourhood.c.area_type)
+            .where(neighbourhood.c.batch_id.in_(own))
+            .group_by(neighbourhood.c.code, neighbourhood.c.name, neighbourhood.c.area_type)
+            .order_by(neighbourhood.c.name)
+        ).all()
+        areas += [(f"neighbourhood:{code}", f"{name} ({kind})") for code, name, kind in named]
     return FilterOptions(
         years=_years(_day(oldest), _day(newest)),
         newest=_day(newest),

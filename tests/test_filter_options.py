@@ -84,3 +84,20 @@ def test_a_kept_choice_the_store_no_longer_offers_falls_back() -> None:
     kept = FilterChoice(period="2019-20", provider="RY6", service="Gone", age="65+")
     assert kept.offered(options) == FilterChoice(provider="RY6", age="65+")
     assert FilterChoice.from_dict(kept.as_dict() | {"unknown": "x"}) == kept
+
+
+def test_the_icbs_own_neighbourhoods_are_offered_and_filter(tmp_path: Path) -> None:
+    from areas_store import A, B, areas_store
+
+    from rehabdash.plan.engine import PlanEngine
+    from rehabdash.queries.referrals import ReferralSource
+
+    engine = areas_store(f"sqlite:///{tmp_path / 's.db'}")
+    options = filter_options(engine)
+    offered = dict(options.areas)
+    assert offered["neighbourhood:N1"] == "Neighbourhood 1 (neighbourhood)"
+    assert offered["neighbourhood:N2"] == "Neighbourhood 2 (neighbourhood)"
+    choice = FilterChoice(area="neighbourhood:N1").offered(options)
+    assert choice.area == "neighbourhood:N1"
+    scope = PlanEngine(ReferralSource(engine)).scope(choice.to_filter(options))
+    assert scope.areas == {A, B}

@@ -165,10 +165,10 @@ class NeighbourhoodsPage(PlanPage):
         self.map.set_values(data.values, details=data.table.drop(shown, strict=False))
         self.map.set_sites(data.sites)
         self.map.select(self.session.drilled_code(), emit=False)
-        self.caption.setText(self._caption(data, result))
+        self.caption.setText(self._caption(data))
         self._show_distance(result)
 
-    def _caption(self, data: MapData, result: PageResult) -> str:
+    def _caption(self, data: MapData) -> str:
         if data.level == "neighbourhood" and not len(data.shapes):
             return (
                 "No neighbourhood lookup is imported: import one (an LSOA → neighbourhood, "
@@ -179,9 +179,13 @@ class NeighbourhoodsPage(PlanPage):
             "and sex: orange fewer, purple more; hatched where the 95% interval includes 1."
         ]
         if data.unmapped:
+            import polars as pl
+
+            drawn = pl.Series(data.shapes.codes, dtype=pl.String).implode()
+            names = data.table.filter(~pl.col("code").is_in(drawn))["Area"].head(3).to_list()
             parts.append(
-                f"{data.unmapped:,} of the table's areas have no boundary on the shipped "
-                "map (a code changed since): they are in the table."
+                f"{data.unmapped:,} area(s) have no boundary on the shipped map, a code having "
+                f"changed since ({', '.join(map(str, names))}): the export has their numbers."
             )
         sites = data.sites.height
         parts.append(
