@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from rehabdash.codes.characteristics import characteristic
-from rehabdash.plan.need import homes_of, oe_rows, with_oe
+from rehabdash.plan.need import homes_of, oe_rows, with_all, with_oe
 from rehabdash.plan.places import area_names
 from rehabdash.plan.result import ALL, NOT_APPLICABLE, NOT_AVAILABLE, Indicator, Metric, conform
 from rehabdash.plan.scope import Scope
@@ -179,14 +179,7 @@ def _levels() -> pl.DataFrame:
     ).with_columns(breakdown_key=pl.lit(BREAKDOWN_KEY), breakdown=pl.lit(_TITLE))
 
 
-def _with_all(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    total = frame.select(pl.lit(ALL).alias("level_code"), *(pl.col(c).sum() for c in columns))
-    return pl.concat([frame.select("level_code", *columns), total])
-
-
-def _expected(
-    scope: Scope, seen: pl.DataFrame, pop: pl.DataFrame, adjust_imd: bool
-) -> pl.DataFrame:
+def _expected(seen: pl.DataFrame, pop: pl.DataFrame, adjust_imd: bool) -> pl.DataFrame:
     """level_code, expected: Σ population × the scope's rate for its sex, age band (and
     IMD quintile), by band and All."""
     keys = ["sex", "age_band", *(["imd_quintile"] if adjust_imd else [])]
@@ -206,7 +199,7 @@ def _expected(
         (pl.col("count") * pl.col("rate").fill_null(0.0)).alias("expected")
     )
     by_band = cells.group_by(pl.col("band").alias("level_code")).agg(pl.col("expected").sum())
-    return _with_all(by_band, "expected")
+    return with_all(by_band, "expected")
 
 
 def distance_indicators(scope: Scope) -> list[Indicator]:
@@ -231,7 +224,7 @@ def distance_indicators(scope: Scope) -> list[Indicator]:
     ).join(distances.select(pl.col("lsoa").alias("home"), "band"), on="home", how="inner")
     homes = homes_of(scope, "lsoa")
     seen = homes["seen"].join(placed, on="home", how="inner")
-    observed = _with_all(
+    observed = with_all(
         seen.group_by(pl.col("band").alias("level_code")).agg(pl.col("seen").sum()), "seen"
     )
     table = levels.join(observed, on="level_code", how="left").with_columns(
@@ -252,7 +245,7 @@ def distance_indicators(scope: Scope) -> list[Indicator]:
         pop = scope.denominator.frame.rename({"area_code": "home"}).join(
             placed, on="home", how="inner"
         )
-        population = _with_all(
+        population = with_all(
             pop.group_by(pl.col("band").alias("level_code")).agg(pl.col("count").sum()), "count"
         )
         table = table.join(population, on="level_code", how="left").with_columns(
@@ -274,7 +267,7 @@ def distance_indicators(scope: Scope) -> list[Indicator]:
         adjust_imd = scope.lookup["imd_decile"].null_count() == 0
         if not adjust_imd:
             adjusted = "sex and age band (some LSOAs have no IMD decile)"
-        frames["distance_oe"] = _oe(scope, table, bands, pop, adjust_imd)
+        frames["distance_oe"] = _oe(table, bands, pop, adjust_imd)
     for key, frame in frames.items():
         metric = _BY_KEY[key]
         extra = [f"expected at the scope's own rates by {adjusted}"] if key == "distance_oe" else []
@@ -288,7 +281,6 @@ def distance_indicators(scope: Scope) -> list[Indicator]:
 
 
 def _oe(
-    scope: Scope,
     table: pl.DataFrame,
     bands: pl.DataFrame,
     pop: pl.DataFrame,
@@ -299,11 +291,11 @@ def _oe(
         return table.select(_HEAD).with_columns(
             flag=pl.lit(NOT_AVAILABLE), note=pl.lit("too few people seen to adjust")
         )
-    observed = _with_all(
+    observed = with_all(
         bands.group_by(pl.col("band").alias("level_code")).agg(pl.col("seen").sum()), "seen"
     ).rename({"seen": "observed"})
     counts = table.join(observed, on="level_code", how="left").join(
-        _expected(scope, bands, pop, adjust_imd), on="level_code", how="left"
+        _expected(bands, pop, adjust_imd), on="level_code", how="left"
     )
     counts = counts.with_columns(pl.col("observed").fill_null(0.0))
     done = with_oe(counts)

@@ -92,6 +92,7 @@ __all__ = [
     "need_by_group",
     "oe_rows",
     "outlying_areas",
+    "with_all",
     "with_oe",
 ]
 
@@ -194,10 +195,10 @@ def _seen_by_band(people: pl.DataFrame, key: str) -> pl.DataFrame:
     return recorded.group_by(key, "sex", "age_band").agg(pl.len().cast(pl.Float64).alias("seen"))
 
 
-def _with_all(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """level_code, ``column``: the levels and their total as "All"."""
-    total = frame.select(pl.lit(ALL).alias("level_code"), pl.col(column).sum())
-    return pl.concat([frame.select("level_code", column), total])
+def with_all(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """level_code and ``columns``: the levels and their totals as "All"."""
+    total = frame.select(pl.lit(ALL).alias("level_code"), *(pl.col(c).sum() for c in columns))
+    return pl.concat([frame.select("level_code", *columns), total])
 
 
 def _with_scope(frame: pl.DataFrame, column: str, total: float) -> pl.DataFrame:
@@ -295,7 +296,7 @@ def need_by_group(scope: Scope, bd: Breakdown) -> list[Indicator]:
         observed = seen.group_by("level_code").agg(pl.col("seen").sum().alias("observed"))
         expected = expected_by_level(pop.frame, reference_rates(scope, everyone, pool=pool))
         table = (
-            base.join(_with_all(observed, "observed"), on="level_code", how="left")
+            base.join(with_all(observed, "observed"), on="level_code", how="left")
             .join(expected, on="level_code", how="left")
             .with_columns(pl.col("observed").fill_null(0.0))
         )
@@ -378,7 +379,7 @@ def _area_table(scope: Scope, level: AreaLevel) -> pl.DataFrame:
     table = pl.concat([areas, extra], how="diagonal").with_row_index("order")
     for name in ("seen", "contacts"):
         by_area = _placed(homes[name], amap).group_by("level_code").agg(pl.col(name).sum())
-        table = table.join(_with_all(by_area, name), on="level_code", how="left")
+        table = table.join(with_all(by_area, name), on="level_code", how="left")
     table = table.with_columns(pl.col("seen", "contacts").fill_null(0.0))
     if level == "pcn" or scope.denominator is None:
         return table
@@ -408,7 +409,7 @@ def _area_table(scope: Scope, level: AreaLevel) -> pl.DataFrame:
     return (
         table.join(_with_scope(population, "population", whole), on="level_code", how="left")
         .join(_with_scope(in_core20, "core20", whole_core20), on="level_code", how="left")
-        .join(_with_all(observed, "observed"), on="level_code", how="left")
+        .join(with_all(observed, "observed"), on="level_code", how="left")
         .join(expected_by_level(pop, _area_reference(scope)), on="level_code", how="left")
         .with_columns(pl.col("observed").fill_null(0.0))
     )

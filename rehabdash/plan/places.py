@@ -27,7 +27,6 @@ __all__ = [
     "AREA_LEVELS",
     "AREA_TITLES",
     "NOT_KNOWN",
-    "RESIDENCE_LEVELS",
     "AreaLevel",
     "area_map",
     "area_names",
@@ -37,8 +36,6 @@ __all__ = [
 
 AreaLevel = Literal["lsoa", "msoa", "lad", "neighbourhood", "pcn"]
 AREA_LEVELS: tuple[AreaLevel, ...] = ("lsoa", "msoa", "lad", "neighbourhood", "pcn")
-#: The levels placed by where people live (they have a resident population).
-RESIDENCE_LEVELS: tuple[AreaLevel, ...] = ("lsoa", "msoa", "lad", "neighbourhood")
 AREA_TITLES: dict[str, str] = {
     "lsoa": "LSOA {vintage} of residence",
     "msoa": "MSOA 2021 of residence",

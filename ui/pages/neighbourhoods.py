@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_LEVEL", "NeighbourhoodsPage"]
 
 DEFAULT_LEVEL = "lsoa"
-#: The filter kind of each map level (the filter bar's "kind:code").
-_FILTER_KIND = {"lsoa": "lsoa", "msoa": "msoa", "neighbourhood": "neighbourhood", "lad": "lad"}
 
 
 class NeighbourhoodsPage(PlanPage):
@@ -108,10 +106,12 @@ class NeighbourhoodsPage(PlanPage):
         return str(self.level_choice.currentData() or DEFAULT_LEVEL)
 
     def request(self) -> PageRequest:
+        from rehabdash.plan.map_data import MAP_LEVELS  # each level is a filter's area kind
+
         return PageRequest(
             extras=(f"areas:{self.level}", "distance"),
             references=("lsoas", "neighbourhoods", "sites"),
-            undrilled=tuple(_FILTER_KIND.values()),
+            undrilled=tuple(level for level, _ in MAP_LEVELS),
         )
 
     def open_at(self, breakdown_key: str) -> bool:
@@ -164,6 +164,7 @@ class NeighbourhoodsPage(PlanPage):
         )
         self.map.set_values(data.values, details=data.table.drop(shown, strict=False))
         self.map.set_sites(data.sites)
+        self.map.title.setText(f"People seen, observed ÷ expected: {data.title}")
         self.map.select(self.session.drilled_code(), emit=False)
         self.caption.setText(self._caption(data))
         self._show_distance(result)
@@ -223,8 +224,9 @@ class NeighbourhoodsPage(PlanPage):
         if self.drawn is None or not code:
             return
         names = dict(self.drawn.table.select("code", "Area").iter_rows())
-        kind = _FILTER_KIND[self.drawn.level]
-        self.drill_requested.emit(f"{kind}:{code}", f"{names.get(code, code)} (on the map)")
+        self.drill_requested.emit(
+            f"{self.drawn.level}:{code}", f"{names.get(code, code)} (on the map)"
+        )
 
 
 if __name__ == "__main__":
