@@ -3,16 +3,18 @@
 Columns, found by name: the site's name (``Site``, ``Site name``, ``Name``, ``Clinic``),
 its type (``Type``, ``Site type``: free text, "clinic", "hub", "community hospital";
 blank is "site") and where it is: an LSOA code, latitude and longitude (``Lat``,
-``Latitude``, ``Long``, ``Lon``, ``Longitude``), or a postcode, which the store's live
-postcode directory (``rehabdash import postcodes``) turns into its LSOA. A site's
-postcode is no patient's, but it is still not kept: its LSOA is.
+``Latitude``, ``Long``, ``Lon``, ``Longitude``; ``53.8``, ``53.8°``, ``1.55 W`` or
+``53,8``), an OS National Grid easting and northing (``Easting``, ``Northing``), GIS
+``X`` and ``Y`` columns (degrees or grid metres, told apart by size), or a postcode,
+which the store's live postcode directory (``rehabdash import postcodes``) turns into
+its LSOA. A site's postcode is no patient's, but it is still not kept: its LSOA is.
 
 Rules: a name is required; latitude 49.8 to 55.9 and longitude -6.5 to 1.8 (England),
-and a pair that fits the other way round is said to be swapped; a row with no usable
-LSOA, postcode or coordinates is rejected (a bad LSOA or postcode beside good
-coordinates is only a warning); the same name and type listed twice at different
-places is rejected on both rows, and a row repeated exactly is kept once. A file
-placed by postcode only is refused when the store holds no postcode directory.
+and a pair that fits the other way round is said to be swapped (grid references alike);
+a row with no usable LSOA, postcode or coordinates is rejected (a bad LSOA or postcode
+beside good coordinates is only a warning); the same name and type listed twice at
+different places is rejected on both rows, and a row repeated exactly is kept once. A
+file placed by postcode only is refused when the store holds no postcode directory.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from rehabdash.ingest.lsoa_codes import (
     row_vintage,
     tidy_code,
 )
+from rehabdash.ingest.national_grid import grid_to_wgs84, transformation
 from rehabdash.ingest.normalise import normalise_postcode
 from rehabdash.ingest.prepared import CancelFn, PreparedImport, ProgressFn, Steps
 from rehabdash.ingest.readers import ROW
@@ -60,6 +63,14 @@ TYPE = ("site type", "type", "location type", "type of site")
 LATITUDE = ("latitude", "lat", "lat wgs84", "latitude wgs84")
 LONGITUDE = ("longitude", "long", "lon", "lng", "long wgs84", "longitude wgs84")
 POSTCODE = ("postcode", "post code", "site postcode", "pcds", "pcd")
+EASTING = ("easting", "eastings", "os easting", "osgb easting", "bng easting", "grid easting")
+NORTHING = ("northing", "northings", "os northing", "osgb northing", "bng northing",
+            "grid northing")  # fmt: skip
+#: GIS exports' point columns (QGIS xcoord, ArcGIS POINT_X): degrees or grid metres.
+X_NAMES = ("x", "xcoord", "x coord", "x coordinate", "point x", "coord x")
+Y_NAMES = ("y", "ycoord", "y coord", "y coordinate", "point y", "coord y")
+_LOCATION_RAWS = ("lsoa__raw", "postcode__raw", "latitude__raw", "longitude__raw",
+                  "easting__raw", "northing__raw")  # fmt: skip
 #: The store's postcode -> LSOA lookup for some postcodes (None: the store has none).
 PostcodeLookup = Callable[[Sequence[str]], pl.DataFrame | None]
 #: Messages stay under the failure table's 100 characters.
@@ -136,15 +147,14 @@ class _SiteSchema(Schema):
                 "latitude and longitude must be given together",
                 value=pl.coalesce(lat_raw, lon_raw),
             ),
+            *_grid_rules(),
             Rule(
                 "no_location",
                 REJECTED,
                 "name",
-                pl.all_horizontal(
-                    pl.col(c).is_null()
-                    for c in ("lsoa__raw", "postcode__raw", "latitude__raw", "longitude__raw")
-                ),
-                "no location: give an LSOA code, a postcode, or latitude and longitude",
+                pl.all_horizontal(pl.col(c).is_null() for c in _LOCATION_RAWS),
+                "no location: give an LSOA code, a postcode, latitude and longitude, or "
+                "easting and northing",
                 value=pl.col("name__raw"),
             ),
             Rule(
@@ -178,6 +188,69 @@ class _SiteSchema(Schema):
                 ),
             ]
         return rules
+
+
+def _grid_rules() -> list[Rule]:
+    east, north = pl.col("__east"), pl.col("__north")
+    east_raw, north_raw = pl.col("easting__raw"), pl.col("northing__raw")
+    both = east.is_not_null() & north.is_not_null()
+    inside = pl.col("__glat").is_not_null()
+    swapped = both & ~inside & pl.col("__glat_swapped").is_not_null()
+    pair = pl.lit("easting ") + east_raw + ", northing " + north_raw
+    return [
+        Rule("easting_not_a_number", REJECTED, "easting",
+             east_raw.is_not_null() & east.is_null(),
+             pl.lit("easting ") + east_raw + " is not a number (metres)"),
+        Rule("northing_not_a_number", REJECTED, "northing",
+             north_raw.is_not_null() & north.is_null(),
+             pl.lit("northing ") + north_raw + " is not a number (metres)"),
+        Rule("grid_incomplete", REJECTED, "easting", east_raw.is_null() != north_raw.is_null(),
+             "easting and northing must be given together",
+             value=pl.coalesce(east_raw, north_raw)),
+        Rule("grid_swapped", REJECTED, "easting", swapped,
+             pl.lit("easting and northing look swapped (") + pair + ")",
+             value=east_raw + " / " + north_raw),
+        Rule("grid_outside_england", REJECTED, "easting", both & ~inside & ~swapped,
+             pair + " is not in England (National Grid metres)",
+             value=east_raw + " / " + north_raw),
+    ]  # fmt: skip
+
+
+def _degrees(raw: pl.Expr) -> pl.Expr:
+    """Degrees from text: "53.8", "53.8°", "1.55 W" (west and south negative), and a
+    decimal comma ("53,8": no latitude or longitude has a thousands separator)."""
+    text = raw.str.replace_all(r"[°º]", "").str.strip_chars()
+    hemisphere = text.str.extract(r"(?i)([NSEW])$", 1).str.to_uppercase()
+    body = text.str.replace(r"(?i)\s*[NSEW]$", "")
+    body = (
+        pl.when(body.str.contains(r"^-?\d+,\d+$")).then(body.str.replace(",", ".")).otherwise(body)
+    )
+    value = number(body)
+    return pl.when(hemisphere.is_in(["S", "W"])).then(-value.abs()).otherwise(value)
+
+
+def _in_england(lat: pl.Expr, lon: pl.Expr) -> pl.Expr:
+    return _between(lat, LATITUDE_RANGE) & _between(lon, LONGITUDE_RANGE)
+
+
+def _with_grid(work: pl.DataFrame) -> pl.DataFrame:
+    """__east, __north (metres) and __glat, __glon: where they put the site, when in
+    England (else null); __glat_swapped: the same with easting and northing swapped."""
+    work = work.with_columns(
+        number(pl.col("easting__raw")).alias("__east"),
+        number(pl.col("northing__raw")).alias("__north"),
+    )
+    east, north = work["__east"].to_numpy(), work["__north"].to_numpy()
+    places = []
+    for suffix, (e, n) in (("", (east, north)), ("_swapped", (north, east))):
+        lat, lon = grid_to_wgs84(e, n)
+        frame = pl.DataFrame({"lat": lat, "lon": lon}).fill_nan(None)
+        inside = _in_england(pl.col("lat"), pl.col("lon")).fill_null(False)
+        places += [
+            frame.select(pl.when(inside).then(pl.col("lat")).alias(f"__glat{suffix}")).to_series(),
+            frame.select(pl.when(inside).then(pl.col("lon")).alias(f"__glon{suffix}")).to_series(),
+        ]
+    return work.with_columns(places)
 
 
 def _header(headers: Sequence[str], names: Sequence[str], first_word: str) -> str | None:
@@ -275,30 +348,49 @@ def prepare_sites(
     lon = _header(rest, LONGITUDE, "longitude")
     postcode = find_column(rest, POSTCODE)
     kind = find_column(rest, TYPE)
-    if (lat is None) != (lon is None):
-        raise ImportFileError(
-            path,
-            "the file has a latitude column but no longitude column, or the other way round",
-            column=lat or lon,
-        )
-    if lsoa is None and lat is None and postcode is None:
+    east = _header(rest, EASTING, "easting")
+    north = _header(rest, NORTHING, "northing")
+    for pair in (((lat, "latitude"), (lon, "longitude")), ((east, "easting"), (north, "northing"))):
+        (one, one_word), (other, other_word) = pair
+        if (one is None) != (other is None):
+            have, lack = (one_word, other_word) if one is not None else (other_word, one_word)
+            article = "an" if have[0] in "aeiou" else "a"
+            raise ImportFileError(
+                path,
+                f"the file has {article} {have} column but no {lack} column",
+                column=one or other,
+            )
+    x = y = None
+    if lat is None and east is None:  # GIS point columns: degrees, or grid metres
+        x, y = find_column(rest, X_NAMES), find_column(rest, Y_NAMES)
+        if (x is None) != (y is None):
+            x = y = None
+    if lsoa is None and lat is None and postcode is None and east is None and x is None:
         raise ImportFileError(
             path,
             "no location column: give an LSOA code ('LSOA code'), latitude and longitude "
-            "('Latitude', 'Longitude') or a postcode ('Postcode'). Columns found: "
-            + ", ".join(repr(h) for h in headers[:20]),
+            "('Latitude', 'Longitude'), easting and northing ('Easting', 'Northing') or a "
+            "postcode ('Postcode'). Columns found: " + ", ".join(repr(h) for h in headers[:20]),
         )
     fields = {"name": name}
     for field, header in (
         ("site_type", kind),
         ("lsoa", lsoa),
-        ("latitude", lat),
-        ("longitude", lon),
+        ("latitude", lat or y),
+        ("longitude", lon or x),
+        ("easting", east or x),
+        ("northing", north or y),
         ("postcode", postcode),
     ):
         if header is not None:
             fields[field] = header
-    degrees = r"[°º]"
+    lat_raw, lon_raw, east_raw, north_raw = _text(lat), _text(lon), _text(east), _text(north)
+    if x is not None and y is not None:  # degrees when they could be, else metres
+        degrees = (number(_text(x)).abs() <= 180) & (number(_text(y)).abs() <= 90)
+        lat_raw = pl.when(degrees).then(_text(y))
+        lon_raw = pl.when(degrees).then(_text(x))
+        east_raw = pl.when(~degrees.fill_null(False)).then(_text(x))
+        north_raw = pl.when(~degrees.fill_null(False)).then(_text(y))
     work = table.frame.select(
         pl.col(ROW),
         _text(name).alias("name__raw"),
@@ -307,8 +399,10 @@ def prepare_sites(
         _text(lsoa).alias("lsoa__raw"),
         tidy_code(_text(lsoa)).alias("__code"),
         _text(postcode).alias("postcode__raw"),
-        _text(lat).alias("latitude__raw"),
-        _text(lon).alias("longitude__raw"),
+        lat_raw.alias("latitude__raw"),
+        lon_raw.alias("longitude__raw"),
+        east_raw.alias("easting__raw"),
+        north_raw.alias("northing__raw"),
     )
     text_pc = pl.col("postcode__raw").str.to_uppercase()
     work = work.with_columns(
@@ -316,23 +410,22 @@ def prepare_sites(
         .then(normalise_postcode(text_pc))
         .otherwise(None)
         .alias("__postcode"),
-        number(pl.col("latitude__raw").str.replace_all(degrees, "")).alias("__lat"),
-        number(pl.col("longitude__raw").str.replace_all(degrees, "")).alias("__lon"),
+        _degrees(pl.col("latitude__raw")).alias("__lat"),
+        _degrees(pl.col("longitude__raw")).alias("__lon"),
     )
+    work = _with_grid(work)
     directory, held = _postcode_lsoas(
         path, work, postcode_lookup, lsoa is None and lat is None, postcode or ""
     )
     english = pl.col("__code").is_in(sorted(english_lsoas(2011) | english_lsoas(2021)))
     pc_english = pl.col("__pc_lsoa").is_in(sorted(english_lsoas(2011) | english_lsoas(2021)))
-    in_range = _between(pl.col("__lat"), LATITUDE_RANGE) & _between(
-        pl.col("__lon"), LONGITUDE_RANGE
-    )
+    in_range = _in_england(pl.col("__lat"), pl.col("__lon"))
     work = work.join(directory, on="__postcode", how="left", maintain_order="left")
     work = work.with_columns(
         pl.when(english).then(pl.col("__code")).alias("__lsoa"),
         pl.when(pc_english).then(pl.col("__pc_lsoa")).alias("__pc_lsoa"),
-        pl.when(in_range).then(pl.col("__lat")).alias("latitude"),
-        pl.when(in_range).then(pl.col("__lon")).alias("longitude"),
+        pl.when(in_range).then(pl.col("__lat")).otherwise(pl.col("__glat")).alias("latitude"),
+        pl.when(in_range).then(pl.col("__lon")).otherwise(pl.col("__glon")).alias("longitude"),
         _lsoa_reason(pl.col("__code")).alias("__lsoa_reason"),
         pl.when(pl.col("__postcode").is_null())
         .then(pl.lit("not a postcode"))
@@ -374,6 +467,12 @@ def prepare_sites(
     )
     if by_lsoa:
         notes.append(f"site LSOAs: {vintage.note}")
+    by_grid = result.valid.filter(pl.col("__glat").is_not_null() & pl.col("__lat").is_null())
+    if by_grid.height:
+        notes.append(
+            f"{by_grid.height:,} row(s) placed by easting and northing (OS National Grid), "
+            f"converted to latitude and longitude by {transformation()}"
+        )
     if postcode is not None:
         notes.append(f"postcode column {postcode!r} used for the LSOA and not kept")
     return finish("sites", path, table, sha, result, rows, fields, notes, step)

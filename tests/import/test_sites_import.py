@@ -174,7 +174,8 @@ def test_bad_rows_are_rejected_naming_row_column_value_and_reason(
             "Site name",
             "no_location",
             "Nowhere",
-            "no location: give an LSOA code, a postcode, or latitude and longitude",
+            "no location: give an LSOA code, a postcode, latitude and longitude, or easting and "
+            "northing",
         ),
         (8, "rejected"): ("Site name", "name_missing", None, "site name is blank"),
         (9, "warning"): (
