@@ -30,7 +30,7 @@ KINDS = {
     "need": "Need weights (by age band and sex)",
     "postcodes": "Postcode directory (ONS: postcode to LSOA)",
     "areas": "Neighbourhoods (the ICB's LSOA to neighbourhood, locality or hub lookup)",
-    "sites": "Service sites and hubs (by LSOA, postcode or latitude and longitude)",
+    "sites": "Service sites and hubs (by LSOA, postcode, latitude and longitude or grid reference)",
 }
 Work = Callable[[Callable[[float, str], None], Callable[[], bool]], Any]
 

@@ -205,8 +205,8 @@ class NeighbourhoodsPage(PlanPage):
                 panel.show_data(ChartData("", "", "", "", "", (), ()))
                 panel.say(
                     "No service sites are imported: import the ICB's rehab sites and hubs "
-                    "(name, type, and an LSOA code, postcode or latitude and longitude) on "
-                    "the Import page to see access by distance."
+                    "(name, type, and an LSOA code, postcode, latitude and longitude, or easting "
+                    "and northing) on the Import page to see access by distance."
                 )
             self.distance_note.setText("")
             return
