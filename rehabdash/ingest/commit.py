@@ -30,7 +30,13 @@ from sqlalchemy.exc import DBAPIError
 from rehabdash.errors import StoreError
 from rehabdash.ingest.activity_schema import EVENT_DATE_RULES
 from rehabdash.ingest.errors import ImportCancelled
-from rehabdash.ingest.overlaps import HeldKeys, file_keys, overlap_in, store_table
+from rehabdash.ingest.overlaps import (
+    HeldKeys,
+    file_keys,
+    overlap_in,
+    revised_rows,
+    store_table,
+)
 from rehabdash.ingest.pipeline import ActivitySource
 from rehabdash.ingest.prefetch import prefetched, short_gil_turns
 from rehabdash.ingest.prepared import PreparedImport
@@ -158,6 +164,9 @@ def _write(
     for part in parts:
         done = tally.accepted + tally.rejected
         steps(0.05 + 0.85 * done / total, f"Checking rows {done + 1:,}-{done + part.rows_read:,}")
+        revised = revised_rows(conn, part, replaced)
+        if revised is not None:
+            raise revised
         overlap = overlap_in(conn, part, held=held)
         if source.kind == "activity" and not replaced:
             overlap = with_replaced(conn, part, overlap)

@@ -20,7 +20,7 @@ import polars as pl
 
 from rehabdash.ingest.errors import ImportFileError
 
-__all__ = ["EXCEL_SUFFIXES", "column_letter", "open_workbook", "read_sheet_grid"]
+__all__ = ["EXCEL_SUFFIXES", "column_letter", "open_workbook", "read_sheet_grid", "sheet_visible"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,15 @@ def open_workbook(data: bytes, path: Path) -> tuple[fastexcel.ExcelReader, list[
     if not names:
         raise ImportFileError(path, "the workbook has no sheets")
     return reader, names
+
+
+def sheet_visible(reader: fastexcel.ExcelReader, sheet: str) -> bool:
+    """Whether ``sheet`` is shown in Excel (not hidden or very hidden); a sheet whose
+    state cannot be read counts as shown."""
+    try:
+        return str(reader.load_sheet(sheet, header_row=None, n_rows=0).visible) == "visible"
+    except _ERRORS:
+        return True
 
 
 def _why(data: bytes) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import Column, MetaData, Table, Text, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from rehabdash.errors import StoreError
 from rehabdash.ingest.prepared import PreparedImport
 from rehabdash.ingest.validate import FAILURE_SCHEMA, REJECTED
 from rehabdash.store.batches import live_batches
@@ -37,12 +38,15 @@ from rehabdash.store.schema import (
 __all__ = [
     "ALREADY_IMPORTED",
     "KINDS",
+    "REVISABLE",
     "HeldKeys",
     "Overlap",
+    "RevisedRowsError",
     "file_keys",
     "find_overlaps",
     "overlap_in",
     "referral_keys_table",
+    "revised_rows",
     "store_table",
 ]
 
@@ -273,6 +277,85 @@ def _failures(prepared: PreparedImport, hits: pl.DataFrame, labels: dict[int, st
             "message": (f"{what} already imported in " + label).cast(pl.Utf8),
         },
         schema=FAILURE_SCHEMA,
+    )
+
+
+class RevisedRowsError(StoreError):
+    """A lookup or site list changes rows a live batch holds; nothing was written."""
+
+    def __init__(self, message: str, batches: tuple[int, ...]) -> None:
+        super().__init__(message)
+        self.batches = batches
+
+
+#: Kinds whose repeated keys must also repeat the values: a neighbourhood lookup that
+#: moves an LSOA, or a site list that moves a site, is a revision of the live batch, not
+#: a repeat of it, and must replace it rather than be half kept.
+REVISABLE: dict[str, tuple[str, ...]] = {
+    "areas": ("code", "name"),
+    "sites": ("lsoa", "latitude", "longitude"),
+}
+
+
+def _described(kind: str, row: dict[str, Any], side: str) -> str:
+    if kind == "areas":
+        return repr(row[f"name{side}"])
+    if row[f"lsoa{side}"] is not None:
+        return f"LSOA {row[f'lsoa{side}']}"
+    return f"{row[f'latitude{side}']:.5f}, {row[f'longitude{side}']:.5f}"
+
+
+def revised_rows(
+    conn: Connection, prepared: PreparedImport, exclude: Collection[int] = ()
+) -> RevisedRowsError | None:
+    """The error to raise when ``prepared`` gives other values for keys that live batches
+    (other than ``exclude``, those it replaces) hold; None when it only repeats them."""
+    values = REVISABLE.get(prepared.kind)
+    if values is None or prepared.rows.height == 0:
+        return None
+    spec = KINDS[prepared.kind]
+    live = live_batches(*spec.batch_kinds, exclude=list(exclude)).scalar_subquery()
+    columns = [spec.table.c[c] for c in (*spec.keys, *values)]
+    query = select(*columns, spec.table.c.batch_id).where(spec.table.c.batch_id.in_(live))
+    held = pl.DataFrame(
+        [tuple(r) for r in conn.execute(query).all()],
+        schema=[*spec.keys, *values, "batch_id"],
+        orient="row",
+    )
+    if held.height == 0:
+        return None
+
+    def tidy(frame: pl.DataFrame) -> pl.DataFrame:  # floats to a centimetre or so
+        return frame.with_columns(
+            pl.col(c).cast(pl.Float64).round(7) if c in ("latitude", "longitude") else pl.col(c)
+            for c in values
+        ).with_columns(pl.col(k).cast(pl.Utf8) for k in spec.keys)
+
+    mine = tidy(prepared.rows.select(*spec.keys, *values))
+    joined = mine.join(tidy(held), on=list(spec.keys), how="inner", suffix="_held")
+    changed = joined.filter(
+        pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_held")) for c in values)
+    )
+    if changed.height == 0:
+        return None
+    batches = tuple(sorted(int(b) for b in changed["batch_id"].unique()))
+    first = changed.row(0, named=True)
+    if prepared.kind == "areas":
+        what, noun = f"LSOA {first['lsoa']} ({first['area_type']})", "lookup"
+    else:
+        what, noun = f"{first['name']!r} ({first['site_type']})", "site list"
+    example = (
+        f"{what}: {_described(prepared.kind, first, '')} here, "
+        f"{_described(prepared.kind, first, '_held')} in batch {first['batch_id']}"
+    )
+    listed = ", ".join(str(b) for b in batches)
+    again = " ".join(f"--replace {b}" for b in batches)
+    return RevisedRowsError(
+        f"{prepared.source_name}: {changed.height:,} of its rows change what live batch "
+        f"{listed} holds (e.g. {example}), so nothing was imported: a revised {noun} "
+        f"replaces the old one. Import it in place of batch {listed} ({again}), or "
+        "withdraw that batch first",
+        batches,
     )
 
 

@@ -23,6 +23,7 @@ from rehabdash.ingest.excel_reader import (
     column_letter,
     open_workbook,
     read_sheet_grid,
+    sheet_visible,
 )
 from rehabdash.ingest.fields import MAX_CELL_CHARACTERS
 from rehabdash.ingest.header_detect import find_header_row, footer_kind, unique_headers
@@ -120,7 +121,7 @@ def _read_workbook(
     path: Path, data: bytes, sheet: str | int | None, vocabulary: Collection[str]
 ) -> RawTable:
     reader, names = open_workbook(data, path)
-    chosen = _choose_sheet(path, reader, names, sheet, vocabulary)
+    chosen, hidden = _choose_sheet(path, reader, names, sheet, vocabulary)
     grid, letters = read_sheet_grid(path, reader, chosen)
     rows = grid.head(_PROBE_ROWS).rows()
     header = find_header_row(rows, vocabulary)
@@ -128,6 +129,11 @@ def _read_workbook(
         raise ImportFileError(path, f"sheet {chosen!r} is empty")
     table = _assemble(path, grid, header, header + 1, letters)
     table.sheet = chosen
+    if sheet is None and len(names) > 1:  # the officer should know which sheet was read
+        skipped = (
+            f"; hidden sheets not read: {', '.join(repr(h) for h in hidden)}" if hidden else ""
+        )
+        table.notes.insert(0, f"read sheet {chosen!r} of {len(names)}{skipped}")
     return table
 
 
@@ -137,20 +143,26 @@ def _choose_sheet(
     names: list[str],
     sheet: str | int | None,
     vocabulary: Collection[str],
-) -> str:
+) -> tuple[str, list[str]]:
+    """The sheet to read, and the hidden sheets passed over: the one named, else the
+    shown sheet whose header row holds most of the vocabulary (a hidden sheet is often
+    an old copy or a lookup behind the visible one; read it by naming it)."""
     listing = ", ".join(repr(n) for n in names)
     if isinstance(sheet, int):
         if not 0 <= sheet < len(names):
             raise ImportFileError(path, f"there is no sheet number {sheet + 1}; sheets: {listing}")
-        return names[sheet]
+        return names[sheet], []
     if isinstance(sheet, str):
         for name in names:
             if name.strip().casefold() == sheet.strip().casefold():
-                return name
+                return name, []
         raise ImportFileError(path, f"there is no sheet {sheet!r}; sheets: {listing}")
+    hidden = [n for n in names if len(names) > 1 and not sheet_visible(reader, n)]
+    shown = [n for n in names if n not in hidden] or names
+    hidden = [n for n in hidden if n not in shown]
     best: tuple[int, int] = (-1, -1)
-    chosen = names[0]
-    for name in names:
+    chosen = shown[0]
+    for name in shown:
         grid, _ = read_sheet_grid(path, reader, name, n_rows=_PROBE_ROWS)
         rows = grid.rows()
         filled = sum(1 for r in rows for c in r if c is not None)
@@ -164,7 +176,7 @@ def _choose_sheet(
         )
         if (hits, min(filled, 1)) > best:
             best, chosen = (hits, min(filled, 1)), name
-    return chosen
+    return chosen, hidden
 
 
 def _assemble(

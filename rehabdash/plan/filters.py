@@ -10,7 +10,8 @@ the value and the reason (``period '2024-25 Q5': quarter must be Q1 to Q4``).
 * team types: the rehab set by default (``rehabdash.codes.team_type``), ``all``, or codes;
 * age: ``18-64``, ``65+``, ``-17`` or one age (whole years at referral);
 * area: ``icb:QWO``, ``sicb:…``, ``lad:…``, ``pcn:…``, ``lsoa:…``, ``msoa:…``,
-  ``neighbourhood:…`` (a code or name of the imported lookup), or a bare
+  ``neighbourhood:…`` (a code or name of the imported lookup; ``locality:…`` and
+  ``hub:…`` are the same kind), or a bare
   code whose shape says its kind (E54… an ICB, E38… a sub-ICB, E06–E09… a local
   authority, U + 5 digits a PCN, E01… an LSOA, E02… an MSOA, Q + 2 characters an ICB's
   ODS code); none = the areas of the live imported population;
@@ -39,6 +40,9 @@ AREA_KINDS = {
     "msoa": "MSOA",
     "neighbourhood": "neighbourhood",
 }
+#: The ICB's own lookup of any type is one kind of area (its code or name finds it).
+_KIND_ALIASES = {"locality": "neighbourhood", "hub": "neighbourhood",
+                 "hub catchment": "neighbourhood"}  # fmt: skip
 _AREA_SHAPES = (
     ("icb", r"^E54[0-9]{6}$"),
     ("icb", r"^Q[A-Z0-9]{2}$"),
@@ -173,6 +177,7 @@ def _area(text: str | None) -> Area | None:
     kind, sep, code = value.partition(":")
     if sep:
         kind, code = kind.strip().lower(), code.strip().upper()
+        kind = _KIND_ALIASES.get(" ".join(kind.replace("_", " ").split()), kind)
         if kind not in AREA_KINDS:
             kinds = ", ".join(AREA_KINDS)
             raise FilterError(f"area {text!r}: unknown kind {kind!r} (use one of {kinds})")

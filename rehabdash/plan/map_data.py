@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from rehabdash.plan.places import AREA_TITLES
+from rehabdash.plan.places import area_title
 from rehabdash.plan.result import ALL, Indicator
 from rehabdash.refdata.boundaries import Shapes, boundaries, dissolve
 
@@ -239,7 +239,7 @@ def map_data(
         schema={"name": pl.String, "site_type": pl.String, "latitude": pl.Float64,
                 "longitude": pl.Float64}
     )  # fmt: skip
-    title = AREA_TITLES.get(level, level).format(vintage=vintage)
+    title = area_title(level, vintage, neighbourhoods)
     return MapData(
         level=level,
         title=title,

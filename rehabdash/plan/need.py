@@ -58,11 +58,11 @@ from rehabdash.plan import consequences
 from rehabdash.plan.breakdown import Breakdown, seen_by_band
 from rehabdash.plan.places import (
     AREA_LEVELS,
-    AREA_TITLES,
     NOT_KNOWN,
     AreaLevel,
     area_map,
     area_names,
+    area_title,
 )
 from rehabdash.plan.populations import group_population
 from rehabdash.plan.result import (
@@ -550,7 +550,7 @@ def need_by_area(
         raise ValueError(f"area level {level!r}: choose one of {', '.join(AREA_LEVELS)}")
     if level == "neighbourhood" and scope.neighbourhoods is None:
         return []
-    title = AREA_TITLES[level].format(vintage=scope.vintage)
+    title = area_title(level, scope.vintage, scope.neighbourhoods)
     table = _area_table(scope, level).with_columns(
         pl.lit(level).alias("breakdown_key"), pl.lit(title).alias("breakdown")
     )
@@ -568,10 +568,17 @@ def need_by_area(
         caveats.append(PCN_LOOKUP)
     if level == "neighbourhood" and scope.neighbourhoods is not None:
         batches |= {int(b) for b in scope.neighbourhoods["batch_id"].unique()}
+        shown = str(scope.neighbourhoods["area_type"][0])
+        if scope.other_area_types:
+            others = scope.other_area_types
+            caveats.append(
+                f"These are the {shown} lookup's areas; the {' and '.join(others)} lookup "
+                f"{'is' if len(others) == 1 else 'are'} imported too (filter by one of its areas)"
+            )
         unplaced = len(scope.areas - set(scope.neighbourhoods["lsoa"].to_list()))
         if unplaced:
             caveats.append(
-                f"{unplaced:,} of the scope's LSOAs are in no neighbourhood of the lookup: "
+                f"{unplaced:,} of the scope's LSOAs are in no {shown} of the lookup: "
                 "their people are in the Not known row"
             )
     if level == "pcn" or scope.denominator is None:

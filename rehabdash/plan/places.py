@@ -9,7 +9,9 @@ site) places a person the same way, so the levels are defined here once:
 * **neighbourhood**: the ICB's own LSOA -> neighbourhood (or locality, or hub
   catchment) lookup, imported with ``rehabdash import areas``. A lookup written on the
   other LSOA vintage is carried over by the ONS LSOA 2011 -> 2021 lookup, each LSOA
-  going to the neighbourhood most of its parts (or sources) are in.
+  going to the neighbourhood most of its parts (or sources) are in. An LSOA may be in
+  a neighbourhood, a locality and a hub catchment at once: the tables use one type
+  (:func:`shown_area_type`, the first of AREA_TYPES imported) and name it, never a mix.
 * **pcn**: the primary care network of the referral's GP practice (ODS, October 2024).
   A PCN has no resident population here.
 """
@@ -22,6 +24,7 @@ from typing import Literal
 import polars as pl
 
 from rehabdash import refdata
+from rehabdash.kinds import AREA_TYPES
 
 __all__ = [
     "AREA_LEVELS",
@@ -30,8 +33,11 @@ __all__ = [
     "AreaLevel",
     "area_map",
     "area_names",
+    "area_title",
     "lsoa11_msoa21",
     "neighbourhoods_on",
+    "of_type",
+    "shown_area_type",
 ]
 
 AreaLevel = Literal["lsoa", "msoa", "lad", "neighbourhood", "pcn"]
@@ -58,18 +64,43 @@ def lsoa11_msoa21() -> pl.DataFrame:
     )
 
 
+def area_title(level: str, vintage: int, neighbourhoods: pl.DataFrame | None = None) -> str:
+    """A level's title; the ICB's own lookup is named by its type ("Locality of residence
+    (the ICB's own lookup)")."""
+    title = AREA_TITLES.get(level, level).format(vintage=vintage)
+    if level == "neighbourhood" and neighbourhoods is not None and neighbourhoods.height:
+        kind = str(neighbourhoods["area_type"][0])
+        title = title.replace("Neighbourhood", kind[:1].upper() + kind[1:], 1)
+    return title
+
+
+def shown_area_type(lookup: pl.DataFrame) -> str | None:
+    """The area type the tables use: the first of AREA_TYPES the lookup holds."""
+    held = set(lookup["area_type"].unique().to_list())
+    return next((t for t in AREA_TYPES if t in held), None)
+
+
+def of_type(lookup: pl.DataFrame, area_type: str | None = None) -> pl.DataFrame | None:
+    """The rows of one area type (default: :func:`shown_area_type`); None if none."""
+    kind = area_type or shown_area_type(lookup)
+    rows = lookup.filter(pl.col("area_type") == kind)
+    return rows if rows.height else None
+
+
 def neighbourhoods_on(lookup: pl.DataFrame, vintage: int) -> pl.DataFrame:
     """lsoa, code, name, area_type, batch_id: the live neighbourhood ``lookup`` (columns
-    lsoa, lsoa_vintage, code, name, area_type, batch_id) on LSOAs of ``vintage``.
+    lsoa, lsoa_vintage, code, name, area_type, batch_id) on LSOAs of ``vintage``, each
+    LSOA once per area type (:func:`of_type` picks one type).
 
     Rows already on ``vintage`` are kept; the others are carried over the ONS 2011 ->
     2021 lookup, each LSOA to the neighbourhood most of its parts or sources are in
     (ties: the first code), unless the lookup names it on ``vintage`` itself."""
     columns = ["lsoa", "code", "name", "area_type", "batch_id"]
+    once = ["area_type", "lsoa"]
     own = lookup.filter(pl.col("lsoa_vintage") == vintage).select(columns)
     other = lookup.filter(pl.col("lsoa_vintage") != vintage)
     if other.height == 0:
-        return own.unique("lsoa", keep="first", maintain_order=True)
+        return own.unique(once, keep="first", maintain_order=True)
     source, target = ("lsoa11", "lsoa21") if vintage == 2021 else ("lsoa21", "lsoa11")
     pairs = refdata.lsoa11_to_lsoa21().select(
         pl.col(source).alias("lsoa"), pl.col(target).alias("to")
@@ -78,12 +109,12 @@ def neighbourhoods_on(lookup: pl.DataFrame, vintage: int) -> pl.DataFrame:
         other.join(pairs, on="lsoa", how="inner")
         .group_by("to", "code", "name", "area_type", "batch_id")
         .agg(pl.len().alias("parts"))
-        .sort(["to", "parts", "code"], descending=[False, True, False])
-        .unique("to", keep="first", maintain_order=True)
+        .sort(["area_type", "to", "parts", "code"], descending=[False, False, True, False])
+        .unique(["area_type", "to"], keep="first", maintain_order=True)
         .select(pl.col("to").alias("lsoa"), *columns[1:])
     )
-    carried = votes.filter(~pl.col("lsoa").is_in(own["lsoa"].implode()))
-    return pl.concat([own, carried]).unique("lsoa", keep="first", maintain_order=True)
+    carried = votes.join(own.select(once), on=once, how="anti")
+    return pl.concat([own, carried]).unique(once, keep="first", maintain_order=True)
 
 
 @lru_cache(maxsize=8)

@@ -32,9 +32,10 @@ from rehabdash import refdata
 from rehabdash.codes.age import MAX_AGE, band_fractions
 from rehabdash.codes.characteristics import CHARACTERISTICS
 from rehabdash.codes.referral_source import is_self_referral
+from rehabdash.kinds import AREA_TYPES
 from rehabdash.plan.denominators import Denominator, population_denominator
 from rehabdash.plan.filters import FilterError, PlanFilter
-from rehabdash.plan.places import neighbourhoods_on
+from rehabdash.plan.places import neighbourhoods_on, of_type
 from rehabdash.queries.referrals import PullScope, ReferralSource, seen_expr
 from rehabdash.refdata.census import CENSUS_TO_NHS, census_shares
 from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
@@ -102,8 +103,11 @@ class Scope:
     batches: tuple[int, ...]  # every batch read (activity, lookup, population, need)
     notes: tuple[str, ...] = ()
     #: The live neighbourhood lookup on the scope's LSOA vintage (places.neighbourhoods_on:
-    #: lsoa, code, name, area_type, batch_id); None when none is imported.
+    #: lsoa, code, name, area_type, batch_id), of the one area type the tables use
+    #: (places.of_type); None when none is imported.
     neighbourhoods: pl.DataFrame | None = field(default=None, repr=False)
+    #: The other area types imported beside ``neighbourhoods``' (a filter can use them).
+    other_area_types: tuple[str, ...] = ()
     #: The live service sites (name, site_type, lsoa, lsoa_vintage, latitude, longitude,
     #: batch_id); None when none are imported.
     sites: pl.DataFrame | None = field(default=None, repr=False)
@@ -285,6 +289,10 @@ def _area_lsoas(
             (pl.col("code").str.to_uppercase() == area.code)
             | (pl.col("name").str.to_uppercase() == area.code)
         )
+        if named.height:  # one type's area: the shown type's when two types share a name
+            kinds = set(named["area_type"].to_list())
+            kind = next((t for t in AREA_TYPES if t in kinds), None)
+            named = named.filter(pl.col("area_type") == kind)
         found = lookup.filter(pl.col("lsoa").is_in(named["lsoa"].implode()))
     elif area.kind == "lsoa":
         found = lookup.filter(pl.col("lsoa") == area.code)
@@ -449,11 +457,16 @@ def resolve_scope(
     population = tables["population"]
     notes: list[str] = []
     stored = tables.get("neighbourhoods")
-    neighbourhoods = (
+    every_type = (
         neighbourhoods_on(stored, vintage) if stored is not None and stored.height else None
     )
+    neighbourhoods = of_type(every_type) if every_type is not None else None
+    other_types: tuple[str, ...] = ()
+    if every_type is not None and neighbourhoods is not None:
+        shown = {str(neighbourhoods["area_type"][0])}
+        other_types = tuple(sorted(set(every_type["area_type"].to_list()) - shown))
     sites = tables.get("sites")
-    areas = _area_lsoas(flt, lookup, neighbourhoods)
+    areas = _area_lsoas(flt, lookup, every_type)
     if areas is None:
         if flt.area is not None:  # a PCN: its practices' registered patients
             practices = refdata.gp_practices().filter(pl.col("pcn_code") == flt.area.code)
@@ -530,6 +543,7 @@ def resolve_scope(
         batches=tuple(sorted(batches)),
         notes=tuple(notes),
         neighbourhoods=neighbourhoods,
+        other_area_types=other_types,
         sites=sites if sites is not None and sites.height else None,
         # The mask the rows were made of: a later filter with the same rows borrows them.
         cache={made_of: keep, made_from: True, _POPULATION: shared, **derived},

@@ -23,6 +23,7 @@ from rehabdash.ingest import (
     prepare_areas,
     prepare_file,
 )
+from rehabdash.ingest.overlaps import RevisedRowsError
 from rehabdash.queries.areas import live_neighbourhoods
 from rehabdash.store.batches import live_batch_ids
 from rehabdash.store.schema import LIVE, import_batch, metadata, neighbourhood, row_issue
@@ -268,13 +269,25 @@ def test_a_second_file_overlaps_is_replaced_and_withdrawn(engine: Engine, tmp_pa
         ),
         "areas",
     )
-    again = _csv(tmp_path / "v2.csv", "lsoa,Neighbourhood", [f"{c},New" for c in QWO[2:6]])
-    second = import_file(engine, again, "areas")  # two of its LSOAs are held live
+    # a revised lookup (two LSOAs moved) is refused whole: it must replace the old one
+    before = counts(engine)
+    moved = _csv(tmp_path / "v1b.csv", "lsoa,Neighbourhood", [f"{c},Moved" for c in QWO[2:6]])
+    with pytest.raises(RevisedRowsError) as caught:
+        import_file(engine, moved, "areas")
+    assert caught.value.batches == (first.batch_id,)
+    message = str(caught.value)
+    assert message.startswith("v1b.csv: 2 of its rows change what live batch")
+    assert f"LSOA {QWO[2]} (neighbourhood): 'Moved' here, 'Old 2' in batch" in message
+    assert f"--replace {first.batch_id}" in message
+    assert counts(engine) == before
+    # the same assignments again, with two more LSOAs: the repeats are not counted twice
+    rows = [f"{c},Old {i}" for i, c in enumerate(QWO[:4])][2:] + [f"{c},New" for c in QWO[4:6]]
+    second = import_file(engine, _csv(tmp_path / "v2.csv", "lsoa,Neighbourhood", rows), "areas")
     assert (second.rows_accepted, second.rows_rejected) == (2, 2)
     assert second.rule_counts.filter(pl.col("rule") == "already_imported")["count"].item() == 2
-    # a file all of whose LSOAs are held is refused whole
+    # a file all of whose rows are held is refused whole
     before = counts(engine)
-    held = _csv(tmp_path / "v3.csv", "lsoa,Neighbourhood", [f"{c},Again" for c in QWO[:2]])
+    held = _csv(tmp_path / "v3.csv", "lsoa,Neighbourhood", [f"{QWO[0]},Old 0", f"{QWO[4]},New"])
     with pytest.raises(StoreError, match="nothing to import"):
         import_file(engine, held, "areas")
     assert counts(engine) == before

@@ -286,6 +286,15 @@ def test_a_second_file_overlaps_is_replaced_and_withdrawn(
     with pytest.raises(StoreError, match="nothing to import"):
         import_file(engine, _csv(tmp_path / "v3.csv", HEADER, [f"A,hub,{LEEDS[0]},,"]), "sites")
     assert counts(engine) == before
+    # a site moved (same name and type, another place) is a revised list: refused whole
+    moved = _csv(tmp_path / "moved.csv", HEADER, ["A,hub,,53.80,-1.55", f"D,clinic,{LEEDS[0]},,"])
+    code = main(["import", "sites", str(moved), "--db", store_url])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "moved.csv: 1 of its rows change what live batch 1 holds" in err
+    assert f"'A' (hub): 53.80000, -1.55000 here, LSOA {LEEDS[0]} in batch 1" in err
+    assert "--replace 1" in err
+    assert counts(engine) == before
     # v4 replaces batch 1 but lacks B: said and refused without --yes, then done with it
     v4 = _csv(tmp_path / "v4.csv", HEADER, [f"A,hub,{LEEDS[2]},,"])
     code = main(["import", "sites", str(v4), "--replace", "1", "--db", store_url])

@@ -80,6 +80,28 @@ def test_sheet_can_be_chosen_by_name_or_index(tmp_path: Path) -> None:
         prepare_activity(path, sheet="Missing", key=KEY, today=TODAY)
 
 
+def test_a_hidden_sheet_is_passed_over_and_the_sheet_read_is_named(tmp_path: Path) -> None:
+    """A hidden sheet (an old copy behind the visible one) is not read unless named, even
+    though its header is as good; the notes name the sheet read and the one passed over."""
+    path = tmp_path / "extract.xlsx"
+    book = xlsxwriter.Workbook(path)
+    old = book.add_worksheet("Old copy")
+    shown = book.add_worksheet("March")
+    for sheet, rows in ((old, [row(Referral_ID="OLD")]), (shown, [row(), row(Referral_ID="R2")])):
+        for col, name in enumerate(HEADER):
+            sheet.write(0, col, name)
+        for r, values in enumerate(rows, start=1):
+            for col, value in enumerate(values):
+                sheet.write_string(r, col, value)
+    old.hide()
+    shown.activate()
+    book.close()
+    table = read_table(path, path.read_bytes())
+    assert table.sheet == "March"
+    assert table.notes[0] == "read sheet 'March' of 2; hidden sheets not read: 'Old copy'"
+    assert read_table(path, path.read_bytes(), sheet="Old copy").frame.height == 1  # named
+
+
 def test_openpyxl_workbook_with_datetimes_and_xlsm_suffix(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active

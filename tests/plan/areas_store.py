@@ -65,9 +65,16 @@ def site_rows() -> pl.DataFrame:
     )
 
 
-def areas_store(url: str, *, sites: bool = True) -> Engine:
+def areas_store(
+    url: str,
+    *,
+    sites: bool = True,
+    localities: dict[str, str] | None = None,
+    area_type: str = "neighbourhood",
+) -> Engine:
     """The store of the module docstring: four LSOAs, their people, a neighbourhood
-    lookup (N1: A and B; N2: C) and, with ``sites``, two sites."""
+    lookup (N1: A and B; N2: C; of ``area_type``), with ``localities`` (LSOA -> code) a
+    locality lookup beside it, and with ``sites``, two sites."""
     rows: dict[str, list[object]] = {
         k: [] for k in ("sex", "lsoa", "first_contact_date", "contacts_attended", "contacts_dna")
     }
@@ -99,9 +106,24 @@ def areas_store(url: str, *, sites: bool = True) -> Engine:
             "lsoa_vintage": [2011] * len(NEIGHBOURHOODS),
             "code": list(NEIGHBOURHOODS.values()),
             "name": [f"Neighbourhood {c[1]}" for c in NEIGHBOURHOODS.values()],
-            "area_type": ["neighbourhood"] * len(NEIGHBOURHOODS),
+            "area_type": [area_type] * len(NEIGHBOURHOODS),
         }
     )
+    if localities:
+        hoods = pl.concat(
+            [
+                hoods,
+                pl.DataFrame(
+                    {
+                        "lsoa": list(localities),
+                        "lsoa_vintage": [2011] * len(localities),
+                        "code": list(localities.values()),
+                        "name": [f"Locality {c}" for c in localities.values()],
+                        "area_type": ["locality"] * len(localities),
+                    }
+                ),
+            ]
+        )
     return write_store(
         url,
         referrals,

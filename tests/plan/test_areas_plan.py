@@ -154,6 +154,34 @@ def test_filter_to_a_neighbourhood_by_code_or_name(tmp_path: Path) -> None:
         )
 
 
+def test_two_area_types_are_never_mixed_in_one_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    engine = areas_store(url, sites=False, localities={A: "L1", C: "L1", D: "L2"})
+    scope = resolve_scope(ReferralSource(engine), parse_filter(period="2024-25"))
+    items = need_by_area(scope, "neighbourhood")
+    seen = _frames(items)["area_people_seen"]
+    assert set(seen["level_code"]) == {"N1", "N2", "Not known", "All"}
+    assert _values(seen)["N1"] == _seen(A) + _seen(B)  # A is in L1 too: counted once here
+    assert _values(seen)["Not known"] == _seen(D)
+    assert seen["breakdown"][0] == "Neighbourhood of residence (the ICB's own lookup)"
+    caveats = items[0].definition.caveats
+    assert any("the locality lookup is imported too" in c for c in caveats)
+    # a filter may use the other type's areas, by code or name
+    for area in ("locality:L1", "locality:locality l1", "neighbourhood:L1"):
+        filtered = resolve_scope(ReferralSource(engine), parse_filter(period="2024-25", area=area))
+        assert filtered.areas == {A, C}, area
+
+
+def test_a_locality_lookup_is_called_so(tmp_path: Path) -> None:
+    engine = areas_store(f"sqlite:///{tmp_path / 's.db'}", sites=False, area_type="locality")
+    scope = resolve_scope(ReferralSource(engine), parse_filter(period="2024-25"))
+    items = need_by_area(scope, "neighbourhood")
+    assert items[0].frame["breakdown"][0] == "Locality of residence (the ICB's own lookup)"
+    caveats = items[0].definition.caveats
+    assert "1 of the scope's LSOAs are in no locality of the lookup: " in " ".join(caveats)
+    assert not any("imported too" in c for c in caveats)
+
+
 def test_a_lookup_on_the_other_vintage_goes_where_most_parts_are() -> None:
     pairs = refdata.lsoa11_to_lsoa21()
     split = (
