@@ -52,7 +52,11 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "neighborhood name",
         "neighborhood",
         "integrated neighbourhood",
+        "integrated neighbourhood team",
         "neighbourhood team",
+        "pcn neighbourhood",
+        "pcn neighbourhood name",
+        "neighbourhood area",
     ),
     "locality": ("locality name", "locality", "place", "place name"),
     "hub catchment": (
@@ -156,6 +160,19 @@ def _area_columns(
     return kind, name, code
 
 
+def _other_types(headers: list[str], used: str, kind: str) -> list[str]:
+    """Notes for the other area types' name columns a file also has (one type a file)."""
+    notes = []
+    for other in AREA_TYPES:
+        column = find_column([h for h in headers if h != used], _NAMES[other])
+        if other != kind and column is not None:
+            notes.append(
+                f"column {column!r} ({_NOUNS[other][1]}) not read: one area type a file; "
+                f"import the file again with --area-type {other!r} to load it"
+            )
+    return notes
+
+
 def _labels(work: pl.DataFrame) -> pl.DataFrame:
     """Per LSOA: how many different areas list it, and their names ('A' and 'B'; the
     code too where two share a name), short enough for the failure table's 100 characters."""
@@ -255,7 +272,7 @@ def prepare_areas(
     ).select(pl.col(c).cast(t) for c, t in AREA_SCHEMA.items())
     rows = valid.unique(maintain_order=True)  # a row repeated exactly counts once
     nouns = _NOUNS[kind]
-    notes = [f"{kind} lookup on {vintage.note}"]
+    notes = [f"{kind} lookup on {vintage.note}", *_other_types(table.headers, name, kind)]
     if valid.height > rows.height:
         notes.append(f"{valid.height - rows.height:,} repeated row(s) counted once")
     notes.append(f"{rows['code'].n_unique():,} {nouns[1]} over {rows.height:,} LSOAs")

@@ -50,7 +50,7 @@ from rehabdash.ingest.refusals import (
 )
 from rehabdash.ingest.replaced import with_replaced
 from rehabdash.ingest.scrub import scrub, scrub_driver_message, unexpected_reason
-from rehabdash.ingest.store_rows import batch_details, check_period, check_provider
+from rehabdash.ingest.store_rows import batch_details, check_period, check_provider, distinct_values
 from rehabdash.ingest.tally import ImportTally, accepted_rows
 from rehabdash.ingest.validate import FAILURE_SCHEMA, count_rules, stored_failures
 from rehabdash.store.batches import BatchInfo, complete_batch, record_batch, supersede_batch
@@ -148,7 +148,14 @@ def _write(
     options: _Options,
     steps: _Steps,
 ) -> ImportResult:
-    duplicate = duplicate_of(conn, source.file_sha256, source.source_name, options.replace)
+    area_types = (
+        distinct_values(source.rows, "area_type")
+        if source.kind == "areas" and isinstance(source, PreparedImport)
+        else None
+    )
+    duplicate = duplicate_of(
+        conn, source.file_sha256, source.source_name, options.replace, area_types
+    )
     if duplicate is not None:
         raise duplicate
     check_replace(conn, source.kind, options.replace)
@@ -284,8 +291,13 @@ def _finish(
 
 
 def _top_rules(counts: pl.DataFrame, n: int = 3) -> str:
-    top = counts.filter(pl.col("severity") == "rejected").head(n)
-    return ", ".join(f"{rule} {count:,}" for rule, _sev, count in top.iter_rows()) or "no rule"
+    """The commonest rules rows broke, and how many other rules (a row may break several)."""
+    rejected = counts.filter(pl.col("severity") == "rejected")
+    text = ", ".join(f"{rule} {count:,}" for rule, _sev, count in rejected.head(n).iter_rows())
+    more = rejected.height - n
+    if more > 0:
+        text += f"; {more} other rule{'s' if more > 1 else ''}: see the rejects"
+    return text or "no rule"
 
 
 def record_rollback(engine: Engine, info: BatchInfo, reason: str) -> None:

@@ -205,7 +205,8 @@ def prepare_file(
         raise ImportFileError(path, reason)
     sha = file_sha256(path)
     try:
-        _refuse_known_file(engine, path, sha, replace)
+        if kind != "areas":  # an areas file may be imported once per area type it holds
+            _refuse_known_file(engine, path, sha, replace)
         return _prepare(
             engine,
             path,

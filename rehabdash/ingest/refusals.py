@@ -81,12 +81,18 @@ def _live_successor(conn: Connection, batch_id: int) -> Any:
 
 
 def duplicate_of(
-    conn: Connection, sha256: str, source_name: str, replace: Collection[int] = ()
+    conn: Connection,
+    sha256: str,
+    source_name: str,
+    replace: Collection[int] = (),
+    area_types: Sequence[str] | None = None,
 ) -> DuplicateFileError | None:
     """The error to raise if this file (SHA-256) is held live or was replaced, else None.
 
     ``replace``: the batches this import replaces; a file may replace its own batch,
     and a superseded file may come back by replacing the batch that replaced it.
+    ``area_types``: an areas file's; one file with a neighbourhood and a locality column
+    is imported once for each, so only a batch of the same types is the same import.
     """
     wanted = {int(b) for b in replace}
     rows = conn.execute(
@@ -95,6 +101,7 @@ def duplicate_of(
             import_batch.c.source_name,
             import_batch.c.finished_at,
             import_batch.c.status,
+            import_batch.c.details,
         )
         .where(
             import_batch.c.sha256 == sha256,
@@ -102,6 +109,8 @@ def duplicate_of(
         )
         .order_by(import_batch.c.id)
     ).all()
+    if area_types is not None:
+        rows = [r for r in rows if (r.details or {}).get("area_type") == list(area_types)]
     for row in rows:
         if row.status == LIVE and int(row.id) not in wanted:
             return DuplicateFileError(

@@ -217,15 +217,30 @@ def _grid_rules() -> list[Rule]:
 
 
 def _degrees(raw: pl.Expr) -> pl.Expr:
-    """Degrees from text: "53.8", "53.8°", "1.55 W" (west and south negative), and a
-    decimal comma ("53,8": no latitude or longitude has a thousands separator)."""
-    text = raw.str.replace_all(r"[°º]", "").str.strip_chars()
+    """Degrees from text: "53.8", "53.8°", "1.55 W" (west and south negative), a Unicode
+    minus, degrees and minutes ("53°48′12″N"), and a decimal comma ("53,8": no latitude
+    or longitude has a thousands separator)."""
+    text = raw.str.replace_all("[\u2212\u2013]", "-").str.strip_chars()
     hemisphere = text.str.extract(r"(?i)([NSEW])$", 1).str.to_uppercase()
     body = text.str.replace(r"(?i)\s*[NSEW]$", "")
-    body = (
-        pl.when(body.str.contains(r"^-?\d+,\d+$")).then(body.str.replace(",", ".")).otherwise(body)
+    parts = body.str.extract_groups(
+        r"^(?<sign>-?)(?<d>\d+)\s*[°º ]\s*(?<m>\d+(?:\.\d+)?)\s*['′]\s*"
+        r"(?:(?<s>\d+(?:\.\d+)?)\s*[\"″]?)?$"
     )
-    value = number(body)
+    field = parts.struct.field
+    minutes = (
+        field("d").cast(pl.Float64)
+        + field("m").cast(pl.Float64) / 60
+        + field("s").cast(pl.Float64).fill_null(0.0) / 3600
+    )
+    minutes = pl.when(field("sign") == "-").then(-minutes).otherwise(minutes)
+    decimal = body.str.replace_all(r"[°º]", "").str.strip_chars()
+    decimal = (
+        pl.when(decimal.str.contains(r"^-?\d+,\d+$"))
+        .then(decimal.str.replace(",", "."))
+        .otherwise(decimal)
+    )
+    value = pl.coalesce(minutes, number(decimal))
     return pl.when(hemisphere.is_in(["S", "W"])).then(-value.abs()).otherwise(value)
 
 

@@ -16,7 +16,14 @@ import polars as pl
 from rehabdash.ingest.prepared import ImportSource, PreparedImport
 from rehabdash.ingest.scrub import scrub
 
-__all__ = ["batch_details", "check_period", "check_provider", "providers_of", "store_frame"]
+__all__ = [
+    "batch_details",
+    "check_period",
+    "check_provider",
+    "distinct_values",
+    "providers_of",
+    "store_frame",
+]
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LOOKUP_COLUMNS = ("lad_code", "lad_name", "sicb_code", "sicb_name", "icb_code", "icb_name")
@@ -115,7 +122,7 @@ def store_frame(prepared: PreparedImport) -> pl.DataFrame:
     raise ValueError(f"unknown import kind {prepared.kind!r}")
 
 
-def _distinct(rows: pl.DataFrame, column: str) -> list[Any]:
+def distinct_values(rows: pl.DataFrame, column: str) -> list[Any]:
     if column not in rows.columns:
         return []
     return sorted(rows[column].drop_nulls().unique().to_list())
@@ -139,22 +146,22 @@ def batch_details(
         return details
     rows = source.rows
     if source.kind == "population":
-        details["years"] = _distinct(rows, "year")
+        details["years"] = distinct_values(rows, "year")
     elif source.kind == "imd":
-        editions = _distinct(rows, "edition")
-        vintages = _distinct(rows, "lsoa_vintage")
+        editions = distinct_values(rows, "edition")
+        vintages = distinct_values(rows, "lsoa_vintage")
         details["imd_edition"] = editions[0] if len(editions) == 1 else editions
         details["lsoa_vintage"] = vintages[0] if len(vintages) == 1 else vintages
     elif source.kind == "need":
-        details["condition_groups"] = _distinct(rows, "condition_group")
+        details["condition_groups"] = distinct_values(rows, "condition_group")
     elif source.kind == "postcodes":
         details["lsoa_vintage"] = [v for v in (2011, 2021) if rows[f"lsoa{v % 100}"].count()]
     elif source.kind == "areas":
-        vintages = _distinct(rows, "lsoa_vintage")
+        vintages = distinct_values(rows, "lsoa_vintage")
         details["lsoa_vintage"] = vintages[0] if len(vintages) == 1 else vintages
-        details["area_type"] = _distinct(rows, "area_type")
+        details["area_type"] = distinct_values(rows, "area_type")
         details["areas"] = rows["code"].n_unique()
     elif source.kind == "sites":
-        details["lsoa_vintage"] = _distinct(rows, "lsoa_vintage")
-        details["site_types"] = _distinct(rows, "site_type")
+        details["lsoa_vintage"] = distinct_values(rows, "lsoa_vintage")
+        details["site_types"] = distinct_values(rows, "site_type")
     return details

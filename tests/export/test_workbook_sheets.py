@@ -134,10 +134,20 @@ def test_chosen_sheets_only_and_charts_go_with_their_tables(built: Built) -> Non
     assert "Findings" in names
     assert "3b Need by area" not in names
     assert "Charts 3" not in names
+    assert "3c Areas" not in names  # every table sheet can be left out
+    assert "3d Distance to a site" not in names
     # Charts 1 also draws the deprivation gradient, which was left out: it goes too.
     assert "Charts 1" not in names
     assert names[-2:] == ["Methods", "Provenance"]
     assert check_workbook(path, threshold=8) == []
+
+
+def test_every_sheet_but_the_front_and_back_matter_may_be_chosen(built: Built) -> None:
+    from rehabdash.plan.export.workbook import OPTIONAL_SHEETS
+
+    names = book(built.workbook("hes")).sheetnames
+    fixed = ["Cover", "Contents", "Notes", "Methods", "Provenance"]
+    assert [n for n in names if n not in fixed] == [n for n in OPTIONAL_SHEETS if n in names]
 
 
 def test_an_unknown_sheet_is_refused_with_the_choices(built: Built, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from rehabdash import refdata
 from rehabdash.cli import main
 from rehabdash.errors import StoreError
 from rehabdash.ingest import (
+    DuplicateFileError,
     ImportFileError,
     PreparedImport,
     import_file,
@@ -153,6 +154,27 @@ def test_the_area_type_option_chooses_the_column(tmp_path: Path) -> None:
     assert set(hubs["area_type"]) == {"hub catchment"}
     with pytest.raises(ValueError, match="not one of: neighbourhood, locality, hub catchment"):
         prepare_areas(path, area_type="ward")
+
+
+def test_one_file_with_two_area_types_is_imported_once_for_each(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = _csv(
+        tmp_path / "both.csv",
+        "LSOA code,PCN Neighbourhood,Locality",
+        [f"{QWO[0]},Leeds N1,Leeds", f"{QWO[1]},Leeds N2,Leeds"],
+    )
+    first = import_file(engine, path, "areas")
+    said = "column 'Locality' (localities) not read: one area type a file; import the file "
+    assert any(n.startswith(said + "again with --area-type 'locality'") for n in first.notes)
+    with pytest.raises(DuplicateFileError, match="already imported as batch"):
+        import_file(engine, path, "areas")  # the same import twice
+    second = import_file(engine, path, "areas", area_type="locality")
+    assert second.rows_accepted == 2
+    live = live_neighbourhoods(engine)
+    assert dict(live.group_by("area_type").len().iter_rows()) == {"neighbourhood": 2, "locality": 2}
+    with pytest.raises(DuplicateFileError):
+        import_file(engine, path, "areas", area_type="locality")
 
 
 def test_bad_rows_are_rejected_naming_row_column_and_reason(engine: Engine, tmp_path: Path) -> None:

@@ -222,7 +222,10 @@ def test_degrees_as_people_write_them(engine: Engine, tmp_path: Path) -> None:
         'Comma,"53,8008","-1,5491"\n'
         "Letters,53.8008 N,1.5491 W\n"
         "Signs,53.8008°,-1.5491°\n"
-        "East,52.63 N,1.29 E\n",
+        "East,52.63 N,1.29 E\n"
+        "Minus,53.8008,\u22121.5491\n"
+        "Minutes,53°48′N,1°33′ W\n"
+        "Seconds,53°48'03\"N,1°32'57\"W\n",
     )
     prepared = _prepared(engine, path)
     got = {r["name"]: (r["latitude"], r["longitude"]) for r in prepared.rows.iter_rows(named=True)}
@@ -231,6 +234,12 @@ def test_degrees_as_people_write_them(engine: Engine, tmp_path: Path) -> None:
         "Letters": (53.8008, -1.5491),
         "Signs": (53.8008, -1.5491),
         "East": (52.63, 1.29),
+        "Minus": (53.8008, -1.5491),
+        "Minutes": (53.8, -1.55),
+        "Seconds": (
+            pytest.approx(53 + 48 / 60 + 3 / 3600),
+            pytest.approx(-(1 + 32 / 60 + 57 / 3600)),
+        ),
     }
 
 

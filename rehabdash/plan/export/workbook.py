@@ -50,6 +50,8 @@ OPTIONAL_SHEETS: tuple[str, ...] = (
     "3a Need by group",
     "3b Need by area",
     "Charts 3",
+    "3c Areas",
+    "3d Distance to a site",
     "4a Trends",
     "4b Gaps",
     "Charts 4",
