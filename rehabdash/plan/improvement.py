@@ -123,7 +123,9 @@ def _sii_gap(frame: pl.DataFrame, confidence: float) -> pl.DataFrame:
     """The SII of people seen per 1,000 per year across the 10 IMD deciles, per quarter."""
     deciles = frame.filter(pl.col("level_code").is_in([str(d) for d in range(1, 11)]))
     rates = seen_rates(deciles, 1000.0)  # 95% limits: the SE that stats.sii reads from them
-    whole = (pl.col("numerator") > 0).all().over("period") & (pl.len().over("period") == 10)
+    # Every decile seen and with a population (none has one for a PCN's patients).
+    counted = (pl.col("numerator") > 0) & (pl.col("denominator").fill_null(0) > 0)
+    whole = counted.all().over("period") & (pl.len().over("period") == 10)
     usable = rates.filter(whole).with_columns(pl.col("level_code").cast(pl.Int64).alias("q"))
     if usable.height == 0:
         return pl.DataFrame(schema={"period": pl.String})

@@ -71,10 +71,12 @@ def areas_store(
     sites: bool = True,
     localities: dict[str, str] | None = None,
     area_type: str = "neighbourhood",
+    lookup_imported: bool = True,
 ) -> Engine:
     """The store of the module docstring: four LSOAs, their people, a neighbourhood
     lookup (N1: A and B; N2: C; of ``area_type``), with ``localities`` (LSOA -> code) a
-    locality lookup beside it, and with ``sites``, two sites."""
+    locality lookup beside it (none with not ``lookup_imported``), and with ``sites``,
+    two sites."""
     rows: dict[str, list[object]] = {
         k: [] for k in ("sex", "lsoa", "first_contact_date", "contacts_attended", "contacts_dna")
     }
@@ -129,6 +131,6 @@ def areas_store(
         referrals,
         people=pop,
         lookup=lookup,
-        neighbourhoods=hoods,
+        neighbourhoods=hoods if lookup_imported else None,
         sites=site_rows() if sites else None,
     )

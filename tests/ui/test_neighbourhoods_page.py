@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
 from areas_store import A, B, C, D, areas_store, centroid
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from rehabdash.palette import (
     RATIO_BOUNDS,
@@ -35,9 +36,11 @@ from rehabdash.ui.session import Session
 from rehabdash.ui.tasks import TaskRunner
 
 
-def _page(qtbot: QtBot, tmp_path: Path, level: str = "lsoa") -> NeighbourhoodsPage:
+def _page(
+    qtbot: QtBot, tmp_path: Path, level: str = "lsoa", *, lookup_imported: bool = True
+) -> NeighbourhoodsPage:
     session = Session("")
-    session.opened(areas_store(f"sqlite:///{tmp_path / 's.db'}"))
+    session.opened(areas_store(f"sqlite:///{tmp_path / 's.db'}", lookup_imported=lookup_imported))
     page = NeighbourhoodsPage(session, TaskRunner(synchronous=True))
     qtbot.addWidget(page)
     page.resize(1300, 800)
@@ -90,6 +93,17 @@ def test_neighbourhoods_are_drawn_from_their_lsoas(qtbot: QtBot, tmp_path: Path)
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_no_neighbourhood_lookup_says_so(qtbot: QtBot, tmp_path: Path) -> None:
+    page = _page(qtbot, tmp_path, lookup_imported=False)
+    page.level_choice.setCurrentIndex(page.level_choice.findData("neighbourhood"))
+    qtbot.waitUntil(lambda: page.drawn is not None and page.drawn.level == "neighbourhood")
+    assert page.map.area_items() == {}
+    assert page.caption.text().startswith("No neighbourhood lookup is imported")
+    assert "Neighbourhood" in page.map.title.text()  # not the level shown before
+    assert page.map.model.rowCount() == 0
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
 def test_a_new_filter_on_the_same_areas_only_recolours(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -134,12 +148,21 @@ def test_a_click_on_an_area_drills_the_other_pages(qtbot: QtBot, tmp_path: Path)
     page = window.page_widgets["neighbourhoods"]
     assert isinstance(page, NeighbourhoodsPage)
     qtbot.waitUntil(lambda: page.drawn is not None, timeout=30_000)
-    # A real click at C's centroid, where the map puts it.
+    # A real click at C's centroid, where the map puts it (once the map is in view).
+    QApplication.processEvents()
     lat, lon = centroid(C)
     x, y = equirectangular(lon, lat, page.map.lat0)
     scene = page.map.scene_position(float(x), float(y))
     assert page.map.area_at(scene) == C
     view = page.map.plot
+    # Hovering first (a long text) neither widens the page nor moves the map.
+    before = (window.width(), view.geometry(), view.mapFromScene(scene))
+    view.scene().sigMouseMoved.emit(scene)  # what the scene says of a mouse move there
+    hover = page.map.hover_text
+    assert hover.toolTip() == " · ".join(page.map.area_items()[C].toolTip().splitlines())
+    assert hover.fontMetrics().horizontalAdvance(hover.text()) <= hover.width()
+    QApplication.processEvents()
+    assert (window.width(), view.geometry(), view.mapFromScene(scene)) == before
     with qtbot.waitSignal(page.map.area_clicked, timeout=5_000) as clicked:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.mapFromScene(scene))
     assert clicked.args == [C]

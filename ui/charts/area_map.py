@@ -20,20 +20,30 @@ the keyboard route to the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pyqtgraph as pg
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -133,6 +143,19 @@ class _Swatch(pg.ItemSample):
         event.accept()  # a class cannot be hidden (pyqtgraph's samples toggle their item)
 
 
+class _OnLeave(QObject):
+    """Calls ``on_leave`` when the mouse leaves the watched widget."""
+
+    def __init__(self, on_leave: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._on_leave = on_leave
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self._on_leave()
+        return False
+
+
 class _SortedModel(FrameModel):
     """FrameModel (sorted by a clicked header, numbers as numbers) that finds areas."""
 
@@ -211,9 +234,14 @@ class AreaMap(ChartFrame):
         self.hover_text = QLabel()  # the hovered area's text, beside the actions
         self.hover_text.setTextFormat(Qt.TextFormat.PlainText)
         self.hover_text.setAccessibleName(f"{name}: the area under the mouse")
-        self.actions_row.addWidget(self.hover_text)
+        # Ignored: a long text is cut to the room there is, never widening the page (a
+        # wider page would move the map under the mouse between hover and click).
+        self.hover_text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.actions_row.addWidget(self.hover_text, 1)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
         self.plot.scene().sigMouseMoved.connect(self._hovered)
+        self._leave = _OnLeave(lambda: self._hover(None), self.plot)
+        self.plot.installEventFilter(self._leave)
 
     # ---------------------------------------------------------------- drawing
 
@@ -319,7 +347,7 @@ class AreaMap(ChartFrame):
             pl.col("class_label").alias("class"),
         )
         labels = dict(zip(shown.columns, _HEADER, strict=True))
-        if self._details is not None:
+        if self._details is not None and "code" in self._details.columns:  # none: no areas
             extra = self._details.drop(
                 [c for c in self._details.columns if c in labels and c != "code"]
             )
@@ -475,9 +503,21 @@ class AreaMap(ChartFrame):
 
     # ---------------------------------------------------------------- mouse, keys
 
+    def _show_table(self, as_table: bool) -> None:
+        super()._show_table(as_table)
+        self._hover(None)  # the map's hover text does not belong to the table
+
     def _hovered(self, scene_pos: QPointF) -> None:
-        code = self.area_at(scene_pos)
-        self.hover_text.setText("" if code is None else self._items[code].toolTip())
+        self._hover(self.area_at(scene_pos))
+
+    def _hover(self, code: str | None) -> None:
+        """The hovered area's text on one line, cut to the label's width (all of it in
+        the label's tooltip); nothing when the mouse is on no area or off the map."""
+        text = "" if code is None else " · ".join(self._items[code].toolTip().splitlines())
+        metrics = self.hover_text.fontMetrics()
+        width = max(self.hover_text.width(), 0)
+        self.hover_text.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+        self.hover_text.setToolTip(text)
 
     def _clicked(self, event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
