@@ -4,8 +4,6 @@ and everything else is still worked out: never a failure."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rehabdash.demo import build_demo
