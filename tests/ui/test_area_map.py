@@ -173,14 +173,23 @@ def test_values_before_areas_and_values_off_the_map(
     panel = AreaMap("Map")
     qtbot.addWidget(panel)
     extra = pl.DataFrame(
-        {"code": ["E01000001"], "value": [0.5], "lower": [0.4], "upper": [0.6], "text": ["x"]}
+        {
+            "code": ["E01000001"],
+            "value": [0.5],
+            "lower": [0.4],
+            "upper": [0.6],
+            "text": ["City of London 001A: observed ÷ expected 0.5"],
+        }
     )
     panel.set_values(pl.concat([_values(lsoa), extra]))
     assert panel.area_items() == {}
     panel.set_areas(lsoa)
     first = lsoa.codes[0]
     assert panel.area_brush(first) == QColor(_expected_colour(RATIOS[0]))
-    assert "1 area with a value is not on this map (E01000001)" in panel.message.text()
+    said = "1 area with a value has no boundary on this map, a code having changed since "
+    assert said + "(City of London 001A): the table and the export have its numbers." == (
+        panel.message.text()
+    )
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")
@@ -328,3 +337,26 @@ def test_png_and_svg_are_written(
     assert text.count("<path") > 1_000
     assert RATIO_COLOURS[0].lower() in text.lower()
     assert "pattern" in text  # the hatch
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_the_whole_area_view_holds_the_outlines_too(
+    qtbot: QtBot, areas: tuple[Shapes, Shapes, Shapes]
+) -> None:
+    """Areas drawn for part of the ICB (an authority without a boundary, say): "Whole
+    area" still shows the whole ICB outline, not only the areas drawn."""
+    lsoa, _lads, icb = areas
+    panel = AreaMap("Map")
+    qtbot.addWidget(panel)
+    panel.resize(1100, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    part = lsoa.subset(lsoa.codes[:20])
+    panel.set_areas(part, [("ICB", icb)])
+    panel.show_whole()
+    x, y = icb.projected(panel.lat0)
+    shown = panel.view.viewRect()
+    assert shown.left() <= float(np.nanmin(x))
+    assert float(np.nanmax(x)) <= shown.right()
+    assert shown.top() <= float(np.nanmin(y))
+    assert float(np.nanmax(y)) <= shown.bottom()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -160,3 +161,18 @@ def test_nothing_recorded_says_so(qtbot: QtBot) -> None:
     panel.show_data(chart_data(indicator(only_all)))
     assert panel.message.isVisibleTo(panel)
     assert "has a recorded value" in panel.message.text()
+
+
+def test_small_rates_are_labelled_as_written_not_with_an_si_multiplier(qtbot: QtBot) -> None:
+    """0.08 per 1,000 stays 0.08 on the axis: pyqtgraph's "(x0.001)" would go at the end
+    of the axis title, where a narrow chart cuts it off and 80 is read instead."""
+    panel = _panel(qtbot)
+    small = indicator()
+    frame = small.frame.with_columns(
+        *(pl.col(c) / 1000 for c in ("value", "lower", "upper") if c in small.frame.columns)
+    )
+    panel.show_data(chart_data(type(small)(small.key, small.definition, frame)))
+    for side in ("left", "bottom"):
+        axis = panel.plot.getPlotItem().getAxis(side)
+        assert axis.autoSIPrefixScale == 1.0, side
+        assert "(x0.001)" not in axis.labelString()

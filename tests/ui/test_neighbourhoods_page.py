@@ -104,6 +104,19 @@ def test_no_neighbourhood_lookup_says_so(qtbot: QtBot, tmp_path: Path) -> None:
 
 
 @pytest.mark.qt_log_ignore("propagateSizeHints")
+def test_a_drill_to_a_pcn_keeps_the_map_of_every_area(qtbot: QtBot, tmp_path: Path) -> None:
+    page = _page(qtbot, tmp_path)
+    page.session.drill = ("pcn:U49851", "")  # as the PCN page's Enter does
+    page.session.filter = parse_filter(period="2024-25", area="pcn:U49851")
+    page.filter_changed()
+    qtbot.waitUntil(lambda: page.result is not None and page.caption.text().startswith("The"))
+    assert page.result is not None
+    assert page.result.filter.area is None  # a PCN has no population to map
+    assert sorted(page.map.area_items()) == sorted([A, B, C, D])
+    assert page.caption.text().startswith("The other pages show primary care network U49851")
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints")
 def test_a_new_filter_on_the_same_areas_only_recolours(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,6 +188,9 @@ def test_a_click_on_an_area_drills_the_other_pages(qtbot: QtBot, tmp_path: Path)
     assert page.result is not None
     assert page.result.filter.area is None
     assert sorted(page.map.area_items()) == sorted([A, B, C, D])
+    said = "The other pages show Kirklees 040A (on the map); this page shows every area"
+    assert page.caption.text().startswith(said)
+    assert page.distance_note.text().startswith(said)  # the distance tab: the same areas
     window.nav.setCurrentRow(keys.index("need"))
     need = window.page_widgets["need"]
     qtbot.waitUntil(lambda: getattr(need, "result", None) is not None, timeout=30_000)

@@ -279,11 +279,18 @@ class AreaMap(ChartFrame):
                 self.view.addItem(line, ignoreBounds=True)
                 kept.append(line)
             self._outline_names.append(label)
+        # The whole view holds the outlines too: an ICB outline reaches areas not drawn.
+        xs = [x, *(o.projected(self._lat0)[0] for _, o in outlines)]
+        ys = [y, *(o.projected(self._lat0)[1] for _, o in outlines)]
+        every_x, every_y = np.concatenate(xs), np.concatenate(ys)
         self._bounds = (
             QRectF(
-                float(x.min()), float(y.min()), float(x.max() - x.min()), float(y.max() - y.min())
+                float(np.nanmin(every_x)),
+                float(np.nanmin(every_y)),
+                float(np.nanmax(every_x) - np.nanmin(every_x)),
+                float(np.nanmax(every_y) - np.nanmin(every_y)),
             )
-            if len(x)
+            if len(every_x) and np.isfinite(every_x).any()
             else QRectF(0, 0, 1, 1)
         )
         self.select(None, emit=False)
@@ -314,11 +321,16 @@ class AreaMap(ChartFrame):
         rows, unmatched = area_values(self._shapes.codes, self._shapes.names, frame)
         self._show_rows(rows)
         if unmatched:
-            shown = ", ".join(unmatched[:3]) + (", …" if len(unmatched) > 3 else "")
+            # Named as the hover text names them ("Craven: ..."), else by code.
+            texts = dict(frame.select("code", "text").iter_rows()) if "text" in frame else {}
+            named = [str(texts.get(c) or c).split(":")[0] for c in unmatched]
+            shown = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
             one = len(unmatched) == 1
             self.say(
                 f"{len(unmatched):,} area{'' if one else 's'} with a value "
-                f"{'is' if one else 'are'} not on this map ({shown})."
+                f"{'has' if one else 'have'} no boundary on this map, a code having changed "
+                f"since ({shown}): the table and the export have {'its' if one else 'their'} "
+                "numbers."
             )
         elif rows["value"].is_null().all():
             self.say("No area on this map has a value.")

@@ -102,6 +102,8 @@ class ChartFrame(QWidget):
             axis = self.plot.getPlotItem().getAxis(side)
             axis.setPen(pg.mkPen(GREY))
             axis.setTextPen(pg.mkPen(GREY))  # 10.9:1 on white (WCAG AA wants 4.5:1)
+            # "0.06", never "60" with "(x0.001)" at the end of a title that may be cut off
+            axis.enableAutoSIPrefix(False)
 
         self.model = FrameModel()
         self.table = frame_view(f"{name}: table of the numbers drawn", self.model)

@@ -28,8 +28,6 @@ class ReferencePanel(ChartPanel):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         self.reference: tuple[float, str] | None = None  # (value, words) drawn now
         super().__init__(name, parent)
-        # "0.06", not "60 (x0.001)": a lead reads the index as the tool writes it
-        self.plot.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         pen = pg.mkPen(DARK_PINK, width=2, style=Qt.PenStyle.DashLine)
         self.line = pg.InfiniteLine(
             angle=90,

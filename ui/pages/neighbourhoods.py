@@ -108,10 +108,12 @@ class NeighbourhoodsPage(PlanPage):
     def request(self) -> PageRequest:
         from rehabdash.plan.map_data import MAP_LEVELS  # each level is a filter's area kind
 
+        # A PCN's drill too: a PCN has no resident population, so a map of its patients
+        # could show no observed ÷ expected; the map keeps every area and says so.
         return PageRequest(
             extras=(f"areas:{self.level}", "distance"),
             references=("lsoas", "neighbourhoods", "sites"),
-            undrilled=tuple(level for level, _ in MAP_LEVELS),
+            undrilled=(*(level for level, _ in MAP_LEVELS), "pcn"),
         )
 
     def open_at(self, breakdown_key: str) -> bool:
@@ -166,8 +168,24 @@ class NeighbourhoodsPage(PlanPage):
         self.map.set_sites(data.sites)
         self.map.title.setText(f"People seen, observed ÷ expected: {data.title}")
         self.map.select(self.session.drilled_code(), emit=False)
-        self.caption.setText(self._caption(data))
+        self.caption.setText(
+            " ".join(t for t in (self._drilled_note(result), self._caption(data)) if t)
+        )
         self._show_distance(result)
+
+    def _drilled_note(self, result: PageResult) -> str:
+        """While the other pages are drilled to an area this page undid: which, and that
+        this page (map and distance alike) shows the areas the drill was made from."""
+        drilled = self.session.filter
+        if drilled is None or drilled.area is None or drilled.area == result.filter.area:
+            return ""
+        value = f"{drilled.area.kind}:{drilled.area.code}"
+        names = {k.upper(): v for k, v in self.session.area_names.items()}
+        area = names.get(value.upper(), drilled.area.label)
+        return (
+            f"The other pages show {area}; this page shows every area the drill was made "
+            "from (choose another to drill to it)."
+        )
 
     def _caption(self, data: MapData) -> str:
         if data.level == "neighbourhood" and not len(data.shapes):
@@ -179,15 +197,6 @@ class NeighbourhoodsPage(PlanPage):
             f"{len(data.shapes):,} areas shaded by people seen ÷ those expected for their age "
             "and sex: orange fewer, purple more; hatched where the 95% interval includes 1."
         ]
-        if data.unmapped:
-            import polars as pl
-
-            drawn = pl.Series(data.shapes.codes, dtype=pl.String).implode()
-            names = data.table.filter(~pl.col("code").is_in(drawn))["Area"].head(3).to_list()
-            parts.append(
-                f"{data.unmapped:,} area(s) have no boundary on the shipped map, a code having "
-                f"changed since ({', '.join(map(str, names))}): the export has their numbers."
-            )
         sites = data.sites.height
         parts.append(
             f"{sites:,} service sites marked." if sites else "No service sites are imported."
@@ -214,10 +223,18 @@ class NeighbourhoodsPage(PlanPage):
         self.distance_rate.show_data(chart_data(per))
         self.distance_charts.fit_charts(self.distance_panel, self.distance_rate)
         self.distance_note.setText(
-            "Straight-line distance from home (the LSOA's centroid) to the nearest service "
-            "site. Left: people seen ÷ those expected at the scope's own rates for their "
-            "age, sex and deprivation (below 1: fewer). Right: people seen per 1,000, "
-            "unadjusted."
+            " ".join(
+                t
+                for t in (
+                    self._drilled_note(result),
+                    "Straight-line distance from home (the LSOA's centroid) to the nearest "
+                    "service site. Left: people seen ÷ those expected at the scope's own rates "
+                    "for their age, sex and deprivation (below 1: fewer; the map's ratio "
+                    "allows for age and sex only, as deprivation is what it shows). Right: "
+                    "people seen per 1,000, unadjusted.",
+                )
+                if t
+            )
         )
 
     def _area_clicked(self, code: str) -> None:
