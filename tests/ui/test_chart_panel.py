@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plan"))
 from chart_helpers import indicator
 
 from rehabdash.plan.chart_data import chart_data
+from rehabdash.ui.charts.frame import UNCONTROLLED
 from rehabdash.ui.charts.panel import MARKERS, ChartPanel
 from rehabdash.ui.theme import GREY
 
@@ -107,6 +108,7 @@ def test_interval_toggle_table_copy_and_click(qtbot: QtBot) -> None:
 
     assert QApplication.clipboard().text() == text
     assert text.splitlines()[1].split("\t")[0] == "All"
+    assert text.splitlines()[-2:] == ["", UNCONTROLLED]  # small counts: internal use only
     with qtbot.waitSignal(panel.row_clicked) as clicked:
         row = panel.select(2)
     assert clicked.args == ["J"]

@@ -38,7 +38,13 @@ from rehabdash.plan.chart_data import tsv
 from rehabdash.ui.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.theme import GREY
 
-__all__ = ["ChartFrame", "brush", "details_text", "text_frame"]
+#: The last line of every table copied from the screen, where small counts are shown.
+UNCONTROLLED = (
+    "Not disclosure-controlled: counts of 1 to 7 are shown. For internal use only; the "
+    "Export page's workbook applies the HES/ECDS rule."
+)
+
+__all__ = ["UNCONTROLLED", "ChartFrame", "brush", "details_text", "text_frame"]
 
 
 def brush(colour: str, style: Qt.BrushStyle = Qt.BrushStyle.SolidPattern) -> QBrush:
@@ -171,8 +177,9 @@ class ChartFrame(QWidget):
             item.setVisible(shown)
 
     def copy(self) -> str:
-        """Put the table on the clipboard as tab-separated cells; return that text."""
-        text = tsv(self._table) if self._table else ""
+        """Put the table on the clipboard as tab-separated cells, then a line saying that
+        it is not disclosure-controlled (DESIGN 8: no rule is for the screen); return it."""
+        text = tsv(self._table) + "\n" + UNCONTROLLED if self._table else ""
         QApplication.clipboard().setText(text)
         return text
 
