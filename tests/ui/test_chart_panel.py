@@ -136,13 +136,20 @@ def test_save_png_and_svg(qtbot: QtBot, tmp_path: Path) -> None:
     panel.show()  # laid out, as on screen: the labels that fit are drawn
     qtbot.waitExposed(panel)
 
+    panel.title.setText("People seen per 1,000 by ethnic group")
+    panel.save_note = "2024-25, provider RY6. rehabdash: not disclosure-controlled."
     png = panel.save(tmp_path / "chart.png")
     svg = panel.save(tmp_path / "chart.svg")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     from PySide6.QtGui import QImage
 
     image = QImage(str(png))
-    assert (image.width(), image.height()) == (panel.plot.width(), panel.plot.height())
+    # The chart as on the screen, its title above and its legend and filter below.
+    assert image.width() == panel.plot.width()
+    assert image.height() > panel.plot.height() + 2 * panel.fontMetrics().height()
+    top = {image.pixelColor(x, y).name() for x in range(0, image.width() // 2)
+           for y in range(0, panel.fontMetrics().height())}  # fmt: skip
+    assert top != {"#ffffff"}  # the title is written there
     # The "All" bar's turquoise is in the picture, as drawn on the screen.
     colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 4)
                for y in range(0, image.height(), 4)}  # fmt: skip
@@ -152,6 +159,8 @@ def test_save_png_and_svg(qtbot: QtBot, tmp_path: Path) -> None:
     assert text.lstrip().startswith("<?xml")
     assert "<svg" in text
     assert "Pakistani (J)" in text  # the category labels are in the drawing
+    assert "People seen per 1,000 by ethnic group" in text
+    assert "provider RY6" in text
 
 
 def test_nothing_recorded_says_so(qtbot: QtBot) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -37,6 +37,17 @@ from PySide6.QtWidgets import (
 from rehabdash.plan.chart_data import tsv
 from rehabdash.ui.frame_model import FrameModel, fit_columns, frame_view
 from rehabdash.ui.theme import GREY
+
+_WRAPPED = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+
+
+def _text_height(widget: QWidget, text: str, width: int) -> int:
+    """The height ``text`` takes wrapped to ``width`` in ``widget``'s font, and a margin."""
+    if not text:
+        return 0
+    rect = widget.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), _WRAPPED, text)
+    return rect.height() + 6
+
 
 #: The last line of every table copied from the screen, where small counts are shown.
 UNCONTROLLED = (
@@ -74,6 +85,8 @@ class ChartFrame(QWidget):
         self.setAccessibleName(name)
         self._table: list[list[str]] = []
         self._interval_items: list[pg.GraphicsObject] = []
+        #: A line under a saved chart saying what its numbers are of (the page's filter).
+        self.save_note = ""
 
         self.table_button = QPushButton("Table")
         self.table_button.setCheckable(True)
@@ -184,31 +197,52 @@ class ChartFrame(QWidget):
         return text
 
     def save(self, path: Path) -> Path:
-        """Write the chart as it is on the screen to ``path``: SVG for ``.svg``, else PNG."""
+        """Write the chart to ``path`` (SVG for ``.svg``, else PNG) as on the screen, with
+        its title above and its legend and :attr:`save_note` (what the numbers are of:
+        the page's filter) below, so that a saved chart says what it shows."""
+        width = self.plot.width()
+        head, foot = (
+            self.title.text(),
+            "\n".join(t for t in (self.legend.text(), self.save_note) if t),
+        )
+        head_h, foot_h = _text_height(self, head, width), _text_height(self, foot, width)
+        size = QSize(width, head_h + self.plot.height() + foot_h)
         if path.suffix.lower() == ".svg":
             # Qt's own SVG writer: pyqtgraph 0.14's exporter misreads Qt 6.11's paths.
             generator = QSvgGenerator()
             generator.setFileName(str(path))
-            generator.setSize(self.plot.size())
-            generator.setViewBox(self.plot.rect())
-            generator.setTitle(self.title.text() or "chart")
+            generator.setSize(size)
+            generator.setViewBox(QRect(QPoint(0, 0), size))
+            generator.setTitle(head or "chart")
             painter = QPainter(generator)
             try:
-                self.plot.render(painter)
+                self._paint(painter, head, head_h, foot, foot_h)
             finally:
                 painter.end()
         else:  # what is on the screen
             path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
-            image = QImage(self.plot.size(), QImage.Format.Format_ARGB32)
+            image = QImage(size, QImage.Format.Format_ARGB32)
             image.fill(QColor("white"))
             painter = QPainter(image)
             try:
-                self.plot.render(painter)
+                self._paint(painter, head, head_h, foot, foot_h)
             finally:
                 painter.end()
             if not image.save(str(path)):  # the format from the suffix
                 raise OSError(f"could not write {path}")
         return path
+
+    def _paint(self, painter: QPainter, head: str, head_h: int, foot: str, foot_h: int) -> None:
+        width, flags = self.plot.width(), _WRAPPED
+        painter.setFont(self.font())
+        painter.setPen(QColor("black"))
+        painter.drawText(QRect(0, 0, width, head_h), flags, head)
+        painter.save()
+        painter.translate(0, head_h)
+        self.plot.render(painter)
+        painter.restore()
+        painter.setPen(QColor(GREY))
+        painter.drawText(QRect(0, head_h + self.plot.height(), width, foot_h), flags, foot)
 
     def _ask_save(self) -> None:
         name, _ = QFileDialog.getSaveFileName(

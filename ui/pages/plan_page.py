@@ -252,6 +252,10 @@ class PlanPage(QWidget):
             else f"{described}."
         )
         self.show_result(result)
+        from rehabdash.ui.charts.frame import ChartFrame
+
+        for chart in self.findChildren(ChartFrame):  # a saved chart says what it is of
+            chart.save_note = f"{described}. rehabdash: not disclosure-controlled."
         self.drawn_result.emit()
 
     def _failed(self, kind: str, exc: object) -> None:
