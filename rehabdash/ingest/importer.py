@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -43,7 +44,7 @@ from rehabdash.ingest.sites import prepare_sites
 from rehabdash.ingest.store_rows import check_period, check_provider
 from rehabdash.kinds import IMPORT_KINDS
 from rehabdash.store.batches import BatchInfo, live_batches
-from rehabdash.store.schema import area_lookup
+from rehabdash.store.schema import area_lookup, population
 
 __all__ = [
     "IMPORT_KINDS",
@@ -75,6 +76,28 @@ def known_lsoas(engine: Engine) -> frozenset[str]:
             select(area_lookup.c.lsoa).distinct().where(area_lookup.c.batch_id.in_(live))
         ).scalars()
         return _shipped_lsoas() | frozenset(held)
+
+
+def _outside_population(engine: Engine, lsoas: pl.Series) -> list[str]:
+    """A warning when few of a lookup's LSOAs are in the store's live population (the
+    wrong ICB's file, or another vintage's codes): its areas would then hold nobody."""
+    live = live_batches("population")
+    with engine.connect() as conn:
+        held = set(
+            conn.execute(
+                select(population.c.area_code).distinct().where(population.c.batch_id.in_(live))
+            ).scalars()
+        )
+    wanted = set(lsoas.drop_nulls().to_list())
+    if not held or not wanted:
+        return []
+    inside = len(wanted & held)
+    if inside >= 0.5 * len(wanted):
+        return []
+    return [
+        f"warning: only {inside:,} of the file's {len(wanted):,} LSOAs are in the store's "
+        f"population ({len(held):,} LSOAs): is this the right ICB's lookup?"
+    ]
 
 
 def file_sha256(path: str | Path) -> str | None:
@@ -138,9 +161,11 @@ def _prepare(
     if kind == "postcodes":
         return prepare_postcodes(path, sheet=sheet, progress=progress, cancel=cancel)
     if kind == "areas":
-        return prepare_areas(
+        areas = prepare_areas(
             path, sheet=sheet, area_type=area_type, progress=progress, cancel=cancel
         )
+        areas.notes.extend(_outside_population(engine, areas.rows["lsoa"]))
+        return areas
     if kind == "sites":
         return prepare_sites(
             path,

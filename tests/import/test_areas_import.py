@@ -352,3 +352,21 @@ def test_an_importer_login_may_import_areas(
     assert live_neighbourhoods(reader).height == 1
     for eng in (owner, importer, reader):
         eng.dispose()
+
+
+def test_a_lookup_of_areas_outside_the_population_is_warned_of(
+    engine: Engine, tmp_path: Path
+) -> None:
+    bands = ["age_00_04", "age_05_09", *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)]]
+    header = "lsoa11_code,mid_year," + ",".join([*bands, "age_90_plus"])
+    rows = [f"{c},2020," + ",".join(["10"] * 19) for c in QWO[:6]]
+    population = tmp_path / "pop.csv"
+    population.write_text("\n".join([header + ",all_ages", *(r + ",190" for r in rows)]) + "\n")
+    assert import_file(engine, population, "population").rows_accepted == 6 * 19  # long
+    london = LOOKUP11.filter(pl.col("lad_name") == "City of London")["lsoa"].head(3).to_list()
+    other = _csv(tmp_path / "london.csv", "lsoa,Neighbourhood", [f"{c},City" for c in london])
+    warned = prepare_file(engine, other, "areas")
+    said = "warning: only 0 of the file's 3 LSOAs are in the store's population (6 LSOAs)"
+    assert any(n.startswith(said) for n in warned.notes)
+    own = _csv(tmp_path / "own.csv", "lsoa,Neighbourhood", [f"{c},Leeds N1" for c in QWO[:4]])
+    assert not any(n.startswith("warning") for n in prepare_file(engine, own, "areas").notes)
