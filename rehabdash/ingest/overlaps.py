@@ -327,7 +327,9 @@ def revised_rows(
 
     def tidy(frame: pl.DataFrame) -> pl.DataFrame:  # floats to a centimetre or so
         return frame.with_columns(
-            pl.col(c).cast(pl.Float64).round(7) if c in ("latitude", "longitude") else pl.col(c)
+            pl.col(c).cast(pl.Float64).round(7)
+            if c in ("latitude", "longitude")
+            else pl.col(c).cast(pl.Utf8)  # all null in the store (sites by degrees): Null
             for c in values
         ).with_columns(pl.col(k).cast(pl.Utf8) for k in spec.keys)
 

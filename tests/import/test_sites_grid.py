@@ -250,3 +250,16 @@ def test_one_of_easting_and_northing_is_refused(engine: Engine, tmp_path: Path) 
     assert "sites.csv" in str(caught.value)
     assert "an easting column but no northing column" in str(caught.value)
     assert live_sites(engine).height == 0
+
+
+def test_a_site_placed_by_degrees_moved_to_an_lsoa_is_a_revision(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from rehabdash.ingest.overlaps import RevisedRowsError
+
+    first = _csv(tmp_path / "v1.csv", "Site,Latitude,Longitude\nLeeds hub,53.80,-1.55\n")
+    assert import_file(engine, first, "sites").rows_accepted == 1  # no site has an LSOA
+    moved = _csv(tmp_path / "v2.csv", "Site,LSOA code\nLeeds hub,E01011229\n")
+    with pytest.raises(RevisedRowsError, match="'Leeds hub' \\(site\\): LSOA E01011229 here"):
+        import_file(engine, moved, "sites")
+    assert live_sites(engine)["latitude"].to_list() == [53.80]
