@@ -78,16 +78,52 @@ def known_lsoas(engine: Engine) -> frozenset[str]:
         return _shipped_lsoas() | frozenset(held)
 
 
+def _population_lsoas(engine: Engine) -> set[str]:
+    live = live_batches("population")
+    with engine.connect() as conn:
+        query = select(population.c.area_code).distinct().where(population.c.batch_id.in_(live))
+        return set(conn.execute(query).scalars())
+
+
+#: A site further than this from every LSOA of the store's population is warned of.
+FAR_SITE_KM = 20.0
+
+
+def _far_sites(engine: Engine, sites: pl.DataFrame) -> list[str]:
+    """A warning naming sites far from everyone the store counts (another ICB's list, a
+    mistyped place): every resident would then be "10 km and over" from them."""
+    from rehabdash.plan.distance import nearest_sites, site_points
+    from rehabdash.refdata.boundaries import lsoa_centroids
+
+    held = _population_lsoas(engine)
+    points = site_points(sites) if sites.height else sites
+    if not held or points.height == 0:
+        return []
+    homes = pl.concat([lsoa_centroids(v) for v in (2011, 2021)]).unique("lsoa")
+    homes = homes.filter(pl.col("lsoa").is_in(sorted(held)))
+    if homes.height == 0:
+        return []
+    km, _ = nearest_sites(
+        points["latitude"].to_numpy(),
+        points["longitude"].to_numpy(),
+        homes["latitude"].to_numpy(),
+        homes["longitude"].to_numpy(),
+    )
+    far = points.with_columns(pl.Series("km", km)).filter(pl.col("km") > FAR_SITE_KM)
+    if far.height == 0:
+        return []
+    first = far.sort("km", descending=True).row(0, named=True)
+    return [
+        f"warning: {far.height:,} site(s) are more than {FAR_SITE_KM:g} km from every LSOA of "
+        f"the store's population (e.g. {first['name']!r}, {first['km']:.0f} km): is this the "
+        "right ICB's list?"
+    ]
+
+
 def _outside_population(engine: Engine, lsoas: pl.Series) -> list[str]:
     """A warning when few of a lookup's LSOAs are in the store's live population (the
     wrong ICB's file, or another vintage's codes): its areas would then hold nobody."""
-    live = live_batches("population")
-    with engine.connect() as conn:
-        held = set(
-            conn.execute(
-                select(population.c.area_code).distinct().where(population.c.batch_id.in_(live))
-            ).scalars()
-        )
+    held = _population_lsoas(engine)
     wanted = set(lsoas.drop_nulls().to_list())
     if not held or not wanted:
         return []
@@ -167,13 +203,15 @@ def _prepare(
         areas.notes.extend(_outside_population(engine, areas.rows["lsoa"]))
         return areas
     if kind == "sites":
-        return prepare_sites(
+        sites = prepare_sites(
             path,
             sheet=sheet,
             postcode_lookup=functools.partial(postcode_lookup, engine),
             progress=progress,
             cancel=cancel,
         )
+        sites.notes.extend(_far_sites(engine, sites.rows))
+        return sites
     return prepare_need(path, sheet=sheet, progress=progress, cancel=cancel)
 
 

@@ -263,3 +263,26 @@ def test_a_site_placed_by_degrees_moved_to_an_lsoa_is_a_revision(
     with pytest.raises(RevisedRowsError, match="'Leeds hub' \\(site\\): LSOA E01011229 here"):
         import_file(engine, moved, "sites")
     assert live_sites(engine)["latitude"].to_list() == [53.80]
+
+
+def test_a_site_far_from_everyone_in_the_store_is_warned_of(engine: Engine, tmp_path: Path) -> None:
+    bands = ["age_00_04", "age_05_09", *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)]]
+    header = "lsoa11_code,mid_year," + ",".join([*bands, "age_90_plus"])
+    leeds = ("E01011229", "E01011230", "E01011231")
+    rows = [f"{c},2020," + ",".join(["10"] * 19) for c in leeds]
+    population = _csv(tmp_path / "pop.csv", "\n".join([header, *rows]) + "\n")
+    assert import_file(engine, population, "population").rows_accepted == 3 * 19
+    path = _csv(
+        tmp_path / "sites.csv",
+        "Site,LSOA code,Latitude,Longitude\n"
+        "Leeds hub,E01011230,,\n"
+        "York clinic,,53.96,-1.08\n"  # about 35 km from these Leeds LSOAs
+        "London clinic,,51.5074,-0.1278\n",
+    )
+    notes = _prepared(engine, path).notes
+    warned = [n for n in notes if n.startswith("warning")]
+    assert len(warned) == 1
+    assert warned[0].startswith(
+        "warning: 2 site(s) are more than 20 km from every LSOA of the store's population "
+        "(e.g. 'London clinic', 2"
+    )
