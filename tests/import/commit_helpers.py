@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from rehabdash.store.schema import (
+    LIVE,
     area_lookup,
     import_batch,
+    metadata,
     need_weight,
     neighbourhood,
     population,
@@ -37,6 +39,44 @@ DATA_TABLES = (
     service_site,
     row_issue,
 )
+
+
+#: The ONS mid-year layout's five-year age columns (the population tests' files).
+POPULATION_BANDS = [
+    "age_00_04",
+    "age_05_09",
+    *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)],
+]
+
+
+def csv_file(path: Path, header: str, rows: list[str]) -> Path:
+    """A CSV of a header line and ``rows`` (UTF-8)."""
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def population_csv(path: Path, lsoas: list[str], year: int = 2020, each: int = 10) -> Path:
+    """An ONS-layout population file: ``each`` persons in every band of every LSOA."""
+    header = "lsoa11_code,mid_year," + ",".join([*POPULATION_BANDS, "age_90_plus"]) + ",all_ages"
+    rows = [f"{lsoa},{year}," + ",".join([str(each)] * 19) + f",{19 * each}" for lsoa in lsoas]
+    return csv_file(path, header, rows)
+
+
+def every_table(engine: Engine) -> dict[str, int]:
+    """Rows of every table but import_batch (which gains a refusal's audit row)."""
+    with engine.connect() as conn:
+        return {
+            t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in metadata.sorted_tables
+            if t.name != "import_batch"
+        }
+
+
+def live_ids(engine: Engine) -> list[int]:
+    """The ids of the live batches, in order."""
+    with engine.connect() as conn:
+        query = select(import_batch.c.id).where(import_batch.c.status == LIVE)
+        return sorted(int(i) for i in conn.execute(query).scalars())
 
 
 def counts(engine: Engine) -> dict[str, int]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import xlsxwriter
-from commit_helpers import batches, counts
+from commit_helpers import batches, counts, csv_file, every_table, population_csv
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -27,7 +27,7 @@ from rehabdash.ingest import (
 from rehabdash.ingest.overlaps import RevisedRowsError
 from rehabdash.queries.areas import live_neighbourhoods
 from rehabdash.store.batches import live_batch_ids
-from rehabdash.store.schema import LIVE, import_batch, metadata, neighbourhood, row_issue
+from rehabdash.store.schema import LIVE, import_batch, neighbourhood, row_issue
 from rehabdash.store.withdrawal import reinstate_batch, withdraw_batch
 
 LOOKUP11 = refdata.lsoa_lookup(2011)
@@ -44,21 +44,6 @@ def _prepared(engine: Engine, path: Path) -> PreparedImport:
     return prepared
 
 
-def _csv(path: Path, header: str, rows: list[str]) -> Path:
-    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
-
-
-def _every_table(engine: Engine) -> dict[str, int]:
-    """Rows of every table but import_batch (which gains the refusal's audit row)."""
-    with engine.connect() as conn:
-        return {
-            t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in metadata.sorted_tables
-            if t.name != "import_batch"
-        }
-
-
 def _live(engine: Engine) -> list[tuple[int, str]]:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -72,10 +57,10 @@ def _live(engine: Engine) -> list[tuple[int, str]]:
 def _refused(engine: Engine, path: Path, match: str, **options: object) -> ImportFileError:
     """Import ``path`` expecting an ImportFileError; the store is left as it was, bar the
     refusal's "rolled back" audit row."""
-    before, live, held = _every_table(engine), _live(engine), len(batches(engine))
+    before, live, held = every_table(engine), _live(engine), len(batches(engine))
     with pytest.raises(ImportFileError, match=match) as caught:
         import_file(engine, path, "areas", **options)  # type: ignore[arg-type]
-    assert _every_table(engine) == before
+    assert every_table(engine) == before
     assert _live(engine) == live
     audit = batches(engine)
     assert len(audit) == held + 1
@@ -85,7 +70,7 @@ def _refused(engine: Engine, path: Path, match: str, **options: object) -> Impor
 
 def test_a_good_csv_imports_and_reads_back(engine: Engine, tmp_path: Path) -> None:
     rows = [f"{lsoa},Leeds North {i % 3 + 1},LN{i % 3 + 1}" for i, lsoa in enumerate(QWO)]
-    path = _csv(
+    path = csv_file(
         tmp_path / "neighbourhoods.csv", "LSOA11CD,Neighbourhood name,Neighbourhood code", rows
     )
     result = import_file(engine, path, "areas")
@@ -143,7 +128,7 @@ def test_a_workbook_with_a_title_row_and_2021_codes(engine: Engine, tmp_path: Pa
 
 
 def test_the_area_type_option_chooses_the_column(tmp_path: Path) -> None:
-    path = _csv(
+    path = csv_file(
         tmp_path / "both.csv",
         "lsoa,Neighbourhood,Hub",
         [f"{QWO[0]},Leeds N1,Leeds East hub", f"{QWO[1]},Leeds N2,Leeds East hub"],
@@ -159,7 +144,7 @@ def test_the_area_type_option_chooses_the_column(tmp_path: Path) -> None:
 def test_one_file_with_two_area_types_is_imported_once_for_each(
     engine: Engine, tmp_path: Path
 ) -> None:
-    path = _csv(
+    path = csv_file(
         tmp_path / "both.csv",
         "LSOA code,PCN Neighbourhood,Locality",
         [f"{QWO[0]},Leeds N1,Leeds", f"{QWO[1]},Leeds N2,Leeds"],
@@ -190,7 +175,7 @@ def test_bad_rows_are_rejected_naming_row_column_and_reason(engine: Engine, tmp_
         ",Leeds 3",  # 10: blank
         f"{QWO[3].lower()} ,Leeds 3",  # 11: tidied, kept
     ]
-    path = _csv(tmp_path / "areas.csv", "LSOA code,Neighbourhood", rows)
+    path = csv_file(tmp_path / "areas.csv", "LSOA code,Neighbourhood", rows)
     prepared = _prepared(engine, path)
     failures = {
         r["source_row"]: (r["column"], r["rule"], r["message"])
@@ -230,10 +215,10 @@ def test_a_file_mixing_vintages_is_refused_and_changes_nothing(
     engine: Engine, tmp_path: Path
 ) -> None:
     import_file(
-        engine, _csv(tmp_path / "first.csv", "lsoa,Neighbourhood", [f"{QWO[0]},A"]), "areas"
+        engine, csv_file(tmp_path / "first.csv", "lsoa,Neighbourhood", [f"{QWO[0]},A"]), "areas"
     )
     rows = [*(f"{c},North" for c in ONLY11[:3]), *(f"{c},South" for c in ONLY21[:2])]
-    error = _refused(engine, _csv(tmp_path / "mixed.csv", "lsoa,Neighbourhood", rows), "mix")
+    error = _refused(engine, csv_file(tmp_path / "mixed.csv", "lsoa,Neighbourhood", rows), "mix")
     assert str(error) == (
         "mixed.csv (column 'lsoa'): the LSOA codes mix two vintages: 3 row(s) have a code "
         "that is an LSOA 2011 code only (first at row 2) and 2 a code that is an LSOA 2021 "
@@ -244,7 +229,9 @@ def test_a_file_mixing_vintages_is_refused_and_changes_nothing(
 def test_a_column_named_for_one_vintage_holding_the_other_is_refused(
     engine: Engine, tmp_path: Path
 ) -> None:
-    path = _csv(tmp_path / "named.csv", "LSOA11CD,Neighbourhood", [f"{c},A" for c in ONLY21[:2]])
+    path = csv_file(
+        tmp_path / "named.csv", "LSOA11CD,Neighbourhood", [f"{c},A" for c in ONLY21[:2]]
+    )
     error = _refused(engine, path, "says LSOA 2011")
     assert error.column == "LSOA11CD"
     assert "2 of its codes are LSOA 2021 codes only (first at row 2)" in str(error)
@@ -260,13 +247,15 @@ def test_a_column_named_for_one_vintage_holding_the_other_is_refused(
 def test_a_file_without_its_columns_is_refused(
     engine: Engine, tmp_path: Path, header: str, match: str
 ) -> None:
-    _refused(engine, _csv(tmp_path / "cols.csv", header, [f"{QWO[0]},100"]), match)
+    _refused(engine, csv_file(tmp_path / "cols.csv", header, [f"{QWO[0]},100"]), match)
 
 
 def test_the_area_type_of_the_cli_and_its_refusal(
     store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = _csv(tmp_path / "hubs.csv", "LSOA21CD,Area name", [f"{c},East hub" for c in ONLY21[:2]])
+    path = csv_file(
+        tmp_path / "hubs.csv", "LSOA21CD,Area name", [f"{c},East hub" for c in ONLY21[:2]]
+    )
     code = main(["import", "areas", str(path), "--area-type", "hub catchment", "--db", store_url])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
@@ -284,7 +273,7 @@ def test_the_area_type_of_the_cli_and_its_refusal(
 def test_a_second_file_overlaps_is_replaced_and_withdrawn(engine: Engine, tmp_path: Path) -> None:
     first = import_file(
         engine,
-        _csv(
+        csv_file(
             tmp_path / "v1.csv",
             "lsoa,Neighbourhood",
             [f"{c},Old {i}" for i, c in enumerate(QWO[:4])],
@@ -293,7 +282,7 @@ def test_a_second_file_overlaps_is_replaced_and_withdrawn(engine: Engine, tmp_pa
     )
     # a revised lookup (two LSOAs moved) is refused whole: it must replace the old one
     before = counts(engine)
-    moved = _csv(tmp_path / "v1b.csv", "lsoa,Neighbourhood", [f"{c},Moved" for c in QWO[2:6]])
+    moved = csv_file(tmp_path / "v1b.csv", "lsoa,Neighbourhood", [f"{c},Moved" for c in QWO[2:6]])
     with pytest.raises(RevisedRowsError) as caught:
         import_file(engine, moved, "areas")
     assert caught.value.batches == (first.batch_id,)
@@ -304,20 +293,20 @@ def test_a_second_file_overlaps_is_replaced_and_withdrawn(engine: Engine, tmp_pa
     assert counts(engine) == before
     # the same assignments again, with two more LSOAs: the repeats are not counted twice
     rows = [f"{c},Old {i}" for i, c in enumerate(QWO[:4])][2:] + [f"{c},New" for c in QWO[4:6]]
-    second = import_file(engine, _csv(tmp_path / "v2.csv", "lsoa,Neighbourhood", rows), "areas")
+    second = import_file(engine, csv_file(tmp_path / "v2.csv", "lsoa,Neighbourhood", rows), "areas")
     assert (second.rows_accepted, second.rows_rejected) == (2, 2)
     assert second.rule_counts.filter(pl.col("rule") == "already_imported")["count"].item() == 2
     # a file all of whose rows are held is refused whole
     before = counts(engine)
-    held = _csv(tmp_path / "v3.csv", "lsoa,Neighbourhood", [f"{QWO[0]},Old 0", f"{QWO[4]},New"])
+    held = csv_file(tmp_path / "v3.csv", "lsoa,Neighbourhood", [f"{QWO[0]},Old 0", f"{QWO[4]},New"])
     with pytest.raises(StoreError, match="nothing to import"):
         import_file(engine, held, "areas")
     assert counts(engine) == before
     # another area type of the same LSOAs is no overlap
-    localities = _csv(tmp_path / "loc.csv", "lsoa,Locality", [f"{c},Leeds" for c in QWO[:4]])
+    localities = csv_file(tmp_path / "loc.csv", "lsoa,Locality", [f"{c},Leeds" for c in QWO[:4]])
     assert import_file(engine, localities, "areas").rows_accepted == 4
     # replacing both neighbourhood batches leaves only the new file's rows live
-    v4 = _csv(tmp_path / "v4.csv", "lsoa,Neighbourhood", [f"{c},Newest" for c in QWO[:6]])
+    v4 = csv_file(tmp_path / "v4.csv", "lsoa,Neighbourhood", [f"{c},Newest" for c in QWO[:6]])
     replaced = import_file(engine, v4, "areas", replace=[first.batch_id, second.batch_id])
     assert replaced.superseded == (first.batch_id, second.batch_id)
     live = live_neighbourhoods(engine)
@@ -346,7 +335,7 @@ def test_an_importer_login_may_import_areas(
     owner = open_store(pg_url)
     setup_roles(owner, readers=[logins["reader"]], importers=[logins["importer"]])
     importer = open_store(logins["importer_url"])
-    path = _csv(tmp_path / "a.csv", "lsoa,Neighbourhood", [f"{QWO[0]},A"])
+    path = csv_file(tmp_path / "a.csv", "lsoa,Neighbourhood", [f"{QWO[0]},A"])
     assert import_file(importer, path, "areas").rows_accepted == 1
     reader = open_store(logins["reader_url"])
     assert live_neighbourhoods(reader).height == 1
@@ -357,16 +346,12 @@ def test_an_importer_login_may_import_areas(
 def test_a_lookup_of_areas_outside_the_population_is_warned_of(
     engine: Engine, tmp_path: Path
 ) -> None:
-    bands = ["age_00_04", "age_05_09", *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)]]
-    header = "lsoa11_code,mid_year," + ",".join([*bands, "age_90_plus"])
-    rows = [f"{c},2020," + ",".join(["10"] * 19) for c in QWO[:6]]
-    population = tmp_path / "pop.csv"
-    population.write_text("\n".join([header + ",all_ages", *(r + ",190" for r in rows)]) + "\n")
+    population = population_csv(tmp_path / "pop.csv", QWO[:6])
     assert import_file(engine, population, "population").rows_accepted == 6 * 19  # long
     london = LOOKUP11.filter(pl.col("lad_name") == "City of London")["lsoa"].head(3).to_list()
-    other = _csv(tmp_path / "london.csv", "lsoa,Neighbourhood", [f"{c},City" for c in london])
+    other = csv_file(tmp_path / "london.csv", "lsoa,Neighbourhood", [f"{c},City" for c in london])
     warned = prepare_file(engine, other, "areas")
     said = "warning: only 0 of the file's 3 LSOAs are in the store's population (6 LSOAs)"
     assert any(n.startswith(said) for n in warned.notes)
-    own = _csv(tmp_path / "own.csv", "lsoa,Neighbourhood", [f"{c},Leeds N1" for c in QWO[:4]])
+    own = csv_file(tmp_path / "own.csv", "lsoa,Neighbourhood", [f"{c},Leeds N1" for c in QWO[:4]])
     assert not any(n.startswith("warning") for n in prepare_file(engine, own, "areas").notes)

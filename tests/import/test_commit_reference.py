@@ -6,22 +6,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from commit_helpers import batches, counts
+from commit_helpers import batches, counts, population_csv
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from rehabdash import refdata
 from rehabdash.ingest import DuplicateFileError, find_overlaps, import_file, prepare_file
 from rehabdash.store.schema import area_lookup, import_batch, need_weight, population
-
-BANDS = ["age_00_04", "age_05_09", *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)]]
-
-
-def _population_csv(path: Path, lsoas: list[str], year: int = 2020, each: int = 10) -> Path:
-    lines = ["lsoa11_code,mid_year," + ",".join([*BANDS, "age_90_plus"]) + ",all_ages"]
-    lines += [f"{lsoa},{year}," + ",".join([str(each)] * 19) + f",{19 * each}" for lsoa in lsoas]
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _table(engine: Engine, table: object) -> pl.DataFrame:
@@ -37,7 +28,7 @@ def _table(engine: Engine, table: object) -> pl.DataFrame:
 
 def test_population_import_and_repeat_rules(engine: Engine, tmp_path: Path) -> None:
     first = import_file(
-        engine, _population_csv(tmp_path / "pop.csv", ["E01011229", "E01011230"]), "population"
+        engine, population_csv(tmp_path / "pop.csv", ["E01011229", "E01011230"]), "population"
     )
     assert (first.rows_read, first.rows_accepted, first.rows_rejected) == (2, 38, 0)
     stored = _table(engine, population)
@@ -52,7 +43,7 @@ def test_population_import_and_repeat_rules(engine: Engine, tmp_path: Path) -> N
         ).scalar_one()
     assert details["years"] == [2020]
     # the same areas and year again (another file): refused row by row, not counted twice
-    again = _population_csv(tmp_path / "pop2.csv", ["E01011230", "E01011231"], each=11)
+    again = population_csv(tmp_path / "pop2.csv", ["E01011230", "E01011231"], each=11)
     prepared = prepare_file(engine, again, "population")
     assert find_overlaps(engine, prepared) == {first.batch_id: 19}
     second = import_file(engine, again, "population")
@@ -60,7 +51,7 @@ def test_population_import_and_repeat_rules(engine: Engine, tmp_path: Path) -> N
     assert counts(engine)["population"] == 57
     # another year imports side by side
     other = import_file(
-        engine, _population_csv(tmp_path / "pop19.csv", ["E01011229"], year=2019), "population"
+        engine, population_csv(tmp_path / "pop19.csv", ["E01011229"], year=2019), "population"
     )
     assert other.rows_rejected == 0
     assert counts(engine)["population"] == 76
@@ -128,7 +119,7 @@ def test_need_weights_and_same_file_refused(engine: Engine, tmp_path: Path) -> N
 def test_mapping_is_refused_for_reference_tables(engine: Engine, tmp_path: Path) -> None:
     from rehabdash.ingest import ColumnMapping
 
-    path = _population_csv(tmp_path / "pop.csv", ["E01011229"])
+    path = population_csv(tmp_path / "pop.csv", ["E01011229"])
     with pytest.raises(ValueError, match="activity"):
         import_file(engine, path, "population", mapping=ColumnMapping("activity", {}))
     with pytest.raises(ValueError, match="unknown import kind"):

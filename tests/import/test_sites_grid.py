@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from commit_helpers import population_csv
 from sqlalchemy.engine import Engine
 
 from rehabdash.ingest import ImportFileError, import_file, prepare_file
@@ -266,11 +267,8 @@ def test_a_site_placed_by_degrees_moved_to_an_lsoa_is_a_revision(
 
 
 def test_a_site_far_from_everyone_in_the_store_is_warned_of(engine: Engine, tmp_path: Path) -> None:
-    bands = ["age_00_04", "age_05_09", *[f"age_{a:02d}_{a + 4:02d}" for a in range(10, 90, 5)]]
-    header = "lsoa11_code,mid_year," + ",".join([*bands, "age_90_plus"])
-    leeds = ("E01011229", "E01011230", "E01011231")
-    rows = [f"{c},2020," + ",".join(["10"] * 19) for c in leeds]
-    population = _csv(tmp_path / "pop.csv", "\n".join([header, *rows]) + "\n")
+    leeds = ["E01011229", "E01011230", "E01011231"]
+    population = population_csv(tmp_path / "pop.csv", leeds)
     assert import_file(engine, population, "population").rows_accepted == 3 * 19
     path = _csv(
         tmp_path / "sites.csv",

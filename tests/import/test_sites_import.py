@@ -10,15 +10,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 import xlsxwriter
-from commit_helpers import batches, counts
-from sqlalchemy import func, select
+from commit_helpers import batches, counts, csv_file, every_table, live_ids
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from rehabdash.cli import main
 from rehabdash.errors import StoreError
 from rehabdash.ingest import ImportFileError, PreparedImport, import_file, prepare_file
 from rehabdash.queries.areas import live_sites
-from rehabdash.store.schema import LIVE, import_batch, metadata, row_issue
+from rehabdash.store.schema import metadata, row_issue
 from rehabdash.store.withdrawal import withdraw_batch
 
 #: Unchanged LSOAs of Leeds (the same code in 2011 and 2021).
@@ -32,29 +32,9 @@ def _prepared(engine: Engine, path: Path) -> PreparedImport:
     return prepared
 
 
-def _csv(path: Path, header: str, rows: list[str]) -> Path:
-    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return path
-
-
-def _every_table(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {
-            t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in metadata.sorted_tables
-            if t.name != "import_batch"
-        }
-
-
-def _live(engine: Engine) -> list[int]:
-    with engine.connect() as conn:
-        query = select(import_batch.c.id).where(import_batch.c.status == LIVE)
-        return sorted(int(i) for i in conn.execute(query).scalars())
-
-
 def _directory(engine: Engine, tmp_path: Path) -> None:
     """A two-postcode directory (ONSPD layout) in the store."""
-    path = _csv(
+    path = csv_file(
         tmp_path / "onspd.csv",
         "pcds,lsoa11,lsoa21",
         [f"LS1 4AP,{LEEDS[0]},{LEEDS[0]}", f"LS9 7TF,{LEEDS[1]},{LEEDS[1]}"],
@@ -69,7 +49,7 @@ def test_sites_by_lsoa_and_by_coordinates(engine: Engine, tmp_path: Path) -> Non
         f"St Mary's,community hospital,{LEEDS[1]},53.80,-1.55",
         f"Seacroft clinic,,{LEEDS[2].lower()},,",  # blank type: "site"; code tidied
     ]
-    result = import_file(engine, _csv(tmp_path / "sites.csv", HEADER, rows), "sites")
+    result = import_file(engine, csv_file(tmp_path / "sites.csv", HEADER, rows), "sites")
     assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (4, 4, 0)
     assert "4 site(s): 3 placed in an LSOA, 2 by latitude and longitude" in result.notes
     live = live_sites(engine)
@@ -131,7 +111,7 @@ def test_bad_rows_are_rejected_naming_row_column_value_and_reason(
         f"Same,hub,{LEEDS[0]},,",  # 13
         f"Same,hub,{LEEDS[0]},,",  # 14: a repeat, kept once
     ]
-    path = _csv(tmp_path / "sites.csv", HEADER, rows)
+    path = csv_file(tmp_path / "sites.csv", HEADER, rows)
     prepared = _prepared(engine, path)
     failures = {
         (r["source_row"], r["severity"]): (r["column"], r["rule"], r["value"], r["message"])
@@ -205,8 +185,10 @@ def test_bad_rows_are_rejected_naming_row_column_value_and_reason(
 
 
 def test_postcodes_only_need_the_directory(engine: Engine, tmp_path: Path) -> None:
-    path = _csv(tmp_path / "by_postcode.csv", "Site,Postcode", ["Leeds hub,LS1 4AP", "East,ls97tf"])
-    before, live, held = _every_table(engine), _live(engine), len(batches(engine))
+    path = csv_file(
+        tmp_path / "by_postcode.csv", "Site,Postcode", ["Leeds hub,LS1 4AP", "East,ls97tf"]
+    )
+    before, live, held = every_table(engine), live_ids(engine), len(batches(engine))
     with pytest.raises(ImportFileError) as caught:
         import_file(engine, path, "sites")
     assert str(caught.value) == (
@@ -214,7 +196,7 @@ def test_postcodes_only_need_the_directory(engine: Engine, tmp_path: Path) -> No
         "store holds no postcode directory to find their LSOAs: import the ONS postcode "
         "directory first (rehabdash import postcodes FILE), then this file"
     )
-    assert (_every_table(engine), _live(engine)) == (before, live)
+    assert (every_table(engine), live_ids(engine)) == (before, live)
     assert batches(engine)[-1][1:3] == ("sites", "rolled back")
     assert len(batches(engine)) == held + 1
     _directory(engine, tmp_path)
@@ -233,7 +215,7 @@ def test_postcodes_only_need_the_directory(engine: Engine, tmp_path: Path) -> No
 
 
 def test_postcodes_beside_coordinates_without_a_directory(engine: Engine, tmp_path: Path) -> None:
-    path = _csv(
+    path = csv_file(
         tmp_path / "mixed.csv",
         "Name,Postcode,Lat,Lon",
         ["With coordinates,LS1 4AP,53.8,-1.55", "Postcode only,LS9 7TF,,", "Not one,ZZ1,,"],
@@ -263,10 +245,10 @@ def test_postcodes_beside_coordinates_without_a_directory(engine: Engine, tmp_pa
 def test_a_file_without_its_columns_is_refused_and_changes_nothing(
     engine: Engine, tmp_path: Path, header: str, match: str
 ) -> None:
-    before, live = _every_table(engine), _live(engine)
+    before, live = every_table(engine), live_ids(engine)
     with pytest.raises(ImportFileError, match=match):
-        import_file(engine, _csv(tmp_path / "cols.csv", header, ["A,53.8,-1.5"]), "sites")
-    assert (_every_table(engine), _live(engine)) == (before, live)
+        import_file(engine, csv_file(tmp_path / "cols.csv", header, ["A,53.8,-1.5"]), "sites")
+    assert (every_table(engine), live_ids(engine)) == (before, live)
     assert [b[1:3] for b in batches(engine)] == [("sites", "rolled back")]
 
 
@@ -275,19 +257,21 @@ def test_a_second_file_overlaps_is_replaced_and_withdrawn(
 ) -> None:
     from rehabdash.store import open_store
 
-    v1 = _csv(tmp_path / "v1.csv", HEADER, [f"A,hub,{LEEDS[0]},,", f"B,clinic,{LEEDS[1]},,"])
+    v1 = csv_file(tmp_path / "v1.csv", HEADER, [f"A,hub,{LEEDS[0]},,", f"B,clinic,{LEEDS[1]},,"])
     assert main(["import", "sites", str(v1), "--db", store_url]) == 0
     assert "imported: 2 (batch 1)" in capsys.readouterr().out
     engine = open_store(store_url)
-    v2 = _csv(tmp_path / "v2.csv", HEADER, [f"B,clinic,{LEEDS[1]},,", f"C,clinic,{LEEDS[2]},,"])
+    v2 = csv_file(tmp_path / "v2.csv", HEADER, [f"B,clinic,{LEEDS[1]},,", f"C,clinic,{LEEDS[2]},,"])
     second = import_file(engine, v2, "sites")  # B is held live
     assert (second.rows_accepted, second.rows_rejected) == (1, 1)
     before = counts(engine)
     with pytest.raises(StoreError, match="nothing to import"):
-        import_file(engine, _csv(tmp_path / "v3.csv", HEADER, [f"A,hub,{LEEDS[0]},,"]), "sites")
+        import_file(engine, csv_file(tmp_path / "v3.csv", HEADER, [f"A,hub,{LEEDS[0]},,"]), "sites")
     assert counts(engine) == before
     # a site moved (same name and type, another place) is a revised list: refused whole
-    moved = _csv(tmp_path / "moved.csv", HEADER, ["A,hub,,53.80,-1.55", f"D,clinic,{LEEDS[0]},,"])
+    moved = csv_file(
+        tmp_path / "moved.csv", HEADER, ["A,hub,,53.80,-1.55", f"D,clinic,{LEEDS[0]},,"]
+    )
     code = main(["import", "sites", str(moved), "--db", store_url])
     assert code == 2
     err = capsys.readouterr().err
@@ -296,7 +280,7 @@ def test_a_second_file_overlaps_is_replaced_and_withdrawn(
     assert "--replace 1" in err
     assert counts(engine) == before
     # v4 replaces batch 1 but lacks B: said and refused without --yes, then done with it
-    v4 = _csv(tmp_path / "v4.csv", HEADER, [f"A,hub,{LEEDS[2]},,"])
+    v4 = csv_file(tmp_path / "v4.csv", HEADER, [f"A,hub,{LEEDS[2]},,"])
     code = main(["import", "sites", str(v4), "--replace", "1", "--db", store_url])
     assert code == 2
     assert "lacks 1 of the 2 rows of batch 1" in capsys.readouterr().err
