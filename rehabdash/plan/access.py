@@ -26,7 +26,7 @@ from rehabdash.plan.result import (
     NOT_AVAILABLE,
     Indicator,
     Metric,
-    conform,
+    conform_each,
 )
 from rehabdash.plan.scope import Scope
 from rehabdash.plan.standardise import (
@@ -601,13 +601,14 @@ def access_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
             frames[frame["metric"][0]] = frame.drop("metric")
     frames.update(_inequality(bd, _standardised_rates(bd, frames)))
     metrics = {**_BY_KEY, **{m.key: m for m in HEAT_METRICS}}
+    conformed = conform_each(frames, metrics)
     out = []
-    for key, frame in frames.items():
+    for key in frames:
         metric = metrics[key]
         definition = metric.definition(
             denominator=denominator if metric.unit not in ("people", "referrals") else "",
             caveats=caveats,
             batches=scope.batches,
         )
-        out.append(Indicator(f"{key}/{bd.key}", definition, conform(frame, metric)))
+        out.append(Indicator(f"{key}/{bd.key}", definition, conformed[key]))
     return out

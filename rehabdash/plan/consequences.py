@@ -38,15 +38,16 @@ Choices, for the methods sheet:
   app does not know gets keys of its own (:func:`outcome_metrics`); its "% improving"
   is ``[x]``: no MCID is known for it.
 
-Speed: what this section reads is prepared once per scope (sorted by wait, so the
-quantiles sort sorted runs), as are each characteristic's level codes and the "All"
-rows (the same in every breakdown); a breakdown is then a few group-bys.
+Speed: what this section reads is prepared once per scope, as are each characteristic's
+level codes and the "All" rows (the same in every breakdown); a breakdown is then a few
+group-bys (the quantiles count the waits' values rather than sort them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from rehabdash.codes import outcome_tools as tools
@@ -62,9 +63,9 @@ from rehabdash.plan.result import (
     Metric,
     conform,
 )
-from rehabdash.plan.scope import ROWS, Scope, people_index
-from rehabdash.stats import mean, proportion, quantiles
-from rehabdash.stats.quantile import binom_ppf
+from rehabdash.plan.scope import CONSEQUENCES_BASE, PARENT, ROWS, Scope, people_index
+from rehabdash.stats import mean, proportion
+from rehabdash.stats.quantile import binom_ppf, quantiles_of_sorted, sorted_values
 
 __all__ = [
     "CONFIDENCE",
@@ -175,6 +176,8 @@ _CENTILES = {
     "wait_p90": ("_wait", 0.9, "nobody seen"),
     "waiting_median": ("_waited", 0.5, "nobody waiting"),
 }
+_EVERYONE = (ROWS, "consequences", "all")  # the "All" rows, the same in every breakdown
+_WAIT_COLUMNS = tuple(dict.fromkeys(c for c, _, _ in _CENTILES.values()))
 
 
 @dataclass(frozen=True)
@@ -187,13 +190,50 @@ class _Base:
     others: pl.DataFrame  # the characteristic columns of the other referrals
     tools: dict[str, str]  # tool key -> its most common name in the data
     negative: int  # referrals in the period whose first contact is dated before them
+    rows: pl.Series  # each row of ``values``' row in ``scope.referrals``
 
 
 def _base(scope: Scope) -> _Base:
-    key = (ROWS, "consequences", "base")
-    if key not in scope.cache:
-        scope.cache[key] = _make_base(scope)
-    return scope.cache[key]  # type: ignore[return-value]
+    if CONSEQUENCES_BASE not in scope.cache:
+        parent = scope.cache.pop(PARENT, None)  # (the parent's derivable entries, its rows)
+        kept = parent[0].get(CONSEQUENCES_BASE) if isinstance(parent, tuple) else None
+        if isinstance(kept, _Base) and isinstance(parent, tuple):
+            scope.cache[CONSEQUENCES_BASE] = _derived_base(scope, kept, parent[1])
+        else:
+            scope.cache[CONSEQUENCES_BASE] = _make_base(scope)
+    return scope.cache[CONSEQUENCES_BASE]  # type: ignore[return-value]
+
+
+def _tools(scored: pl.DataFrame) -> dict[str, str]:
+    """Each tool key's most common name in ``scored`` (_tool, outcome_tool)."""
+    named = scored.group_by("_tool").agg(pl.col("outcome_tool").mode().sort().first())
+    return {str(k): str(v) for k, v in named.iter_rows()}
+
+
+def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
+    """The base of a scope whose referrals are its parent scope's at ``within`` (the same
+    filter but for a provider, say): a referral's values are its own, so the parent's
+    are kept, and only placed by this scope's people. Several times quicker than
+    :func:`_make_base` (no expression is worked out again)."""
+    here = within.cast(pl.UInt32).cum_sum() - 1  # each parent row's row here (if within)
+    picked = within.gather(parent.rows)
+    rows = here.gather(parent.rows.filter(picked))
+    values = parent.values.filter(picked)
+    person = people_index(scope).gather(rows)
+    mine = person.is_not_null()
+    rest = rows.filter(~mine)
+    scored = rows.filter(values["_tool"].is_not_null())
+    tools = pl.DataFrame(
+        [values["_tool"].drop_nulls(), scope.referrals["outcome_tool"].gather(scored)]
+    )
+    return _Base(
+        values=pl.concat([values.filter(mine), values.filter(~mine)]),
+        person=person.filter(mine),
+        others=scope.referrals.select(parent.others.columns)[rest],
+        tools=_tools(tools),
+        negative=int(values["negative"].sum()),
+        rows=pl.concat([rows.filter(mine), rest]),
+    )
 
 
 def _make_base(scope: Scope) -> _Base:
@@ -213,7 +253,7 @@ def _make_base(scope: Scope) -> _Base:
     change = col("outcome_end") - col("outcome_start")
     booked = [col(f"contacts_{c}").fill_null(0) for c in ("attended", "dna", "cancelled")]
     person = people_index(scope)
-    rows = scope.referrals.lazy().with_columns(  # one query: its steps run side by side
+    rows = scope.referrals.lazy().with_row_index("_row").with_columns(  # one query
         person,
         pl.when(period).then(days).alias("_days"),
         pl.when(waiting).then(waited).alias("_waited"),
@@ -246,17 +286,12 @@ def _make_base(scope: Scope) -> _Base:
     # The characteristics, and the homes an area table places referrals by.
     wanted = {c.column for c in CHARACTERISTICS.values()} | {"lsoa", "gp_practice"}
     columns = sorted(wanted & set(scope.referrals.columns))
-    narrow = rows.select(*values, "_person", *columns)  # sorting 15 columns, not 50
-    mine, rest, named, negative = pl.collect_all(
+    narrow = rows.select(*values, "_person", "_row", *columns)
+    mine, rest, scored, negative = pl.collect_all(
         [
-            narrow.filter(col("_person").is_not_null())
-            .select(*values, "_person")
-            .sort("_wait", nulls_last=True),
+            narrow.filter(col("_person").is_not_null()).select(*values, "_person", "_row"),
             narrow.filter(col("_person").is_null()),
-            rows.select("_tool", "outcome_tool")
-            .filter(col("_tool").is_not_null())
-            .group_by("_tool")
-            .agg(col("outcome_tool").mode().sort().first()),
+            rows.select("_tool", "outcome_tool").filter(col("_tool").is_not_null()),
             rows.select(col("negative").sum()),
         ],
         engine="streaming",
@@ -265,40 +300,52 @@ def _make_base(scope: Scope) -> _Base:
         values=pl.concat([mine.select(values), rest.select(values)]),
         person=mine["_person"],
         others=rest.select(columns),
-        tools={str(k): str(v) for k, v in named.iter_rows()},
+        tools=_tools(scored),
         negative=int(negative.item()),
+        rows=pl.concat([mine["_row"], rest["_row"]]),
     )
 
 
-def _flagged(frame: pl.DataFrame, few: pl.Expr, empty: str, why: str) -> pl.DataFrame:
+def _flagged(frame: pl.DataFrame, few: pl.Expr, empty: str | pl.Expr, why: str) -> pl.DataFrame:
     none = pl.col("numerator") == 0
     flag = pl.when(none).then(pl.lit(NOT_APPLICABLE)).when(few).then(pl.lit(LOW_RELIABILITY))
-    note = pl.when(none).then(pl.lit(empty)).when(few).then(pl.lit(why))
+    empty = pl.lit(empty) if isinstance(empty, str) else empty
+    note = pl.when(none).then(empty).when(few).then(pl.lit(why))
     return frame.with_columns(flag.alias("flag"), note.alias("note"))
 
 
-def _centiles(head: pl.DataFrame, rows: pl.DataFrame) -> list[pl.DataFrame]:
-    """Every metric of :data:`_CENTILES`, those of one column from one sort of it."""
-    out: dict[str, pl.DataFrame] = {}
-    for column in dict.fromkeys(c for c, _, _ in _CENTILES.values()):
+def _centiles(head: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Every metric of :data:`_CENTILES` for the levels of ``head``, from ``groups``: each
+    level's sorted values of each column (stats.sorted_values)."""
+    found = []
+    for column in _WAIT_COLUMNS:
         keys = [k for k, (c, _, _) in _CENTILES.items() if c == column]
         qs = [_CENTILES[k][1] for k in keys]
-        found = quantiles(rows, column, qs, group_by="level_code", confidence=CONFIDENCE)
-        out |= {k: _centile(head, as_text(f), k) for k, f in zip(keys, found, strict=True)}
-    return [out[k] for k in _CENTILES]
-
-
-def _centile(head: pl.DataFrame, out: pl.DataFrame, key: str) -> pl.DataFrame:
-    _, q, empty = _CENTILES[key]
-    out = out.filter(pl.col("n") > 0)  # a level without values: no method, as no value
-    frame = head.join(out.drop("confidence", "statistic"), on="level_code", how="left")
-    n = frame["n"].fill_null(0).cast(pl.Float64).to_numpy()
-    alpha = 1.0 - CONFIDENCE
-    short = (binom_ppf(alpha / 2, n, q) < 1) | (binom_ppf(1 - alpha / 2, n, q) + 1 > n)
-    frame = frame.drop("n").with_columns(
-        pl.Series("numerator", n), pl.Series("_few", short), metric=pl.lit(key)
+        parts = quantiles_of_sorted(
+            groups.select("level_code", column), column, qs, confidence=CONFIDENCE
+        )
+        found += [f.with_columns(metric=pl.lit(k)) for k, f in zip(keys, parts, strict=True)]
+    # A level without values has no method, as no value.
+    out = pl.concat(found).filter(pl.col("n") > 0).drop("confidence", "statistic")
+    specs = pl.DataFrame(
+        {
+            "metric": list(_CENTILES),
+            "_q": [q for _, q, _ in _CENTILES.values()],
+            "_empty": [e for _, _, e in _CENTILES.values()],
+        }
     )
-    return _flagged(frame, pl.col("_few"), empty, "too few values for a 95% interval").drop("_few")
+    frame = specs.join(head, how="cross").join(out, on=["metric", "level_code"], how="left")
+    n = frame["n"].fill_null(0).cast(pl.Float64).to_numpy()
+    q = frame["_q"].to_numpy()
+    alpha = 1.0 - CONFIDENCE
+    short = np.zeros(n.shape, dtype=bool)
+    for each in np.unique(q):
+        at = q == each
+        low, high = binom_ppf(alpha / 2, n[at], each), binom_ppf(1 - alpha / 2, n[at], each)
+        short[at] = (low < 1) | (high + 1 > n[at])
+    frame = frame.drop("n", "_q").with_columns(pl.Series("numerator", n), pl.Series("_few", short))
+    few = "too few values for a 95% interval"
+    return _flagged(frame, pl.col("_few"), pl.col("_empty"), few).drop("_few", "_empty")
 
 
 def _outcomes(
@@ -315,23 +362,36 @@ def _outcomes(
     )
     means, counts = as_text(means), as_text(counts)
     known = [t.key for t in tools.TOOLS]
-    frames, parts = [], []
-    for key in known + sorted(k for k in base.tools if k not in known):
-        change, improved = (m.key for m in outcome_metrics(key, key))
-        table = head.join(counts.filter(pl.col("_tool") == key), on="level_code", how="left")
-        table = table.with_columns(pl.col("scored", "improved").fill_null(0).cast(pl.Float64))
-        mine = means.filter(pl.col("_tool") == key).drop("_tool")
-        frame = table.select(*_HEAD, pl.col("scored").alias("numerator"), metric=pl.lit(change))
-        one = pl.col("numerator") == 1
-        frames.append(_flagged(frame.join(mine, on="level_code", how="left"), one, "no scores",
-                               "one value: no interval"))  # fmt: skip
-        if key in known:
-            parts.append(_part(table, improved, "improved", "scored", "no scores"))
-        else:
-            frames.append(table.select(
-                *_HEAD, pl.col("scored").alias("denominator"), metric=pl.lit(improved),
-                flag=pl.lit(NOT_AVAILABLE), note=pl.lit("no MCID is known for this tool"),
-            ))  # fmt: skip
+    every = known + sorted(k for k in base.tools if k not in known)
+    names = [tuple(m.key for m in outcome_metrics(k, k)) for k in every]
+    kinds = pl.DataFrame(
+        {
+            "_tool": every,
+            "_change": [c for c, _ in names],
+            "_improved": [i for _, i in names],
+            "_known": [k in known for k in every],
+        }
+    )
+    # Every tool x level, in tool order: the counts and means where there were scores.
+    table = kinds.join(head, how="cross").join(counts, on=["_tool", "level_code"], how="left")
+    table = table.with_columns(pl.col("scored", "improved").fill_null(0).cast(pl.Float64))
+    change = table.select(*_HEAD, "_tool", numerator="scored", metric="_change").join(
+        means, on=["_tool", "level_code"], how="left", maintain_order="left"
+    )
+    one = pl.col("numerator") == 1
+    frames = [_flagged(change.drop("_tool"), one, "no scores", "one value: no interval")]
+    unknown = table.filter(~pl.col("_known"))
+    if unknown.height:  # % improving of a tool with no known MCID: [x]
+        frames.append(unknown.select(
+            *_HEAD, pl.col("scored").alias("denominator"), metric="_improved",
+            flag=pl.lit(NOT_AVAILABLE), note=pl.lit("no MCID is known for this tool"),
+        ))  # fmt: skip
+    parts = [
+        table.filter(pl.col("_known")).select(
+            *_HEAD, numerator="improved", denominator="scored", metric="_improved",
+            _empty=pl.lit("no scores"),
+        )
+    ]  # fmt: skip
     return frames, parts
 
 
@@ -356,11 +416,13 @@ def _ratios(parts: list[pl.DataFrame]) -> pl.DataFrame:
 def _long(base: _Base, rows: pl.DataFrame, head: pl.DataFrame) -> pl.DataFrame:
     """Every metric's rows for the levels in ``head``, in one long frame."""
     names = [c for c in base.values.columns if not c.startswith("_")]
-    sums = rows.lazy().group_by("level_code").agg(pl.col(names).sum())
-    counts = as_text(sums.collect(engine="streaming"))
-    table = head.join(counts, on="level_code", how="left")
+    # One pass: every count's sum, and each wait column's sorted values for its centiles.
+    waits = [sorted_values(c).alias(c) for c in _WAIT_COLUMNS]  # nulls (no wait) left out
+    sums = rows.lazy().group_by("level_code").agg(pl.col(names).sum(), *waits)
+    groups = as_text(sums.collect(engine="streaming"))
+    table = head.join(groups.drop(_WAIT_COLUMNS), on="level_code", how="left")
     table = table.with_columns(pl.col(names).fill_null(0).cast(pl.Float64))
-    frames = _centiles(head, rows)  # nulls (no wait) are left out
+    frames = [_centiles(head, groups)]
     waiting = pl.lit("waiting_count")
     frames.append(table.select(*_HEAD, value="waiting", numerator="waiting", metric=waiting))
     outcomes, improved = _outcomes(base, rows, head)
@@ -379,12 +441,11 @@ def _heads(bd: Breakdown, levels: pl.DataFrame) -> pl.DataFrame:
 
 def _everyone(scope: Scope, base: _Base) -> pl.DataFrame:
     """The "All" rows (the same in every breakdown), once per scope."""
-    key = (ROWS, "consequences", "all")
-    if key not in scope.cache:
+    if _EVERYONE not in scope.cache:
         rows = base.values.with_columns(level_code=pl.lit(ALL))
         head = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [0]})
-        scope.cache[key] = _long(base, rows, _heads(Breakdown(ALL, ALL, ()), head))
-    return scope.cache[key]  # type: ignore[return-value]
+        scope.cache[_EVERYONE] = _long(base, rows, _heads(Breakdown(ALL, ALL, ()), head))
+    return scope.cache[_EVERYONE]  # type: ignore[return-value]
 
 
 def prepare(scope: Scope) -> None:
@@ -451,14 +512,30 @@ def consequences_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
     """Every consequences metric for one breakdown, each with its "All" row."""
     base = _base(scope)
     levels = bd.level_frame()
+    frames = []
+    if bd.parts:
+        codes = _level_codes(scope, bd, base)
+        head = _heads(bd, levels.filter(pl.col("level_code") != ALL))
+        if _EVERYONE not in scope.cache and ALL not in codes.dtype.categories:  # type: ignore[attr-defined]
+            # "All" in the same pass: each referral once more, as level "All" (one query
+            # of twice the rows is quicker than two queries).
+            both = pl.Enum([*codes.dtype.categories, ALL])  # type: ignore[attr-defined]
+            rows = base.values.with_columns(level_code=codes.cast(both))
+            rows = pl.concat([rows, rows.with_columns(level_code=pl.lit(ALL, dtype=both))])
+            top = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [head.height]})
+            long = _long(base, rows, pl.concat([head, _heads(bd, top)]))
+            everyone = long.filter(pl.col("level_code") == ALL)
+            scope.cache[_EVERYONE] = everyone.with_columns(
+                breakdown_key=pl.lit(ALL), breakdown=pl.lit(ALL), order=pl.lit(0)
+            )
+            frames.append(long.filter(pl.col("level_code") != ALL))
+        else:
+            rows = base.values.with_columns(level_code=codes)
+            frames.append(_long(base, rows, head))
     everyone = _everyone(scope, base).with_columns(
         breakdown_key=pl.lit(bd.key), breakdown=pl.lit(bd.title), order=pl.lit(levels.height - 1)
     )
-    frames = [everyone]
-    if bd.parts:
-        rows = base.values.with_columns(level_code=_level_codes(scope, bd, base))
-        head = _heads(bd, levels.filter(pl.col("level_code") != ALL))
-        frames.insert(0, _long(base, rows, head))
+    frames.append(everyone)
     metrics = [*METRICS]
     metrics += [m for k, name in sorted(base.tools.items()) if tools.tool(k) is None
                 for m in outcome_metrics(k, name)]  # fmt: skip

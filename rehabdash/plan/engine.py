@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -106,14 +106,14 @@ def _breakdown_indicators(
     sections: Sequence[str] = SECTIONS,
 ) -> list[Indicator]:
     """The indicators of ``sections`` (access, consequences, need by group) of one
-    breakdown, each section's kept in the scope's cache; with a ``pool``, consequences
-    on another thread meanwhile."""
+    breakdown, each section's kept in the scope's cache; with a ``pool``, every section
+    but the first runs on it meanwhile (polars lets go of Python while it works)."""
     missing = [s for s in sections if ("indicators", s, bd.key) not in scope.cache]
-    later = None
-    if pool is not None and "consequences" in missing and len(missing) > 1:
-        later = pool.submit(consequences_indicators, scope, bd)
+    later: dict[str, Future[list[Indicator]]] = {}
+    if pool is not None:
+        later = {s: pool.submit(_SECTION_INDICATORS[s], scope, bd) for s in missing[1:]}
     for section in missing:
-        items = later.result() if section == "consequences" and later else None
+        items = later[section].result() if section in later else None
         items = items if items is not None else _SECTION_INDICATORS[section](scope, bd)
         scope.cache[("indicators", section, bd.key)] = _with_recording_caveats(scope, bd, items)
     return [i for s in sections for i in scope.cache[("indicators", s, bd.key)]]  # type: ignore[attr-defined]
@@ -218,8 +218,9 @@ class PlanEngine:
         if unknown:
             raise ValueError(f"section {unknown[0]!r}: use one of {', '.join(SECTIONS)}")
         scope = self.scope(flt, fingerprint)
-        _ = scope.people  # made once, before two threads read it (as in a plan, below)
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        # Made once, before three threads read them (as in a plan, below).
+        _ = scope.people, people_cells(scope, Breakdown(ALL, ALL, ()))
+        with ThreadPoolExecutor(max_workers=2) as pool:
             return _breakdown_indicators(scope, breakdown(key), pool, sections)
 
     def extra(

@@ -19,12 +19,13 @@ section then reads the same frames, so a new breakdown costs only a polars group
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
-from typing import cast
+from typing import TypeVar, cast
 
 import polars as pl
 
@@ -41,6 +42,8 @@ from rehabdash.refdata.census import CENSUS_TO_NHS, census_shares
 from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
 
 __all__ = [
+    "CONSEQUENCES_BASE",
+    "PARENT",
     "ROWS",
     "Scope",
     "latest_referrals",
@@ -53,6 +56,8 @@ __all__ = [
     "vintage_of",
 ]
 
+T = TypeVar("T")
+
 #: The scope's cache entry of :func:`population_cache`.
 _POPULATION = ("population cache",)
 #: The first part of a scope's cache key for what is made of its rows (and the period)
@@ -61,6 +66,13 @@ ROWS = "made of the rows"
 _PEOPLE_ROWS = (ROWS, "people rows")  # each person's latest referral, a row of referrals
 _PERSON_IDS = (ROWS, "person ids")
 _PEOPLE_INDEX = (ROWS, "people index")
+#: The consequences section's per-referral base (rehabdash.plan.consequences).
+CONSEQUENCES_BASE = (ROWS, "consequences", "base")
+#: In a scope made of a kept scope's rows (its parent): (the parent's entries of
+#: :data:`_DERIVABLE`, the mask of its rows that are this scope's), taken by the first
+#: that derives from them, so the parent's frames are not kept longer.
+PARENT = (ROWS, "parent")
+_DERIVABLE = (CONSEQUENCES_BASE,)
 
 
 def _made_of_rows(key: object) -> bool:
@@ -317,13 +329,22 @@ def _area_lsoas(
 
 
 def _default_lsoas(
-    population: pl.DataFrame, referral_lsoas: pl.Series, lookup: pl.DataFrame
+    population: pl.DataFrame,
+    referral_lsoas: pl.Series,
+    lookup: pl.DataFrame,
+    memo: tuple[_PullMemo, object] | None = None,
 ) -> tuple[set[str], str]:
-    in_lookup = population.filter(pl.col("area_code").is_in(lookup["lsoa"].implode()))
-    if in_lookup.height:
-        return set(
-            in_lookup["area_code"].unique().to_list()
-        ), "the areas of the imported population"
+    """The imported population's areas in ``lookup``, else the LSOAs of the ICB most of
+    ``referral_lsoas`` are in. The first depends on no referral: ``memo`` (the memo, and
+    the lookup's key in it) keeps it."""
+
+    def imported() -> set[str]:
+        in_lookup = population.filter(pl.col("area_code").is_in(lookup["lsoa"].implode()))
+        return set(in_lookup["area_code"].unique().to_list())
+
+    found = memo[0].get(("population areas", memo[1]), imported) if memo else imported()
+    if found:
+        return set(found), "the areas of the imported population"
     places = lookup.filter(pl.col("lsoa").is_in(referral_lsoas.drop_nulls().unique().implode()))
     if places.height == 0:
         raise FilterError(
@@ -383,18 +404,79 @@ def _age_filtered(denominator: Denominator, low: int, high: int) -> Denominator:
     )
 
 
-def _in_filter(flt: PlanFilter) -> pl.Expr:
+class _PullMemo:
+    """What is worked out on one pull for a filter and serves the next filters (a new
+    provider shares the period's window, the team types' mask, the areas' masks, the
+    lookup and the population): shared by the scopes resolved from that very frame."""
+
+    #: The most entries kept (the oldest go first): a mask of a million rows is 0.1 MB, an
+    #: area's population a few MB.
+    LIMIT = 64
+
+    def __init__(self, pulled: pl.DataFrame) -> None:
+        self.pulled = pulled
+        self._kept: OrderedDict[object, object] = OrderedDict()
+
+    def get(self, key: object, make: Callable[[], T]) -> T:
+        if key not in self._kept:
+            self._kept[key] = make()
+            while len(self._kept) > self.LIMIT:
+                self._kept.popitem(last=False)
+        self._kept.move_to_end(key)
+        return self._kept[key]  # type: ignore[return-value]
+
+    def one_of(self, column: str, values: tuple[str, ...]) -> pl.Series:
+        """Whether each pulled row's ``column`` is one of ``values`` (null: false). One
+        value is compared (is_in on a million strings takes several times longer)."""
+
+        def make() -> pl.Series:
+            col = self.pulled[column]
+            hit = col == values[0] if len(values) == 1 else col.is_in(pl.Series(values).implode())
+            return hit.fill_null(False)
+
+        return self.get(("one of", column, values), make)
+
+
+_MEMO = ("pull memo",)
+
+
+def _memo(kept: Iterable[Scope], pulled: pl.DataFrame) -> _PullMemo:
+    memos = (o.cache.get(_MEMO) for o in kept)
+    return next((m for m in memos if isinstance(m, _PullMemo) and m.pulled is pulled), None) or (
+        _PullMemo(pulled)
+    )
+
+
+def _in_filter(flt: PlanFilter, memo: _PullMemo) -> pl.Series:
     """Provider, team type, service and age conditions (the period is marked, not cut)."""
-    cond = pl.lit(True)
+    pulled = memo.pulled
+    keep = pl.Series(values=[True]).extend_constant(True, pulled.height - 1)
     if flt.providers:
-        cond &= pl.col("provider_code").is_in(list(flt.providers))
+        keep &= memo.one_of("provider_code", flt.providers)
     if flt.team_types:
-        cond &= pl.col("team_type").is_in(list(flt.team_types)) | pl.col("team_type").is_null()
+        unknown = memo.get(("no team type",), lambda: pulled["team_type"].is_null())
+        keep &= memo.one_of("team_type", flt.team_types) | unknown
     if flt.services:
-        cond &= pl.col("service_name").is_in(list(flt.services))
+        keep &= memo.one_of("service_name", flt.services)
     if flt.age != (0, MAX_AGE):
-        cond &= pl.col("age").is_between(flt.age[0], flt.age[1])
-    return cond
+        keep &= pulled["age"].is_between(flt.age[0], flt.age[1]).fill_null(False)
+    return keep
+
+
+def _window(memo: _PullMemo, start: date, end: date) -> pl.Series:
+    """Referrals received by the period's end, and those before it only if still open
+    at its start."""
+    in_window = (pl.col("referral_date") <= end) & (
+        (pl.col("referral_date") >= start)
+        | (
+            (pl.col("first_contact_date").is_null() | (pl.col("first_contact_date") >= start))
+            & (pl.col("discharge_date").is_null() | (pl.col("discharge_date") >= start))
+            & (pl.col("rejection_date").is_null() | (pl.col("rejection_date") >= start))
+        )
+    )
+    return memo.get(
+        ("window", start, end), lambda: memo.pulled.select(in_window.fill_null(False)).to_series()
+    )
 
 
 def pull_scope(flt: PlanFilter, dialect: str) -> PullScope:
@@ -431,16 +513,10 @@ def resolve_scope(
             meanwhile.shutdown(wait=False)
     start, end = flt.period.start, flt.period.end
     # Which pulled rows are in scope is worked out as a mask, on the columns it needs;
-    # the rows are copied once, at the end (the pull can be a million rows).
-    in_window = (pl.col("referral_date") <= end) & (
-        (pl.col("referral_date") >= start)
-        | (
-            (pl.col("first_contact_date").is_null() | (pl.col("first_contact_date") >= start))
-            & (pl.col("discharge_date").is_null() | (pl.col("discharge_date") >= start))
-            & (pl.col("rejection_date").is_null() | (pl.col("rejection_date") >= start))
-        )
-    )
-    keep = pulled.select((_in_filter(flt) & in_window).fill_null(False)).to_series()
+    # the rows are copied once, at the end (the pull can be a million rows). The masks
+    # and what is read from the small tables are kept for the next filter (the memo).
+    memo = _memo(kept, pulled)
+    keep = _in_filter(flt, memo) & _window(memo, start, end)
     homes = pulled["lsoa"]
     stored_vintages = tables["lookup"]["lsoa_vintage"].drop_nulls()
     hint = int(stored_vintages.mode().sort()[0]) if stored_vintages.len() else None
@@ -453,12 +529,18 @@ def resolve_scope(
             f"IMD edition {edition}: it is published for LSOA {2021 if edition == 2025 else 2011} "
             f"areas, and the activity uses LSOA {vintage} codes"
         )
-    lookup, lookup_batches = _lookup(tables["lookup"], vintage, edition)
+    lookup_key = ("lookup", vintage, edition)
+    lookup, lookup_batches = memo.get(
+        lookup_key, lambda: _lookup(tables["lookup"], vintage, edition)
+    )
     population = tables["population"]
     notes: list[str] = []
     stored = tables.get("neighbourhoods")
-    every_type = (
-        neighbourhoods_on(stored, vintage) if stored is not None and stored.height else None
+    every_type = memo.get(
+        ("neighbourhoods", vintage),
+        lambda: (
+            neighbourhoods_on(stored, vintage) if stored is not None and stored.height else None
+        ),
     )
     neighbourhoods = of_type(every_type) if every_type is not None else None
     other_types: tuple[str, ...] = ()
@@ -477,9 +559,10 @@ def resolve_scope(
             )
             areas = set(homes.filter(keep).drop_nulls().unique().to_list())
         else:
-            areas, how = _default_lsoas(population, homes.filter(keep), lookup)
+            areas, how = _default_lsoas(population, homes.filter(keep), lookup, (memo, lookup_key))
             notes.append(f"Areas: {how} ({len(areas):,} LSOAs)")
-    inside = homes.is_in(sorted(areas))
+    area_key = frozenset(areas)
+    inside = memo.get(("inside", area_key), lambda: homes.is_in(sorted(areas)))
     outside = int((keep & homes.is_not_null() & ~inside).sum())
     if outside and (flt.area is None or flt.area.kind != "pcn"):
         notes.append(f"{outside:,} referrals of people living outside these areas are left out")
@@ -507,6 +590,9 @@ def resolve_scope(
         rows = parent[0].referrals.filter(within)
         if _PERSON_IDS in parent[0].cache:  # numbers still tell people apart
             derived[_PERSON_IDS] = parent[0].cache[_PERSON_IDS].filter(within)  # type: ignore[attr-defined]
+        inherited = {k: parent[0].cache[k] for k in _DERIVABLE if k in parent[0].cache}
+        if inherited:
+            derived[PARENT] = (inherited, within)
     else:
         rows = _rows(pulled if keep.all() else pulled.filter(keep), lookup, start, end)
     denominator: Denominator | None = None
@@ -515,7 +601,11 @@ def resolve_scope(
             "A PCN has no resident population here: rates per population are not available"
         )
     else:
-        denominator = _age_filtered(population_denominator(areas, start, population), *flt.age)
+        everyone = memo.get(
+            ("population", area_key, start),
+            lambda: population_denominator(areas, start, population),
+        )
+        denominator = _age_filtered(everyone, *flt.age)
     weights = tables["need"]
     need = weights.filter(pl.col("condition_group").is_null()) if weights.height else None
     batches = set(int(b) for b in rows["batch_id"].unique()) | set(lookup_batches)
@@ -537,7 +627,10 @@ def resolve_scope(
         areas=frozenset(areas),
         vintage=vintage,
         imd_edition=edition,
-        lookup=lookup.filter(pl.col("lsoa").is_in(sorted(areas))),
+        lookup=memo.get(
+            ("lookup of areas", vintage, edition, area_key),
+            lambda: lookup.filter(pl.col("lsoa").is_in(sorted(areas))),
+        ),
         denominator=denominator,
         need_weights=need.select("age_band", "sex", "weight") if need is not None else None,
         batches=tuple(sorted(batches)),
@@ -546,7 +639,7 @@ def resolve_scope(
         other_area_types=other_types,
         sites=sites if sites is not None and sites.height else None,
         # The mask the rows were made of: a later filter with the same rows borrows them.
-        cache={made_of: keep, made_from: True, _POPULATION: shared, **derived},
+        cache={made_of: keep, made_from: True, _POPULATION: shared, _MEMO: memo, **derived},
     )
     if lender is not None and "people" in lender.__dict__:  # the same rows: the same people
         scope.__dict__["people"] = lender.people

@@ -48,7 +48,14 @@ from rehabdash.stats._common import (
     to_series,
 )
 
-__all__ = ["binom_ppf", "quantile", "quantile_label", "quantiles"]
+__all__ = [
+    "binom_ppf",
+    "quantile",
+    "quantile_label",
+    "quantiles",
+    "quantiles_of_sorted",
+    "sorted_values",
+]
 
 Array = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -125,15 +132,32 @@ def quantiles(
     """:func:`quantile` for each of ``qs``, in that order, from one sort of the values
     (a median and a 90th centile of the same waits sort them once)."""
     keys = group_keys(group_by)
-    level = parse_confidence(confidence)
-    probs = [_check_q(q) for q in qs]
+    parse_confidence(confidence)
+    for q in qs:
+        _check_q(q)
     check_columns(df, x, *keys)
     check_numeric(df, x)
-    values = pl.col(x).cast(pl.Float64).fill_nan(None).drop_nulls().sort().alias("__v")
+    values = sorted_values(x).alias("__v")
     out = grouped(df, keys, [values]) if keys else df.select(values.implode())
-    counts = out["__v"].list.len().cast(pl.Int64)
-    flat = out["__v"].explode().drop_nulls().to_numpy().astype(np.float64, copy=False)
-    out = out.drop("__v").with_columns(counts.alias("n"))
+    return quantiles_of_sorted(out, "__v", qs, confidence=confidence)
+
+
+def sorted_values(x: str) -> pl.Expr:
+    """Each group's values of ``x`` (null and NaN left out), sorted: the aggregation
+    :func:`quantiles_of_sorted` reads, so that one group-by can make it beside others."""
+    return pl.col(x).cast(pl.Float64).fill_nan(None).drop_nulls().sort()
+
+
+def quantiles_of_sorted(
+    out: pl.DataFrame, column: str, qs: Sequence[float], *, confidence: float = 0.95
+) -> list[pl.DataFrame]:
+    """:func:`quantiles` of groups already made: ``column`` holds each group's sorted
+    values (:func:`sorted_values`); it becomes ``n``, the other columns are kept."""
+    level = parse_confidence(confidence)
+    probs = [_check_q(q) for q in qs]
+    counts = out[column].list.len().cast(pl.Int64)
+    flat = out[column].explode().drop_nulls().to_numpy().astype(np.float64, copy=False)
+    out = out.drop(column).with_columns(counts.alias("n"))
     n = counts.to_numpy().astype(np.float64)
     start = np.cumsum(n) - n
     empty = n == 0
