@@ -30,8 +30,7 @@ from rehabdash.plan.result import (
 )
 from rehabdash.plan.scope import Scope
 from rehabdash.plan.standardise import (
-    expected_by_level,
-    reference_rates,
+    expected_of,
     scale_to_recorded,
     standard_weights,
 )
@@ -336,9 +335,7 @@ def _standardised(
 ) -> list[pl.DataFrame]:
     """seen_oe, representation_need and (age structure known) seen_dsr frames."""
     observed = seen_by_band(scope, bd)
-    pool = tuple(c.key for c in bd.parts if c.key in ("sex", "age_band"))
-    reference = reference_rates(scope, seen_by_band(scope, Breakdown(ALL, "All", ())), pool=pool)
-    expected = expected_by_level(pop.frame, reference)
+    expected = expected_of(scope, bd, pop.frame)
     base = counts.select("breakdown_key", "breakdown", "level_code", "level", "order")
     o_totals = observed.group_by("level_code").agg(pl.col("seen").sum())
     o_all = o_totals.select(pl.col("seen").sum()).with_columns(pl.lit(ALL).alias("level_code"))

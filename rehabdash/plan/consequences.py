@@ -215,10 +215,12 @@ def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
     filter but for a provider, say): a referral's values are its own, so the parent's
     are kept, and only placed by this scope's people. Several times quicker than
     :func:`_make_base` (no expression is worked out again)."""
-    here = within.cast(pl.UInt32).cum_sum() - 1  # each parent row's row here (if within)
-    picked = within.gather(parent.rows)
-    rows = here.gather(parent.rows.filter(picked))
-    values = parent.values.filter(picked)
+    inside = within.to_numpy()
+    parents = parent.rows.to_numpy()
+    here = np.cumsum(inside, dtype=np.int64) - 1  # each parent row's row here (if inside)
+    picked = inside[parents]
+    rows = pl.Series("rows", here[parents[picked]], dtype=pl.UInt32)
+    values = parent.values.filter(pl.Series(picked))
     person = people_index(scope).gather(rows)
     mine = person.is_not_null()
     rest = rows.filter(~mine)
@@ -349,11 +351,16 @@ def _centiles(head: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
 
 
 def _outcomes(
-    base: _Base, rows: pl.DataFrame, head: pl.DataFrame
+    base: _Base, rows: pl.DataFrame, head: pl.DataFrame, with_all: bool = False
 ) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
     """Mean change per tool (and % improving of unknown tools: [x]), and the
-    %-improving parts of known tools for :func:`_ratios`."""
-    scored = rows.filter(pl.col("_tool").is_not_null())
+    %-improving parts of known tools for :func:`_ratios`; ``with_all``: the "All" level
+    too (the scored referrals, a few, once more)."""
+    scored = rows.select("_tool", "level_code", "_change", "improved")
+    scored = scored.filter(pl.col("_tool").is_not_null())
+    if with_all:
+        scored = as_text(scored)
+        scored = pl.concat([scored, scored.with_columns(level_code=pl.lit(ALL))])
     means = mean(scored, "_change", group_by=["_tool", "level_code"]).select(
         "_tool", "level_code", "value", "lower", "upper", "method"
     )
@@ -413,19 +420,28 @@ def _ratios(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([ok, none], how="diagonal_relaxed").drop("_empty")
 
 
-def _long(base: _Base, rows: pl.DataFrame, head: pl.DataFrame) -> pl.DataFrame:
-    """Every metric's rows for the levels in ``head``, in one long frame."""
+def _long(
+    base: _Base, rows: pl.DataFrame, head: pl.DataFrame, with_all: bool = False
+) -> pl.DataFrame:
+    """Every metric's rows for the levels in ``head``, in one long frame; ``with_all``:
+    for "All" too (in ``head``), worked out beside the levels, not as a level."""
     names = [c for c in base.values.columns if not c.startswith("_")]
     # One pass: every count's sum, and each wait column's sorted values for its centiles.
-    waits = [sorted_values(c).alias(c) for c in _WAIT_COLUMNS]  # nulls (no wait) left out
-    sums = rows.lazy().group_by("level_code").agg(pl.col(names).sum(), *waits)
-    groups = as_text(sums.collect(engine="streaming"))
+    sums = [pl.col(names).sum(), *(sorted_values(c).alias(c) for c in _WAIT_COLUMNS)]
+    queries = [rows.lazy().group_by("level_code").agg(sums)]
+    if with_all:  # the same over every row: a query beside, quicker than a level
+        whole = [pl.col(names).sum(), *(sorted_values(c).implode().alias(c) for c in _WAIT_COLUMNS)]
+        queries.append(rows.lazy().select(whole).with_columns(level_code=pl.lit(ALL)))
+    found = pl.collect_all(queries)
+    groups = as_text(found[0])
+    if with_all:
+        groups = pl.concat([groups, found[1].select(groups.columns)])
     table = head.join(groups.drop(_WAIT_COLUMNS), on="level_code", how="left")
     table = table.with_columns(pl.col(names).fill_null(0).cast(pl.Float64))
     frames = [_centiles(head, groups)]
     waiting = pl.lit("waiting_count")
     frames.append(table.select(*_HEAD, value="waiting", numerator="waiting", metric=waiting))
-    outcomes, improved = _outcomes(base, rows, head)
+    outcomes, improved = _outcomes(base, rows, head, with_all)
     frames += [_ratios([_part(table, *spec) for spec in _RATIOS] + improved), *outcomes]
     long = pl.concat(frames, how="diagonal_relaxed")
     negative = table.filter(pl.col("negative") > 0)["level_code"].implode()
@@ -517,13 +533,10 @@ def consequences_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
         codes = _level_codes(scope, bd, base)
         head = _heads(bd, levels.filter(pl.col("level_code") != ALL))
         if _EVERYONE not in scope.cache and ALL not in codes.dtype.categories:  # type: ignore[attr-defined]
-            # "All" in the same pass: each referral once more, as level "All" (one query
-            # of twice the rows is quicker than two queries).
-            both = pl.Enum([*codes.dtype.categories, ALL])  # type: ignore[attr-defined]
-            rows = base.values.with_columns(level_code=codes.cast(both))
-            rows = pl.concat([rows, rows.with_columns(level_code=pl.lit(ALL, dtype=both))])
+            # "All" in the same call (the steps after the group-bys once, not twice).
+            rows = base.values.with_columns(level_code=codes)
             top = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [head.height]})
-            long = _long(base, rows, pl.concat([head, _heads(bd, top)]))
+            long = _long(base, rows, pl.concat([head, _heads(bd, top)]), with_all=True)
             everyone = long.filter(pl.col("level_code") == ALL)
             scope.cache[_EVERYONE] = everyone.with_columns(
                 breakdown_key=pl.lit(ALL), breakdown=pl.lit(ALL), order=pl.lit(0)

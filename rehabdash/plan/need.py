@@ -76,6 +76,7 @@ from rehabdash.plan.result import (
 from rehabdash.plan.scope import Scope
 from rehabdash.plan.standardise import (
     expected_by_level,
+    expected_of,
     reference_rates,
     scale_to_recorded,  # the one seen_oe uses
 )
@@ -291,10 +292,8 @@ def need_by_group(scope: Scope, bd: Breakdown) -> list[Indicator]:
         frame, denominator = _missing(base, NOT_AVAILABLE, "no population for this breakdown"), ""
     else:
         seen = seen_by_band(scope, bd)
-        pool = tuple(c.key for c in bd.parts if c.key in ("sex", "age_band"))
-        everyone = seen.group_by("sex", "age_band").agg(pl.col("seen").sum())
         observed = seen.group_by("level_code").agg(pl.col("seen").sum().alias("observed"))
-        expected = expected_by_level(pop.frame, reference_rates(scope, everyone, pool=pool))
+        expected = expected_of(scope, bd, pop.frame)
         table = (
             base.join(with_all(observed, "observed"), on="level_code", how="left")
             .join(expected, on="level_code", how="left")

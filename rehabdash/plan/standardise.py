@@ -14,10 +14,19 @@ from __future__ import annotations
 import polars as pl
 
 from rehabdash.codes.characteristics import UNKNOWN_LEVELS
+from rehabdash.plan.breakdown import Breakdown, seen_by_band
+from rehabdash.plan.result import ALL
 from rehabdash.plan.scope import Scope
 from rehabdash.stats import esp2013
 
-__all__ = ["expected_by_level", "reference_rates", "scale_to_recorded", "standard_weights"]
+__all__ = [
+    "expected_by_level",
+    "expected_of",
+    "reference_rates",
+    "scale_to_recorded",
+    "scope_rates",
+    "standard_weights",
+]
 
 
 def standard_weights() -> pl.DataFrame:
@@ -63,6 +72,26 @@ def reference_rates(
     need = float((weighted["count"] * weighted["weight"]).sum())
     k = float(weighted["seen"].sum()) / need if need > 0 else 0.0
     return weighted.select("sex", "age_band", (pl.col("weight") * k).alias("rate"))
+
+
+def scope_rates(scope: Scope, pool: tuple[str, ...] = ()) -> pl.DataFrame:
+    """:func:`reference_rates` of everyone the scope saw, kept in its cache: access's O/E
+    and need by group read the same rates."""
+    key = ("reference rates", pool)
+    if key not in scope.cache:
+        everyone = seen_by_band(scope, Breakdown(ALL, ALL, ()))
+        scope.cache[key] = reference_rates(scope, everyone, pool=pool)
+    return scope.cache[key]  # type: ignore[return-value]
+
+
+def expected_of(scope: Scope, bd: Breakdown, population: pl.DataFrame) -> pl.DataFrame:
+    """:func:`expected_by_level` of ``bd``'s ``population`` at the scope's rates (pooled
+    over sex or age band for a breakdown by it), kept in the scope's cache."""
+    pool = tuple(c.key for c in bd.parts if c.key in ("sex", "age_band"))
+    key = ("expected", bd.key)
+    if key not in scope.cache:
+        scope.cache[key] = expected_by_level(population, scope_rates(scope, pool))
+    return scope.cache[key]  # type: ignore[return-value]
 
 
 def expected_by_level(population: pl.DataFrame, reference: pl.DataFrame) -> pl.DataFrame:

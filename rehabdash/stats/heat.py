@@ -197,25 +197,20 @@ def heat(
         "r": (r, r_se, r * np.exp(-z * r_se), r * np.exp(z * r_se)),
     }
     names = ORDERED_MEASURES if order_col else UNORDERED_MEASURES
-    frames = []
-    heads = grid.heads() if keys else None
-    for name in names:
-        if name not in rows and name not in m:
-            continue
-        est, err, lo, hi = rows.get(name, (m.get(name, nan), nan, nan, nan))
-        cols_out = [
-            pl.lit(name, dtype=pl.String).alias("measure"),
-            *(
-                to_series(c, np.where(bad, np.nan, v))
-                for c, v in (("estimate", est), ("se", err), ("lower", lo), ("upper", hi))
-            ),
-            pl.lit(level, dtype=pl.Float64).alias("confidence"),
-        ]
-        base = heads if heads is not None else pl.DataFrame({"__n": nan}).drop("__n")
-        frames.append(base.with_columns(cols_out) if heads is not None else pl.select(cols_out))
-    out = pl.concat(frames)
+    chosen = [name for name in names if name in rows or name in m]
+    parts = [rows.get(name, (m.get(name, nan), nan, nan, nan)) for name in chosen]
+    # One frame of every measure (measure by measure, each with every group's row).
+    columns = [
+        to_series(c, np.concatenate([np.where(bad, np.nan, p[i]) for p in parts]))
+        for i, c in enumerate(("estimate", "se", "lower", "upper"))
+    ]
+    measure = pl.Series("measure", [n for n in chosen for _ in range(grid.n_groups)], pl.String)
+    out = pl.DataFrame([measure, *columns]).with_columns(
+        pl.lit(level, dtype=pl.Float64).alias("confidence")
+    )
     if keys:
-        order = pl.Series("measure_order", list(names)).to_frame().with_row_index("__k")
-        out = out.join(order.rename({"measure_order": "measure"}), on="measure", how="left")
+        heads = pl.concat([grid.heads()] * len(chosen))
+        place = pl.Series("__k", [i for i in range(len(chosen)) for _ in range(grid.n_groups)])
+        out = pl.concat([heads, out.with_columns(place)], how="horizontal")
         out = out.sort([*keys, "__k"], maintain_order=True).drop("__k")
     return out
