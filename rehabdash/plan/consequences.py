@@ -38,9 +38,10 @@ Choices, for the methods sheet:
   app does not know gets keys of its own (:func:`outcome_metrics`); its "% improving"
   is ``[x]``: no MCID is known for it.
 
-Speed: what this section reads is prepared once per scope, as are each characteristic's
-level codes and the "All" rows (the same in every breakdown); a breakdown is then a few
-group-bys (the quantiles count the waits' values rather than sort them).
+Speed: what this section reads is prepared once per scope (a provider's scope takes its
+parent scope's, placed by its own people), as are each characteristic's level codes and
+the "All" rows (the same in every breakdown); a breakdown is then one group-by for the
+counts and the waits' sorted values, and a few small steps after it.
 """
 
 from __future__ import annotations
@@ -532,9 +533,9 @@ def consequences_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
     if bd.parts:
         codes = _level_codes(scope, bd, base)
         head = _heads(bd, levels.filter(pl.col("level_code") != ALL))
+        rows = base.values.with_columns(level_code=codes)
         if _EVERYONE not in scope.cache and ALL not in codes.dtype.categories:  # type: ignore[attr-defined]
             # "All" in the same call (the steps after the group-bys once, not twice).
-            rows = base.values.with_columns(level_code=codes)
             top = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [head.height]})
             long = _long(base, rows, pl.concat([head, _heads(bd, top)]), with_all=True)
             everyone = long.filter(pl.col("level_code") == ALL)
@@ -543,7 +544,6 @@ def consequences_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
             )
             frames.append(long.filter(pl.col("level_code") != ALL))
         else:
-            rows = base.values.with_columns(level_code=codes)
             frames.append(_long(base, rows, head))
     everyone = _everyone(scope, base).with_columns(
         breakdown_key=pl.lit(bd.key), breakdown=pl.lit(bd.title), order=pl.lit(levels.height - 1)

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
+from threading import Lock
 from typing import TypeVar, cast
 
 import polars as pl
@@ -416,14 +417,19 @@ class _PullMemo:
     def __init__(self, pulled: pl.DataFrame) -> None:
         self.pulled = pulled
         self._kept: OrderedDict[object, object] = OrderedDict()
+        self._lock = Lock()  # pages resolve scopes on worker threads
 
     def get(self, key: object, make: Callable[[], T]) -> T:
-        if key not in self._kept:
-            self._kept[key] = make()
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]  # type: ignore[return-value]
+        made = make()  # outside the lock: two threads may both make it, the same
+        with self._lock:
+            self._kept[key] = made
             while len(self._kept) > self.LIMIT:
                 self._kept.popitem(last=False)
-        self._kept.move_to_end(key)
-        return self._kept[key]  # type: ignore[return-value]
+        return made
 
     def one_of(self, column: str, values: tuple[str, ...]) -> pl.Series:
         """Whether each pulled row's ``column`` is one of ``values`` (null: false). One
@@ -450,7 +456,7 @@ def _memo(kept: Iterable[Scope], pulled: pl.DataFrame) -> _PullMemo:
 def _in_filter(flt: PlanFilter, memo: _PullMemo) -> pl.Series:
     """Provider, team type, service and age conditions (the period is marked, not cut)."""
     pulled = memo.pulled
-    keep = pl.Series(values=[True]).extend_constant(True, pulled.height - 1)
+    keep = pl.repeat(True, pulled.height, dtype=pl.Boolean, eager=True)
     if flt.providers:
         keep &= memo.one_of("provider_code", flt.providers)
     if flt.team_types:
