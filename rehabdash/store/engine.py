@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,10 +86,25 @@ def _prepare_sqlite_file(path: Path) -> None:
         raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
 
 
+def _to_wal(cur: sqlite3.Cursor) -> None:
+    """Switch to WAL. On a brand-new file opened by several processes at once, SQLite can
+    refuse the switch as "database is locked" at once, without waiting the busy timeout
+    (it needs the file to itself for a moment), so the switch is tried again meanwhile."""
+    deadline = time.monotonic() + _BUSY_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _on_sqlite_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout={_BUSY_MS}")  # first: switching to WAL may wait too
-    cur.execute("PRAGMA journal_mode=WAL")
+    _to_wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL: a crash loses no committed data
     cur.close()
