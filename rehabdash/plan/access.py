@@ -29,12 +29,8 @@ from rehabdash.plan.result import (
     conform_each,
 )
 from rehabdash.plan.scope import Scope
-from rehabdash.plan.standardise import (
-    expected_of,
-    scale_to_recorded,
-    standard_weights,
-)
-from rehabdash.stats import dsr, heat, isr_ratio, proportion, rate, sii
+from rehabdash.plan.standardise import observed_expected, standard_weights
+from rehabdash.stats import dsr, heat, proportion, rate, sii
 
 __all__ = ["METRICS", "access_indicators"]
 
@@ -301,23 +297,34 @@ def _rates(
     return pl.concat([ok, missing], how="diagonal_relaxed").sort("order")
 
 
-def _proportions(counts: pl.DataFrame, numerator: str, metric: Metric) -> pl.DataFrame:
-    frame = counts.select(
-        "breakdown_key",
-        "breakdown",
-        "level_code",
-        "level",
-        "order",
-        pl.col(numerator).alias("numerator"),
-        pl.col("people_referred").alias("denominator"),
+def _proportions(counts: pl.DataFrame, numerators: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """Each metric of ``numerators`` (its key: the count column) as a share of the people
+    referred, by level: one Wilson call for them all (x/n × 1, then × the multiplier:
+    the same numbers as a call per metric)."""
+    head = ("breakdown_key", "breakdown", "level_code", "level", "order")
+    frame = pl.concat(
+        [
+            counts.select(
+                *head,
+                pl.col(column).alias("numerator"),
+                pl.col("people_referred").alias("denominator"),
+                pl.lit(rank, dtype=pl.UInt32).alias("__rank"),
+                pl.lit(_BY_KEY[key].multiplier, dtype=pl.Float64).alias("__times"),
+            )
+            for rank, (key, column) in enumerate(numerators.items())
+        ]
     )
     has = pl.col("denominator") > 0
     ok = frame.filter(has)
-    ok = _stat(ok, proportion(ok, "numerator", "denominator", multiplier=metric.multiplier))
+    ok = _stat(ok, proportion(ok, "numerator", "denominator"))
+    ok = ok.with_columns(pl.col("value", "lower", "upper") * pl.col("__times"))
     none = frame.filter(~has).with_columns(
         pl.lit(NOT_APPLICABLE).alias("flag"), pl.lit("nobody referred").alias("note")
     )
-    return pl.concat([ok, none], how="diagonal_relaxed").sort("order")
+    every = pl.concat([ok, none], how="diagonal_relaxed").sort("__rank", "order")
+    parts = every.partition_by("__rank", as_dict=True, include_key=False)
+    empty = every.clear().drop("__rank")
+    return {key: parts.get((rank,), empty).drop("__times") for rank, key in enumerate(numerators)}
 
 
 def _level_populations(pop: GroupPopulation | None) -> pl.DataFrame | None:
@@ -335,39 +342,17 @@ def _standardised(
 ) -> list[pl.DataFrame]:
     """seen_oe, representation_need and (age structure known) seen_dsr frames."""
     observed = seen_by_band(scope, bd)
-    expected = expected_of(scope, bd, pop.frame)
     base = counts.select("breakdown_key", "breakdown", "level_code", "level", "order")
-    o_totals = observed.group_by("level_code").agg(pl.col("seen").sum())
-    o_all = o_totals.select(pl.col("seen").sum()).with_columns(pl.lit(ALL).alias("level_code"))
-    o_totals = pl.concat([o_totals, o_all.select(o_totals.columns)])
-    table = base.join(o_totals, on="level_code", how="left").join(
-        expected, on="level_code", how="left"
+    table = base.join(
+        observed_expected(scope, bd, pop.frame).rename({"observed": "seen"}),
+        on="level_code",
+        how="left",
     )
-    table = scale_to_recorded(table.with_columns(pl.col("seen").fill_null(0.0)))
     has = pl.col("expected").fill_null(0) > 0
     ok = table.filter(has)
-    stats_in = ok.select(
-        "level_code",
-        pl.col("seen").alias("x"),
-        pl.lit("all").alias("band"),
-        pl.col("expected").alias("n"),
-    )
-    ref = pl.DataFrame({"band": ["all"], "x_ref": [1.0], "n_ref": [1.0]})
-    out = isr_ratio(
-        stats_in,
-        "x",
-        "n",
-        "x_ref",
-        "n_ref",
-        band="band",
-        reference=ref,
-        group_by="level_code",
-        observed_totals=stats_in.select("level_code", "x"),
-    )
-    out = ok.select("level_code").join(out, on="level_code", how="left", maintain_order="left")
-    oe = _stat(
-        ok.with_columns(pl.col("seen").alias("numerator"), pl.col("expected").alias("denominator")),
-        out,
+    stat = {"oe": "value", "oe_lower": "lower", "oe_upper": "upper", "oe_method": "method"}
+    oe = ok.rename(stat).with_columns(
+        pl.col("seen").alias("numerator"), pl.col("expected").alias("denominator")
     )
     oe = pl.concat(
         [
@@ -378,6 +363,7 @@ def _standardised(
         ],
         how="diagonal_relaxed",
     ).sort("order")
+    ok = ok.drop(*stat)
     frames = [oe.with_columns(pl.lit("seen_oe").alias("metric"))]
     valid = ok.filter(pl.col("level_code") != ALL)
     if valid.height:
@@ -583,13 +569,15 @@ def access_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
         )
     frames["referred_rate"] = _rates(counts, pops, "people_referred", _BY_KEY["referred_rate"])
     frames["seen_rate"] = _rates(counts, pops, "people_seen", _BY_KEY["seen_rate"])
-    for key, column in (
-        ("accepted_share", "accepted"),
-        ("seen_share", "people_seen"),
-        ("discharged_share", "discharged"),
-        ("self_referral_share", "self_referred"),
-    ):
-        frames[key] = _proportions(counts, column, _BY_KEY[key])
+    frames |= _proportions(
+        counts,
+        {
+            "accepted_share": "accepted",
+            "seen_share": "people_seen",
+            "discharged_share": "discharged",
+            "self_referral_share": "self_referred",
+        },
+    )
     if pop is not None and pops is not None:
         represented = _representation(counts, pops)
         if represented is not None:

@@ -135,19 +135,13 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
 def people_codes(scope: Scope, char: Characteristic) -> pl.Series:
     """``char``'s level of each of ``scope.people`` (in its row order). Kept in the scope's
     cache: every section and every pair with ``char`` reads the same codes."""
-    key = (ROWS, "people codes", char.key)
-    if key not in scope.cache:
-        scope.cache[key] = codes_of(scope.people, char)
-    return scope.cache[key]  # type: ignore[return-value]
+    return scope.kept((ROWS, "people codes", char.key), lambda: codes_of(scope.people, char))
 
 
 def referral_codes(scope: Scope, char: Characteristic) -> pl.Series:
     """``char``'s level of each of ``scope.referrals`` (in its row order), kept in the
     scope's cache: series over people and periods pick theirs by row."""
-    key = (ROWS, "referral codes", char.key)
-    if key not in scope.cache:
-        scope.cache[key] = codes_of(scope.referrals, char)
-    return scope.cache[key]  # type: ignore[return-value]
+    return scope.kept((ROWS, "referral codes", char.key), lambda: codes_of(scope.referrals, char))
 
 
 def _people_levels(scope: Scope, bd: Breakdown) -> pl.DataFrame:
@@ -165,8 +159,8 @@ def people_cells(scope: Scope, bd: Breakdown) -> pl.DataFrame:
     """People counted by level, sex and age band in one pass over the people: every access
     count, and the observed people seen by band of access and need, come from it. Kept in
     the scope's cache (one group-by per breakdown, shared by the sections)."""
-    key = (ROWS, "people cells", bd.key)
-    if key not in scope.cache:
+
+    def make() -> pl.DataFrame:
         cells = (
             _people_levels(scope, bd)
             .lazy()
@@ -181,8 +175,9 @@ def people_cells(scope: Scope, bd: Breakdown) -> pl.DataFrame:
             )
             .collect(engine="streaming")  # quicker than in-memory for a big group-by
         )
-        scope.cache[key] = as_text(cells)
-    return scope.cache[key]  # type: ignore[return-value]
+        return as_text(cells)
+
+    return scope.kept((ROWS, "people cells", bd.key), make)
 
 
 def seen_by_band(scope: Scope, bd: Breakdown) -> pl.DataFrame:

@@ -47,12 +47,13 @@ counts and the waits' sorted values, and a few small steps after it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import polars as pl
 
 from rehabdash.codes import outcome_tools as tools
-from rehabdash.codes.characteristics import CHARACTERISTICS
+from rehabdash.codes.characteristics import CHARACTERISTICS, Characteristic
 from rehabdash.plan.breakdown import Breakdown, as_text, codes_of, level_codes, people_codes
 from rehabdash.plan.places import NOT_KNOWN
 from rehabdash.plan.result import (
@@ -64,7 +65,7 @@ from rehabdash.plan.result import (
     Metric,
     conform,
 )
-from rehabdash.plan.scope import CONSEQUENCES_BASE, PARENT, ROWS, Scope, people_index
+from rehabdash.plan.scope import CONSEQUENCES_BASE, PARENT, ROWS, Scope, people_index, person_ids
 from rehabdash.stats import mean, proportion
 from rehabdash.stats.quantile import binom_ppf, quantiles_of_sorted, sorted_values
 
@@ -195,14 +196,14 @@ class _Base:
 
 
 def _base(scope: Scope) -> _Base:
-    if CONSEQUENCES_BASE not in scope.cache:
+    def make() -> _Base:
         parent = scope.cache.pop(PARENT, None)  # (the parent's derivable entries, its rows)
         kept = parent[0].get(CONSEQUENCES_BASE) if isinstance(parent, tuple) else None
         if isinstance(kept, _Base) and isinstance(parent, tuple):
-            scope.cache[CONSEQUENCES_BASE] = _derived_base(scope, kept, parent[1])
-        else:
-            scope.cache[CONSEQUENCES_BASE] = _make_base(scope)
-    return scope.cache[CONSEQUENCES_BASE]  # type: ignore[return-value]
+            return _derived_base(scope, kept, parent[1])
+        return _make_base(scope)
+
+    return scope.kept(CONSEQUENCES_BASE, make)
 
 
 def _tools(scored: pl.DataFrame) -> dict[str, str]:
@@ -215,15 +216,20 @@ def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
     """The base of a scope whose referrals are its parent scope's at ``within`` (the same
     filter but for a provider, say): a referral's values are its own, so the parent's
     are kept, and only placed by this scope's people. Several times quicker than
-    :func:`_make_base` (no expression is worked out again)."""
+    :func:`_make_base` (no expression is worked out again). The people are read last, so
+    that the rest is done while another thread makes them."""
     inside = within.to_numpy()
     parents = parent.rows.to_numpy()
     here = np.cumsum(inside, dtype=np.int64) - 1  # each parent row's row here (if inside)
     picked = inside[parents]
-    rows = pl.Series("rows", here[parents[picked]], dtype=pl.UInt32)
+    at = here[parents[picked]]
+    rows = pl.Series("rows", at, dtype=pl.UInt32)
     values = parent.values.filter(pl.Series(picked))
-    person = people_index(scope).gather(rows)
-    mine = person.is_not_null()
+    # Whose person is in scope.people: referred in the period (as people_index is not null).
+    ids = person_ids(scope).to_numpy()
+    referred = np.zeros(int(ids.max(initial=0)) + 1, dtype=bool)
+    referred[ids[scope.referrals["in_period"].to_numpy()]] = True
+    mine = pl.Series(referred[ids[at]])
     rest = rows.filter(~mine)
     scored = rows.filter(values["_tool"].is_not_null())
     tools = pl.DataFrame(
@@ -231,11 +237,11 @@ def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
     )
     return _Base(
         values=pl.concat([values.filter(mine), values.filter(~mine)]),
-        person=person.filter(mine),
         others=scope.referrals.select(parent.others.columns)[rest],
         tools=_tools(tools),
         negative=int(values["negative"].sum()),
         rows=pl.concat([rows.filter(mine), rest]),
+        person=people_index(scope).gather(rows.filter(mine)),
     )
 
 
@@ -458,11 +464,13 @@ def _heads(bd: Breakdown, levels: pl.DataFrame) -> pl.DataFrame:
 
 def _everyone(scope: Scope, base: _Base) -> pl.DataFrame:
     """The "All" rows (the same in every breakdown), once per scope."""
-    if _EVERYONE not in scope.cache:
+
+    def make() -> pl.DataFrame:
         rows = base.values.with_columns(level_code=pl.lit(ALL))
         head = pl.DataFrame({"level_code": [ALL], "level": [ALL], "order": [0]})
-        scope.cache[_EVERYONE] = _long(base, rows, _heads(Breakdown(ALL, ALL, ()), head))
-    return scope.cache[_EVERYONE]  # type: ignore[return-value]
+        return _long(base, rows, _heads(Breakdown(ALL, ALL, ()), head))
+
+    return scope.kept(_EVERYONE, make)
 
 
 def prepare(scope: Scope) -> None:
@@ -474,16 +482,16 @@ def prepare(scope: Scope) -> None:
 def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
     """Each referral's level (in ``base.values`` order): its person's, else its own; each
     characteristic's codes kept for the scope, so a pair only joins two of them."""
-    parts: list[pl.Series] = []
-    for char in bd.parts:
-        key = (ROWS, "consequences", "levels", char.key)
-        if key not in scope.cache:
-            people = people_codes(scope, char).gather(base.person)
-            others = codes_of(base.others, char)
-            levels = pl.Enum(sorted({*people.dtype.categories, *others.dtype.categories}))  # type: ignore[attr-defined]
-            scope.cache[key] = pl.concat([people.cast(levels), others.cast(levels)])
-        parts.append(scope.cache[key])  # type: ignore[arg-type]
-    return level_codes(parts)
+
+    def make(char: Characteristic) -> pl.Series:
+        people = people_codes(scope, char).gather(base.person)
+        others = codes_of(base.others, char)
+        levels = pl.Enum(sorted({*people.dtype.categories, *others.dtype.categories}))  # type: ignore[attr-defined]
+        return pl.concat([people.cast(levels), others.cast(levels)])
+
+    return level_codes(
+        [scope.kept((ROWS, "consequences", "levels", c.key), partial(make, c)) for c in bd.parts]
+    )
 
 
 def _caveats(base: _Base, key: str) -> list[str]:

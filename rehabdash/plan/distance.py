@@ -28,10 +28,11 @@ import numpy as np
 import polars as pl
 
 from rehabdash.codes.characteristics import characteristic
-from rehabdash.plan.need import homes_of, oe_rows, with_all, with_oe
+from rehabdash.plan.need import homes_of, oe_rows
 from rehabdash.plan.places import area_names
 from rehabdash.plan.result import ALL, NOT_APPLICABLE, NOT_AVAILABLE, Indicator, Metric, conform
 from rehabdash.plan.scope import Scope
+from rehabdash.plan.standardise import with_all, with_oe
 from rehabdash.refdata.boundaries import CENTROID_METHOD, EARTH_RADIUS_KM, lsoa_centroids
 from rehabdash.stats import rate
 

@@ -136,20 +136,19 @@ REFERENCES: tuple[str, ...] = ("lsoas", "neighbourhoods", "sites")
 
 def _extra(scope: Scope, name: str, engine: object) -> list[Indicator]:
     """One of :data:`EXTRAS`, kept in the scope's cache (a plan and a page share it)."""
-    key = ("extra", name)
-    if key not in scope.cache:
+
+    def make() -> list[Indicator]:
         if name == "trends":
-            items = _trends(scope)
-        elif name == "quality":
-            items = quality_indicators(scope, engine)  # type: ignore[arg-type]
-        elif name == "distance":
-            items = distance_indicators(scope)
-        elif name.startswith("areas:") and name in EXTRAS:
-            items = need_by_area(scope, name.split(":", 1)[1])  # type: ignore[arg-type]
-        else:
-            raise ValueError(f"{name!r}: ask for one of {', '.join(EXTRAS)}")
-        scope.cache[key] = items
-    return scope.cache[key]  # type: ignore[return-value]
+            return _trends(scope)
+        if name == "quality":
+            return quality_indicators(scope, engine)  # type: ignore[arg-type]
+        if name == "distance":
+            return distance_indicators(scope)
+        if name.startswith("areas:") and name in EXTRAS:
+            return need_by_area(scope, name.split(":", 1)[1])  # type: ignore[arg-type]
+        raise ValueError(f"{name!r}: ask for one of {', '.join(EXTRAS)}")
+
+    return scope.kept(("extra", name), make)
 
 
 def _shared(scope: Scope) -> None:
@@ -218,8 +217,8 @@ class PlanEngine:
         if unknown:
             raise ValueError(f"section {unknown[0]!r}: use one of {', '.join(SECTIONS)}")
         scope = self.scope(flt, fingerprint)
-        # Made once, before three threads read them (as in a plan, below).
-        _ = scope.people, people_cells(scope, Breakdown(ALL, ALL, ()))
+        # The sections start at once: what they share (the people, the "All" cells) is
+        # made by the first to ask (Scope.kept), while the others do what they can without.
         with ThreadPoolExecutor(max_workers=2) as pool:
             return _breakdown_indicators(scope, breakdown(key), pool, sections)
 

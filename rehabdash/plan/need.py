@@ -55,7 +55,7 @@ import polars as pl
 
 from rehabdash.codes.characteristics import UNKNOWN_LEVELS
 from rehabdash.plan import consequences
-from rehabdash.plan.breakdown import Breakdown, seen_by_band
+from rehabdash.plan.breakdown import Breakdown
 from rehabdash.plan.places import (
     AREA_LEVELS,
     NOT_KNOWN,
@@ -76,11 +76,12 @@ from rehabdash.plan.result import (
 from rehabdash.plan.scope import Scope
 from rehabdash.plan.standardise import (
     expected_by_level,
-    expected_of,
+    observed_expected,
     reference_rates,
-    scale_to_recorded,  # the one seen_oe uses
+    with_all,
+    with_oe,
 )
-from rehabdash.stats import funnel_limits, isr_ratio, rate
+from rehabdash.stats import funnel_limits, rate
 
 __all__ = [
     "AREA_LEVELS",
@@ -93,8 +94,6 @@ __all__ = [
     "need_by_group",
     "oe_rows",
     "outlying_areas",
-    "with_all",
-    "with_oe",
 ]
 
 #: The value of an ``area_outlier`` row and what it means (also the row's note).
@@ -196,42 +195,10 @@ def _seen_by_band(people: pl.DataFrame, key: str) -> pl.DataFrame:
     return recorded.group_by(key, "sex", "age_band").agg(pl.len().cast(pl.Float64).alias("seen"))
 
 
-def with_all(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    """level_code and ``columns``: the levels and their totals as "All"."""
-    total = frame.select(pl.lit(ALL).alias("level_code"), *(pl.col(c).sum() for c in columns))
-    return pl.concat([frame.select("level_code", *columns), total])
-
-
 def _with_scope(frame: pl.DataFrame, column: str, total: float) -> pl.DataFrame:
     """level_code, ``column``: the levels and the scope's ``total`` as "All"."""
     everyone = pl.DataFrame({"level_code": [ALL], column: [total]})
     return pl.concat([frame.select("level_code", pl.col(column).cast(pl.Float64)), everyone])
-
-
-def with_oe(table: pl.DataFrame) -> pl.DataFrame:
-    """``table`` (level_code, observed, expected) with oe, oe_lower, oe_upper, oe_method
-    where expected > 0 (isr_ratio against a flat reference, as access's seen_oe)."""
-    ok = table.filter(pl.col("expected").fill_null(0) > 0)
-    rows = ok.select(
-        "level_code",
-        pl.col("observed").alias("x"),
-        pl.lit("all").alias("band"),
-        pl.col("expected").alias("n"),
-    )
-    out = isr_ratio(
-        rows,
-        "x",
-        "n",
-        "x_ref",
-        "n_ref",
-        band="band",
-        reference=pl.DataFrame({"band": ["all"], "x_ref": [1.0], "n_ref": [1.0]}),
-        group_by="level_code",
-        observed_totals=rows.select("level_code", "x"),
-    )
-    renamed = {"value": "oe", "lower": "oe_lower", "upper": "oe_upper", "method": "oe_method"}
-    out = out.select("level_code", *renamed).rename(renamed)
-    return table.join(out, on="level_code", how="left")
 
 
 def oe_rows(table: pl.DataFrame) -> pl.DataFrame:
@@ -291,16 +258,7 @@ def need_by_group(scope: Scope, bd: Breakdown) -> list[Indicator]:
     if pop is None:
         frame, denominator = _missing(base, NOT_AVAILABLE, "no population for this breakdown"), ""
     else:
-        seen = seen_by_band(scope, bd)
-        observed = seen.group_by("level_code").agg(pl.col("seen").sum().alias("observed"))
-        expected = expected_of(scope, bd, pop.frame)
-        table = (
-            base.join(with_all(observed, "observed"), on="level_code", how="left")
-            .join(expected, on="level_code", how="left")
-            .with_columns(pl.col("observed").fill_null(0.0))
-        )
-        scaled = scale_to_recorded(table.rename({"observed": "seen"})).rename({"seen": "observed"})
-        table = with_oe(scaled)
+        table = base.join(observed_expected(scope, bd, pop.frame), on="level_code", how="left")
         has = pl.col("oe").is_not_null()
         unknown = pl.col("level").is_in(list(UNKNOWN_LEVELS.values()))
         flag = pl.when(unknown).then(pl.lit(NOT_APPLICABLE)).otherwise(pl.lit(NOT_AVAILABLE))
@@ -326,8 +284,8 @@ def _area_map(scope: Scope, level: AreaLevel) -> pl.DataFrame:
 def homes_of(scope: Scope, column: str) -> dict[str, pl.DataFrame]:
     """Per home (``column``: lsoa or gp_practice), kept in the scope's cache: people seen
     ("seen"), people seen by sex and age band ("bands"), contacts attended ("contacts")."""
-    key = ("need", "homes", column)
-    if key not in scope.cache:
+
+    def make() -> dict[str, pl.DataFrame]:
         people = scope.people.rename({column: "home"})
         contacts = (
             scope.referrals.lazy()  # the period's rows, two columns read
@@ -335,12 +293,13 @@ def homes_of(scope: Scope, column: str) -> dict[str, pl.DataFrame]:
             .group_by(pl.col(column).alias("home"))
             .agg(pl.col("contacts_attended").sum().cast(pl.Float64).alias("contacts"))
         )
-        scope.cache[key] = {
+        return {
             "seen": people.group_by("home").agg(pl.col("seen").sum().cast(pl.Float64)),
             "bands": _seen_by_band(people, "home"),
             "contacts": contacts.collect(engine="in-memory"),
         }
-    return scope.cache[key]  # type: ignore[return-value]
+
+    return scope.kept(("need", "homes", column), make)
 
 
 def _placed(frame: pl.DataFrame, amap: pl.DataFrame) -> pl.DataFrame:
@@ -352,11 +311,12 @@ def _placed(frame: pl.DataFrame, amap: pl.DataFrame) -> pl.DataFrame:
 def _area_reference(scope: Scope) -> pl.DataFrame:
     """sex, age_band, rate: the reference rates of the people seen living in the scope's
     areas; kept in the scope's cache."""
-    key = ("need", "area_reference")
-    if key not in scope.cache:
+
+    def make() -> pl.DataFrame:
         bands = homes_of(scope, "lsoa")["bands"].filter(pl.col("home").is_in(sorted(scope.areas)))
-        scope.cache[key] = reference_rates(scope, bands)
-    return scope.cache[key]  # type: ignore[return-value]
+        return reference_rates(scope, bands)
+
+    return scope.kept(("need", "area_reference"), make)
 
 
 def _area_table(scope: Scope, level: AreaLevel) -> pl.DataFrame:

@@ -25,7 +25,7 @@ import polars as pl
 from rehabdash.codes.age import MAX_AGE, band_fractions
 from rehabdash.codes.characteristics import NOT_STATED, UNKNOWN_LEVELS, Characteristic
 from rehabdash.codes.ethnicity import BROAD_GROUPS
-from rehabdash.plan.scope import Scope, population_cache
+from rehabdash.plan.scope import Scope, made_once, population_cache
 from rehabdash.refdata.census import CENSUS_TABLES, census_shares
 
 __all__ = ["GroupPopulation", "group_population", "has_population"]
@@ -128,9 +128,7 @@ def _with_shares(
 def _scope_shares(scope: Scope, topic: str) -> pl.DataFrame:
     """The census shares of the scope's areas (kept in the scope's cache)."""
     key = ("census_shares", topic)
-    if key not in scope.cache:
-        scope.cache[key] = census_shares(topic, scope.vintage, scope.areas)  # type: ignore[arg-type]
-    return scope.cache[key]  # type: ignore[return-value]
+    return scope.kept(key, lambda: census_shares(topic, scope.vintage, scope.areas))  # type: ignore[arg-type]
 
 
 def has_population(parts: tuple[Characteristic, ...]) -> bool:
@@ -147,10 +145,7 @@ def group_population(scope: Scope, parts: tuple[Characteristic, ...]) -> GroupPo
     scope's population cache: every section asks for the same ones, and so does the scope
     of another provider, team type or service."""
     key = ("group_population", tuple(c.key for c in parts))
-    cache = population_cache(scope)
-    if key not in cache:
-        cache[key] = _group_population(scope, parts)
-    return cache[key]  # type: ignore[return-value]
+    return made_once(population_cache(scope), key, lambda: _group_population(scope, parts))
 
 
 def _group_population(scope: Scope, parts: tuple[Characteristic, ...]) -> GroupPopulation | None:

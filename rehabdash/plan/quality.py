@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import partial
 from typing import Literal
 
 import polars as pl
@@ -204,14 +205,13 @@ def _people_by(scope: Scope, by: str) -> pl.DataFrame:
 def _table(scope: Scope, by: str) -> pl.DataFrame:
     """characteristic, group (ALL: everyone), kind, people, total; kept in the scope's
     cache (the everyone rows once for every ``by``)."""
-    key = (ROWS, "quality", "kinds", by)
-    if key not in scope.cache:
+
+    def make() -> pl.DataFrame:
         if by == "all":
-            scope.cache[key] = _kinds(scope.people, None)
-        else:
-            groups = _kinds(_people_by(scope, by), _GROUP[by])
-            scope.cache[key] = pl.concat([groups, _table(scope, "all")])
-    return scope.cache[key]  # type: ignore[return-value]
+            return _kinds(scope.people, None)
+        return pl.concat([_kinds(_people_by(scope, by), _GROUP[by]), _table(scope, "all")])
+
+    return scope.kept((ROWS, "quality", "kinds", by), make)
 
 
 def _rows(scope: Scope, by: str) -> pl.DataFrame:
@@ -294,9 +294,10 @@ def completeness_indicators(scope: Scope, by: By = "all") -> list[Indicator]:
     overall (``by="all"``), by provider or by month of referral, with the "All" rows."""
     if by not in ("all", "provider", "month"):
         raise ValueError(f"by={by!r}: use 'all', 'provider' or 'month'")
-    key = ("quality", "indicators", by)
-    if key in scope.cache:
-        return scope.cache[key]  # type: ignore[return-value]
+    return scope.kept(("quality", "indicators", by), partial(_completeness_indicators, scope, by))
+
+
+def _completeness_indicators(scope: Scope, by: By) -> list[Indicator]:
     rows = _with_notes(_rows(scope, by)).sort("order")
     frames = {
         _SHARE: conform(_shares(rows), _SHARE),
@@ -324,7 +325,6 @@ def completeness_indicators(scope: Scope, by: By = "all") -> list[Indicator]:
             )
             frame = parts[metric].get((bk,), empty)
             out.append(Indicator(f"{metric.key}/{bk}", definition, frame))
-    scope.cache[key] = out
     return out
 
 
@@ -350,9 +350,7 @@ def completeness(scope: Scope, key: str) -> float:
     """The valid % of people referred in the period for characteristic ``key`` (a pair
     "a×b": both valid; "All": 100); NaN when nobody was referred."""
     cached = (ROWS, "quality", "completeness", key)  # every indicator's caveat and the findings
-    if cached not in scope.cache:
-        scope.cache[cached] = _completeness(scope, key)
-    return scope.cache[cached]  # type: ignore[return-value]
+    return scope.kept(cached, lambda: _completeness(scope, key))
 
 
 def _completeness(scope: Scope, key: str) -> float:
@@ -471,11 +469,11 @@ def quality_indicators(scope: Scope, engine: Engine | None = None) -> list[Indic
     store) rows rejected and warned per rule per batch the scope read."""
     out = [i for by in ("all", "provider", "month") for i in completeness_indicators(scope, by)]
     if engine is not None:
-        key = ("quality", "issues")
-        if key not in scope.cache:
-            scope.cache[key] = [
+        out += scope.kept(
+            ("quality", "issues"),
+            lambda: [
                 rejections_indicator(engine, scope.batches),
                 warnings_indicator(engine, scope.batches),
-            ]
-        out += scope.cache[key]  # type: ignore[arg-type]
+            ],
+        )
     return out

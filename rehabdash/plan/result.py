@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 __all__ = [
@@ -166,17 +167,23 @@ def conform_each(
     all: a page's breakdown has some twenty, each a query of its own otherwise."""
     if not frames:
         return {}
-    marked = [
-        frame.with_columns(
-            metric=pl.lit(key),
-            unit=pl.lit(metrics[key].unit),
-            value_kind=pl.lit(metrics[key].value_kind),
-            multiplier=pl.lit(metrics[key].multiplier, dtype=pl.Float64),
-            denominator_is_count=pl.lit(metrics[key].denominator_is_count),
-        )
-        for key, frame in frames.items()
-    ]
-    every = conform(pl.concat(marked, how="diagonal_relaxed"), next(iter(metrics.values())))
+    keys = list(frames)
+    named = pl.DataFrame(
+        {
+            "metric": keys,
+            "unit": [metrics[k].unit for k in keys],
+            "value_kind": [metrics[k].value_kind for k in keys],
+            "multiplier": [float(metrics[k].multiplier) for k in keys],
+            "denominator_is_count": [metrics[k].denominator_is_count for k in keys],
+        }
+    )
+    # Each row's metric by where it is, its attributes by a join: not a query per frame.
+    place = np.repeat(np.arange(len(keys), dtype=np.uint32), [f.height for f in frames.values()])
+    stacked = pl.concat(list(frames.values()), how="diagonal_relaxed").drop(
+        named.columns, strict=False
+    )
+    marked = pl.concat([stacked, named[pl.Series(place)]], how="horizontal")
+    every = conform(marked, next(iter(metrics.values())))
     parts = every.partition_by("metric", as_dict=True, maintain_order=True)
     none = every.clear()
     return {key: parts.get((key,), none) for key in frames}

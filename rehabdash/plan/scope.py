@@ -49,6 +49,7 @@ __all__ = [
     "Scope",
     "latest_referrals",
     "latest_rows",
+    "made_once",
     "people_index",
     "person_ids",
     "population_cache",
@@ -58,12 +59,31 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_MAKING = Lock()  # guards _LOCKS
+_LOCKS: dict[tuple[int, object], Lock] = {}  # (id of a cache, key) -> the lock of its making
+
+
+def made_once(cache: dict[object, object], key: object, make: Callable[[], T]) -> T:
+    """``cache[key]``, made by ``make`` the first time. Made once: a breakdown's sections
+    run side by side and ask for the same people, codes, cells and populations, so a
+    thread that asks while another makes it waits for that one."""
+    if key not in cache:
+        with _MAKING:
+            lock = _LOCKS.setdefault((id(cache), key), Lock())
+        with lock:
+            if key not in cache:
+                cache[key] = make()
+        with _MAKING:  # made: later askers find it without a lock
+            _LOCKS.pop((id(cache), key), None)
+    return cache[key]  # type: ignore[return-value]
+
 
 #: The scope's cache entry of :func:`population_cache`.
 _POPULATION = ("population cache",)
 #: The first part of a scope's cache key for what is made of its rows (and the period)
 #: alone: another filter with the very same rows (every age, say) borrows it.
 ROWS = "made of the rows"
+_PEOPLE = (ROWS, "people")
 _PEOPLE_ROWS = (ROWS, "people rows")  # each person's latest referral, a row of referrals
 _PERSON_IDS = (ROWS, "person ids")
 _PEOPLE_INDEX = (ROWS, "people index")
@@ -127,15 +147,22 @@ class Scope:
     #: Results worth keeping while the scope lives (group populations): keyed by name.
     cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
+    def kept(self, key: object, make: Callable[[], T]) -> T:
+        """The cache's ``key``, made by ``make`` the first time (:func:`made_once`)."""
+        return made_once(self.cache, key, make)
+
     @cached_property
     def period_referrals(self) -> pl.DataFrame:
         return self.referrals.filter(pl.col("in_period"))
 
-    @cached_property
+    @property
     def people(self) -> pl.DataFrame:
         """One row per person referred in the period: their latest referral's
         characteristics, how many referrals, and whether any was accepted, seen, or
-        discharged after being seen."""
+        discharged after being seen (made once, kept in the cache)."""
+        return self.kept(_PEOPLE, self._people)
+
+    def _people(self) -> pl.DataFrame:
         sources = self.referrals.select(pl.col("source_of_referral").unique())
         own = sources.filter(is_self_referral(pl.col("source_of_referral")))  # a few values
         self_referral = pl.col("source_of_referral").is_in(own.to_series().implode())
@@ -158,8 +185,8 @@ class Scope:
 def people_index(scope: Scope) -> pl.Series:
     """Each referral's person's row in ``scope.people`` (null: not referred in the
     period). Kept in the scope's cache: a gather by number, not a join on pseudonyms."""
-    key = _PEOPLE_INDEX
-    if key not in scope.cache:
+
+    def make() -> pl.Series:
         _ = scope.people
         ids = person_ids(scope)
         rows: pl.Series = scope.cache[_PEOPLE_ROWS]  # type: ignore[assignment]
@@ -167,22 +194,24 @@ def people_index(scope: Scope) -> pl.Series:
         places = pl.Series("places", [], dtype=pl.UInt32).extend_constant(None, size)
         order = pl.int_range(rows.len(), dtype=pl.UInt32, eager=True)
         places = places.scatter(ids.gather(rows), order)
-        scope.cache[key] = places.gather(ids).alias("_person")
-    return scope.cache[key]  # type: ignore[return-value]
+        return places.gather(ids).alias("_person")
+
+    return scope.kept(_PEOPLE_INDEX, make)
 
 
 def person_ids(scope: Scope) -> pl.Series:
     """Each referral's person as a number (the same for the same ``person_key``). Kept in
     the scope's cache: the per-person group-bys (people, trends, recording by provider and
     month) group by these, several times faster than by the 64-character pseudonyms."""
-    key = _PERSON_IDS
-    if key not in scope.cache:
+
+    def make() -> pl.Series:
         rows = scope.referrals.select("person_key").with_row_index("row")
         each = rows.lazy().group_by("person_key").agg("row").collect(engine="streaming")
         groups = each.with_row_index("id").explode("row")
         ids = pl.zeros(rows.height, pl.UInt32, eager=True)
-        scope.cache[key] = ids.scatter(groups["row"], groups["id"]).alias("__person")
-    return scope.cache[key]  # type: ignore[return-value]
+        return ids.scatter(groups["row"], groups["id"]).alias("__person")
+
+    return scope.kept(_PERSON_IDS, make)
 
 
 def latest_rows(
@@ -647,8 +676,6 @@ def resolve_scope(
         # The mask the rows were made of: a later filter with the same rows borrows them.
         cache={made_of: keep, made_from: True, _POPULATION: shared, _MEMO: memo, **derived},
     )
-    if lender is not None and "people" in lender.__dict__:  # the same rows: the same people
-        scope.__dict__["people"] = lender.people
     return scope
 
 

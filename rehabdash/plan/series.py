@@ -195,8 +195,8 @@ def _person_periods(scope: Scope, freq: Freq, seen_within: int | None) -> pl.Dat
     ``scope.referrals``) of their latest referral in it, and whether a referral received
     in it was seen. One group-by, kept in the scope: small, as a breakdown reads its
     characteristics through ``row``."""
-    key = (ROWS, "improvement.person_periods", freq, seen_within)
-    if key not in scope.cache:
+
+    def make() -> pl.DataFrame:
         seen = pl.col("seen")
         if seen_within is not None:
             wait = (pl.col("first_contact_date") - pl.col("referral_date")).dt.total_days()
@@ -205,8 +205,9 @@ def _person_periods(scope: Scope, freq: Freq, seen_within: int | None) -> pl.Dat
         # is quicker to group by than a label, which is given to the counts instead.
         start = pl.col("referral_date").dt.truncate("1mo" if freq == "month" else "1q")
         rows = latest_rows(scope, [start.alias("start")], seen.any().alias("seen"), pseudonym=False)
-        scope.cache[key] = rows.select("start", "row", "seen")
-    return scope.cache[key]  # type: ignore[return-value]
+        return rows.select("start", "row", "seen")
+
+    return scope.kept((ROWS, "improvement.person_periods", freq, seen_within), make)
 
 
 def _populations(scope: Scope, bd: Breakdown) -> pl.DataFrame | None:
@@ -226,9 +227,7 @@ def series_frame(scope: Scope, bd: Breakdown, freq: Freq, seen_within: int | Non
     """Every level × period: referred, seen, population, days, complete. Kept in the
     scope's cache: the gaps read the quarterly series that the plan also lists."""
     key = ("improvement.series", bd.key, freq, seen_within)
-    if key not in scope.cache:
-        scope.cache[key] = _make_series_frame(scope, bd, freq, seen_within)
-    return scope.cache[key]  # type: ignore[return-value]
+    return scope.kept(key, lambda: _make_series_frame(scope, bd, freq, seen_within))
 
 
 def _make_series_frame(

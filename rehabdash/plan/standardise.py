@@ -16,16 +16,19 @@ import polars as pl
 from rehabdash.codes.characteristics import UNKNOWN_LEVELS
 from rehabdash.plan.breakdown import Breakdown, seen_by_band
 from rehabdash.plan.result import ALL
-from rehabdash.plan.scope import Scope
-from rehabdash.stats import esp2013
+from rehabdash.plan.scope import Scope, made_once, population_cache
+from rehabdash.stats import esp2013, isr_ratio
 
 __all__ = [
     "expected_by_level",
     "expected_of",
+    "observed_expected",
     "reference_rates",
     "scale_to_recorded",
     "scope_rates",
     "standard_weights",
+    "with_all",
+    "with_oe",
 ]
 
 
@@ -43,8 +46,13 @@ def reference_rates(
     ``observed``: people seen by sex and age band (level_code "All"). ``pool`` names the
     dimensions ("sex", "age_band") the rates are pooled over: a breakdown by sex is
     compared at age-only rates, or every sex would be exactly as expected."""
-    assert scope.denominator is not None
-    pop = scope.denominator.frame.group_by("sex", "age_band").agg(pl.col("count").sum())
+    denominator = scope.denominator
+    assert denominator is not None
+    pop = made_once(  # the same for every scope of this population
+        population_cache(scope),
+        ("population by sex and age band",),
+        lambda: denominator.frame.group_by("sex", "age_band").agg(pl.col("count").sum()),
+    )
     seen = observed.group_by("sex", "age_band").agg(pl.col("seen").sum())
     bands = pop.join(seen, on=["sex", "age_band"], how="left").with_columns(
         pl.col("seen").fill_null(0.0)
@@ -77,11 +85,11 @@ def reference_rates(
 def scope_rates(scope: Scope, pool: tuple[str, ...] = ()) -> pl.DataFrame:
     """:func:`reference_rates` of everyone the scope saw, kept in its cache: access's O/E
     and need by group read the same rates."""
-    key = ("reference rates", pool)
-    if key not in scope.cache:
-        everyone = seen_by_band(scope, Breakdown(ALL, ALL, ()))
-        scope.cache[key] = reference_rates(scope, everyone, pool=pool)
-    return scope.cache[key]  # type: ignore[return-value]
+
+    def make() -> pl.DataFrame:
+        return reference_rates(scope, seen_by_band(scope, Breakdown(ALL, ALL, ())), pool=pool)
+
+    return scope.kept(("reference rates", pool), make)
 
 
 def expected_of(scope: Scope, bd: Breakdown, population: pl.DataFrame) -> pl.DataFrame:
@@ -89,9 +97,7 @@ def expected_of(scope: Scope, bd: Breakdown, population: pl.DataFrame) -> pl.Dat
     over sex or age band for a breakdown by it), kept in the scope's cache."""
     pool = tuple(c.key for c in bd.parts if c.key in ("sex", "age_band"))
     key = ("expected", bd.key)
-    if key not in scope.cache:
-        scope.cache[key] = expected_by_level(population, scope_rates(scope, pool))
-    return scope.cache[key]  # type: ignore[return-value]
+    return scope.kept(key, lambda: expected_by_level(population, scope_rates(scope, pool)))
 
 
 def expected_by_level(population: pl.DataFrame, reference: pl.DataFrame) -> pl.DataFrame:
@@ -129,3 +135,57 @@ def scale_to_recorded(table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(
         pl.when(levels).then(pl.col("expected") * factor).otherwise(pl.col("expected"))
     )
+
+
+def with_all(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """level_code and ``columns``: the levels and their totals as "All"."""
+    total = frame.select(pl.lit(ALL).alias("level_code"), *(pl.col(c).sum() for c in columns))
+    return pl.concat([frame.select("level_code", *columns), total])
+
+
+def with_oe(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` (level_code, observed, expected) with oe, oe_lower, oe_upper, oe_method
+    where expected > 0 (isr_ratio against a flat reference)."""
+    ok = table.filter(pl.col("expected").fill_null(0) > 0)
+    rows = ok.select(
+        "level_code",
+        pl.col("observed").alias("x"),
+        pl.lit("all").alias("band"),
+        pl.col("expected").alias("n"),
+    )
+    out = isr_ratio(
+        rows,
+        "x",
+        "n",
+        "x_ref",
+        "n_ref",
+        band="band",
+        reference=pl.DataFrame({"band": ["all"], "x_ref": [1.0], "n_ref": [1.0]}),
+        group_by="level_code",
+        observed_totals=rows.select("level_code", "x"),
+    )
+    renamed = {"value": "oe", "lower": "oe_lower", "upper": "oe_upper", "method": "oe_method"}
+    out = out.select("level_code", *renamed).rename(renamed)
+    return table.join(out, on="level_code", how="left")
+
+
+def observed_expected(scope: Scope, bd: Breakdown, population: pl.DataFrame) -> pl.DataFrame:
+    """Every level of ``bd`` and "All", in order: level_code, observed (people seen with
+    sex and age band recorded), expected (:func:`expected_of`, the levels' scaled by
+    :func:`scale_to_recorded`), and their O/E (:func:`with_oe`). Kept in the scope's
+    cache: access's seen_oe and need's unmet need are the same O and E."""
+
+    def make() -> pl.DataFrame:
+        seen = seen_by_band(scope, bd)
+        observed = seen.group_by("level_code").agg(pl.col("seen").sum().alias("observed"))
+        table = (
+            bd.level_frame()
+            .select("level_code")
+            .join(with_all(observed, "observed"), on="level_code", how="left")
+            .join(expected_of(scope, bd, population), on="level_code", how="left")
+            .with_columns(pl.col("observed").fill_null(0.0))
+        )
+        scaled = scale_to_recorded(table.rename({"observed": "seen"}))
+        return with_oe(scaled.rename({"seen": "observed"}))
+
+    return scope.kept(("observed expected", bd.key), make)

@@ -17,9 +17,9 @@ import polars as pl
 
 from rehabdash.stats._common import (
     as_float_array,
+    check_all,
     check_columns,
     check_numeric,
-    check_rows,
     grouped,
 )
 
@@ -48,12 +48,13 @@ def prepare_counts(
     """
     check_columns(df, x, n, *keys)
     check_numeric(df, x, n)
-    check_rows(df, x, pl.col(x) < 0, "counts must not be negative", keys)
-    check_rows(df, n, pl.col(n) <= 0, "denominators must be greater than 0", keys)
+    checks = [
+        (x, pl.col(x) < 0, "counts must not be negative"),
+        (n, pl.col(n) <= 0, "denominators must be greater than 0"),
+    ]
     if x_at_most_n:
-        check_rows(
-            df, x, pl.col(x) > pl.col(n), "the numerator exceeds the denominator (x > n)", keys
-        )
+        checks.append((x, pl.col(x) > pl.col(n), "the numerator exceeds the denominator (x > n)"))
+    check_all(df, checks, keys)  # one pass; the first that fails names its row
     sums = [_null_propagating_sum(x), _null_propagating_sum(n)]
     base = grouped(df, keys, sums) if keys else df
     x_values = as_float_array(base, x)
