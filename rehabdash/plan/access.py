@@ -266,27 +266,42 @@ def _stat(frame: pl.DataFrame, out: pl.DataFrame) -> pl.DataFrame:
 
 
 def _rates(
-    counts: pl.DataFrame, pops: pl.DataFrame | None, numerator: str, metric: Metric
-) -> pl.DataFrame:
-    frame = counts.select(
-        "breakdown_key",
-        "breakdown",
-        "level_code",
-        "level",
-        "order",
-        pl.col(numerator).alias("numerator"),
-    )
+    counts: pl.DataFrame, pops: pl.DataFrame | None, numerators: dict[str, str]
+) -> dict[str, pl.DataFrame]:
+    """Each metric of ``numerators`` (its key: the count column) per its multiplier of the
+    level's population, by level: one call of stats.rate for those of one multiplier."""
+    head = ("breakdown_key", "breakdown", "level_code", "level", "order")
     if pops is None:
-        return frame.with_columns(
-            pl.lit(None, pl.Float64).alias("denominator"),
-            pl.lit(NOT_AVAILABLE).alias("flag"),
-            pl.lit("no population for this breakdown").alias("note"),
-        )
-    frame = frame.join(pops, on="level_code", how="left").rename({"population": "denominator"})
+        return {
+            key: counts.select(
+                *head,
+                pl.col(column).alias("numerator"),
+                pl.lit(None, pl.Float64).alias("denominator"),
+                pl.lit(NOT_AVAILABLE).alias("flag"),
+                pl.lit("no population for this breakdown").alias("note"),
+            )
+            for key, column in numerators.items()
+        }
+    with_pop = counts.join(pops, on="level_code", how="left")
+    frame = pl.concat(
+        [
+            with_pop.select(
+                *head,
+                pl.col(column).alias("numerator"),
+                pl.col("population").alias("denominator"),
+                pl.lit(rank, dtype=pl.UInt32).alias("__rank"),
+            )
+            for rank, column in enumerate(numerators.values())
+        ]
+    )
     has = pl.col("denominator").fill_null(0) > 0
     ok = frame.filter(has)
-    out = rate(ok, "numerator", "denominator", multiplier=metric.multiplier)
-    ok = _stat(ok, out)
+    times = [_BY_KEY[key].multiplier for key in numerators]
+    done = []
+    for multiplier in dict.fromkeys(times):
+        ranks = [r for r, m in enumerate(times) if m == multiplier]
+        part = ok.filter(pl.col("__rank").is_in(ranks))
+        done.append(_stat(part, rate(part, "numerator", "denominator", multiplier=multiplier)))
     missing = frame.filter(~has).with_columns(
         pl.when(pl.col("level").is_in(["Not known", "Blank", "Invalid", "Not stated"]))
         .then(pl.lit(NOT_APPLICABLE))
@@ -294,7 +309,10 @@ def _rates(
         .alias("flag"),
         pl.lit("no population for this level").alias("note"),
     )
-    return pl.concat([ok, missing], how="diagonal_relaxed").sort("order")
+    every = pl.concat([*done, missing], how="diagonal_relaxed").sort("__rank", "order")
+    parts = every.partition_by("__rank", as_dict=True, include_key=False)
+    empty = every.clear().drop("__rank")
+    return {key: parts.get((rank,), empty) for rank, key in enumerate(numerators)}
 
 
 def _proportions(counts: pl.DataFrame, numerators: dict[str, str]) -> dict[str, pl.DataFrame]:
@@ -567,8 +585,7 @@ def access_indicators(scope: Scope, bd: Breakdown) -> list[Indicator]:
             pl.col(key).alias("value"),
             pl.col(key).alias("numerator"),
         )
-    frames["referred_rate"] = _rates(counts, pops, "people_referred", _BY_KEY["referred_rate"])
-    frames["seen_rate"] = _rates(counts, pops, "people_seen", _BY_KEY["seen_rate"])
+    frames |= _rates(counts, pops, {"referred_rate": "people_referred", "seen_rate": "people_seen"})
     frames |= _proportions(
         counts,
         {

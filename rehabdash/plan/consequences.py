@@ -180,6 +180,7 @@ _CENTILES = {
 }
 _EVERYONE = (ROWS, "consequences", "all")  # the "All" rows, the same in every breakdown
 _WAIT_COLUMNS = tuple(dict.fromkeys(c for c, _, _ in _CENTILES.values()))
+_CONTACTS = ("booked", "dna", "cancelled")  # counts of contacts; the other values are flags
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,9 @@ def _make_base(scope: Scope) -> _Base:
     # The characteristics, and the homes an area table places referrals by.
     wanted = {c.column for c in CHARACTERISTICS.values()} | {"lsoa", "gp_practice"}
     columns = sorted(wanted & set(scope.referrals.columns))
-    narrow = rows.select(*values, "_person", "_row", *columns)
+    # The flags as 0/1 bytes: a breakdown's group-by sums bytes quicker than booleans.
+    flags = pl.col(c for c in values if not c.startswith("_") and c not in _CONTACTS)
+    narrow = rows.select(*values, "_person", "_row", *columns).with_columns(flags.cast(pl.UInt8))
     mine, rest, scored, negative = pl.collect_all(
         [
             narrow.filter(col("_person").is_not_null()).select(*values, "_person", "_row"),
@@ -409,10 +412,19 @@ def _outcomes(
     return frames, parts
 
 
-def _part(table: pl.DataFrame, key: str, num: str, den: str, empty: str) -> pl.DataFrame:
-    """One proportion's rows (numerator, denominator, note if nobody) for :func:`_ratios`."""
-    return table.select(
-        *_HEAD, numerator=num, denominator=den, metric=pl.lit(key), _empty=pl.lit(empty)
+def _parts(table: pl.DataFrame) -> pl.DataFrame:
+    """Every proportion of :data:`_RATIOS` (numerator, denominator, note if nobody) for
+    :func:`_ratios`: the levels' rows repeated once a proportion, in its order."""
+    height = table.height
+    repeated = np.tile(np.arange(height, dtype=np.uint32), len(_RATIOS))
+    heads = table.select(_HEAD)[pl.Series(repeated)]
+    column = {c: table[c].to_numpy() for c in table.columns if c not in _HEAD}
+    keys, nums, dens, empties = zip(*_RATIOS, strict=True)
+    return heads.with_columns(
+        pl.Series("numerator", np.concatenate([column[c] for c in nums]), dtype=pl.Float64),
+        pl.Series("denominator", np.concatenate([column[c] for c in dens]), dtype=pl.Float64),
+        pl.Series("metric", np.repeat(keys, height), dtype=pl.String),
+        pl.Series("_empty", np.repeat(empties, height), dtype=pl.String),
     )
 
 
@@ -449,7 +461,7 @@ def _long(
     waiting = pl.lit("waiting_count")
     frames.append(table.select(*_HEAD, value="waiting", numerator="waiting", metric=waiting))
     outcomes, improved = _outcomes(base, rows, head, with_all)
-    frames += [_ratios([_part(table, *spec) for spec in _RATIOS] + improved), *outcomes]
+    frames += [_ratios([_parts(table), *improved]), *outcomes]
     long = pl.concat(frames, how="diagonal_relaxed")
     negative = table.filter(pl.col("negative") > 0)["level_code"].implode()
     hit = pl.col("level_code").is_in(negative) & pl.col("metric").str.starts_with("wait_")
