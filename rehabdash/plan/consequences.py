@@ -237,7 +237,8 @@ def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
         [values["_tool"].drop_nulls(), scope.referrals["outcome_tool"].gather(scored)]
     )
     return _Base(
-        values=pl.concat([values.filter(mine), values.filter(~mine)]),
+        # One chunk a column: a breakdown's steps then read them without aligning chunks.
+        values=pl.concat([values.filter(mine), values.filter(~mine)], rechunk=True),
         others=scope.referrals.select(parent.others.columns)[rest],
         tools=_tools(tools),
         negative=int(values["negative"].sum()),
@@ -279,20 +280,10 @@ def _make_base(scope: Scope) -> _Base:
         (col("_days") < 0).fill_null(False).alias("negative"),
         tools.improved_expr(col("_change"), col("_tool")).fill_null(False).alias("improved"),
     )  # fmt: skip
-    bands = [
-        (col(f"_{w}") >= a if b is None else col(f"_{w}").is_between(a, b)).fill_null(False)
-        .alias(f"{w}_band_{s}")
-        for w in ("wait", "waited") for s, _, a, b in WAIT_BANDS
-    ]  # fmt: skip
-    rows = rows.with_columns(
-        *bands,
-        col("_wait").is_not_null().alias("waits"),
-        (col("_wait") <= WITHIN_DAYS).fill_null(False).alias("within"),
-        col("_waited").is_not_null().alias("waiting"),
-    ).rename({f"waited_band_{s}": f"waiting_band_{s}" for s, *_ in WAIT_BANDS})
-    values = ["_wait", "_waited", "_tool", "_change", "improved", "waits", "within", "waiting",
-              "negative", "booked", "dna", "cancelled", "discharged", "unseen",
-              *_BANDED]  # fmt: skip
+    # How many waits, within 18 weeks and in each band: read off the sorted waits of each
+    # level (_wait_counts), not summed from a flag a referral.
+    values = ["_wait", "_waited", "_tool", "_change", "improved", "negative", "booked", "dna",
+              "cancelled", "discharged", "unseen"]  # fmt: skip
     # The characteristics, and the homes an area table places referrals by.
     wanted = {c.column for c in CHARACTERISTICS.values()} | {"lsoa", "gp_practice"}
     columns = sorted(wanted & set(scope.referrals.columns))
@@ -309,7 +300,7 @@ def _make_base(scope: Scope) -> _Base:
         engine="streaming",
     )
     return _Base(
-        values=pl.concat([mine.select(values), rest.select(values)]),
+        values=pl.concat([mine.select(values), rest.select(values)], rechunk=True),
         person=mine["_person"],
         others=rest.select(columns),
         tools=_tools(scored),
@@ -366,8 +357,12 @@ def _outcomes(
     """Mean change per tool (and % improving of unknown tools: [x]), and the
     %-improving parts of known tools for :func:`_ratios`; ``with_all``: the "All" level
     too (the scored referrals, a few, once more)."""
-    scored = rows.select("_tool", "level_code", "_change", "improved")
-    scored = scored.filter(pl.col("_tool").is_not_null())
+    scored = (
+        rows.lazy()
+        .filter(pl.col("_tool").is_not_null())
+        .select("_tool", "level_code", "_change", "improved")
+        .collect()
+    )
     if with_all:
         scored = as_text(scored)
         scored = pl.concat([scored, scored.with_columns(level_code=pl.lit(ALL))])
@@ -439,6 +434,31 @@ def _ratios(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat([ok, none], how="diagonal_relaxed").drop("_empty")
 
 
+def _wait_counts(groups: pl.DataFrame) -> pl.DataFrame:
+    """level_code and, from each level's sorted waits (``_wait``; ``_waited``, the waiting
+    list's): how many ("waits", "waiting"), within 18 weeks ("within") and in each week
+    band ("wait_band_*", "waiting_band_*"), each a binary search of the sorted values."""
+    lows = np.array([a for _, _, a, _ in WAIT_BANDS], dtype=np.float64)
+    highs = np.array([np.inf if b is None else b for *_, b in WAIT_BANDS], dtype=np.float64)
+    out: dict[str, object] = {"level_code": groups["level_code"]}
+    for column, prefix, total in (("_wait", "wait", "waits"), ("_waited", "waiting", "waiting")):
+        sizes = groups[column].list.len().to_numpy()
+        flat = groups[column].explode().drop_nulls().to_numpy().astype(np.float64, copy=False)
+        ends = np.cumsum(sizes)
+        bands = np.zeros((groups.height, len(WAIT_BANDS)))
+        within = np.zeros(groups.height)
+        for level, (start, end) in enumerate(zip(ends - sizes, ends, strict=True)):
+            waits = flat[start:end]
+            bands[level] = waits.searchsorted(highs, "right") - waits.searchsorted(lows, "left")
+            within[level] = waits.searchsorted(WITHIN_DAYS, "right")
+        out[total] = sizes.astype(np.float64)
+        if column == "_wait":
+            out["within"] = within
+        for index, (suffix, *_) in enumerate(WAIT_BANDS):
+            out[f"{prefix}_band_{suffix}"] = bands[:, index]
+    return pl.DataFrame(out)
+
+
 def _long(
     base: _Base, rows: pl.DataFrame, head: pl.DataFrame, with_all: bool = False
 ) -> pl.DataFrame:
@@ -455,8 +475,10 @@ def _long(
     groups = as_text(found[0])
     if with_all:
         groups = pl.concat([groups, found[1].select(groups.columns)])
+    counted = _wait_counts(groups)
     table = head.join(groups.drop(_WAIT_COLUMNS), on="level_code", how="left")
-    table = table.with_columns(pl.col(names).fill_null(0).cast(pl.Float64))
+    table = table.join(counted, on="level_code", how="left", maintain_order="left")
+    table = table.with_columns(pl.col(*names, *counted.columns[1:]).fill_null(0).cast(pl.Float64))
     frames = [_centiles(head, groups)]
     waiting = pl.lit("waiting_count")
     frames.append(table.select(*_HEAD, value="waiting", numerator="waiting", metric=waiting))
@@ -499,7 +521,7 @@ def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
         people = people_codes(scope, char).gather(base.person)
         others = codes_of(base.others, char)
         levels = pl.Enum(sorted({*people.dtype.categories, *others.dtype.categories}))  # type: ignore[attr-defined]
-        return pl.concat([people.cast(levels), others.cast(levels)])
+        return pl.concat([people.cast(levels), others.cast(levels)], rechunk=True)
 
     return level_codes(
         [scope.kept((ROWS, "consequences", "levels", c.key), partial(make, c)) for c in bd.parts]

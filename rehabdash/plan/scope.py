@@ -163,9 +163,19 @@ class Scope:
         return self.kept(_PEOPLE, self._people)
 
     def _people(self) -> pl.DataFrame:
-        sources = self.referrals.select(pl.col("source_of_referral").unique())
-        own = sources.filter(is_self_referral(pl.col("source_of_referral")))  # a few values
-        self_referral = pl.col("source_of_referral").is_in(own.to_series().implode())
+        kept = self.cache.get(_MEMO)
+        # The pull's self-referral codes (a few values; every scope of it reads the same).
+        memo = kept if isinstance(kept, _PullMemo) else _PullMemo(self.referrals)
+        pulled = memo.pulled
+        own = memo.get(
+            ("self-referral sources",),
+            lambda: (
+                pulled.select(pl.col("source_of_referral").unique())
+                .filter(is_self_referral(pl.col("source_of_referral")))
+                .to_series()
+            ),
+        )
+        self_referral = pl.col("source_of_referral").is_in(own.implode())
         people = latest_referrals(
             self,
             (),
