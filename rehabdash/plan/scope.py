@@ -186,6 +186,7 @@ class Scope:
             (pl.col("seen") & pl.col("discharged")).any().alias("discharged_seen"),
             pl.col("__self").any().alias("self_referred"),
             marks=[self_referral.fill_null(False).alias("__self")],
+            pseudonym=False,  # a person is a row here: nothing reads their pseudonym
             keep_row=True,
         )
         self.cache[_PEOPLE_ROWS] = people["row"]
