@@ -221,7 +221,9 @@ def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
     that the rest is done while another thread makes them."""
     inside = within.to_numpy()
     parents = parent.rows.to_numpy()
-    here = np.cumsum(inside, dtype=np.int64) - 1  # each parent row's row here (if inside)
+    here = np.zeros(inside.size, dtype=np.uint32)  # each parent row's row here (if inside)
+    kept = np.flatnonzero(inside)
+    here[kept] = np.arange(kept.size, dtype=np.uint32)
     picked = inside[parents]
     at = here[parents[picked]]
     rows = pl.Series("rows", at, dtype=pl.UInt32)
