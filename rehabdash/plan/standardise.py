@@ -17,7 +17,7 @@ from rehabdash.codes.characteristics import UNKNOWN_LEVELS
 from rehabdash.plan.breakdown import Breakdown, seen_by_band
 from rehabdash.plan.result import ALL
 from rehabdash.plan.scope import Scope, made_once, population_cache
-from rehabdash.stats import esp2013, isr_ratio
+from rehabdash.stats import esp2013, observed_over_expected
 
 __all__ = [
     "expected_by_level",
@@ -145,25 +145,11 @@ def with_all(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
 
 def with_oe(table: pl.DataFrame) -> pl.DataFrame:
     """``table`` (level_code, observed, expected) with oe, oe_lower, oe_upper, oe_method
-    where expected > 0 (isr_ratio against a flat reference)."""
-    ok = table.filter(pl.col("expected").fill_null(0) > 0)
-    rows = ok.select(
-        "level_code",
-        pl.col("observed").alias("x"),
-        pl.lit("all").alias("band"),
-        pl.col("expected").alias("n"),
+    where expected > 0 (stats.observed_over_expected: isr_ratio's O/E and limits)."""
+    ok = table.filter(pl.col("expected").fill_null(0) > 0).select(
+        "level_code", "observed", "expected"
     )
-    out = isr_ratio(
-        rows,
-        "x",
-        "n",
-        "x_ref",
-        "n_ref",
-        band="band",
-        reference=pl.DataFrame({"band": ["all"], "x_ref": [1.0], "n_ref": [1.0]}),
-        group_by="level_code",
-        observed_totals=rows.select("level_code", "x"),
-    )
+    out = observed_over_expected(ok, "observed", "expected")
     renamed = {"value": "oe", "lower": "oe_lower", "upper": "oe_upper", "method": "oe_method"}
     out = out.select("level_code", *renamed).rename(renamed)
     return table.join(out, on="level_code", how="left")

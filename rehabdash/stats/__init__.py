@@ -11,7 +11,7 @@ from rehabdash.stats.compare import difference, rate_ratio, verdict
 from rehabdash.stats.dsr import dsr
 from rehabdash.stats.funnel import funnel_limits
 from rehabdash.stats.heat import heat
-from rehabdash.stats.isr import isr_rate, isr_ratio
+from rehabdash.stats.isr import isr_rate, isr_ratio, observed_over_expected
 from rehabdash.stats.mean import mean
 from rehabdash.stats.proportion import proportion
 from rehabdash.stats.quantile import quantile, quantiles
@@ -30,6 +30,7 @@ __all__ = [
     "isr_rate",
     "isr_ratio",
     "mean",
+    "observed_over_expected",
     "proportion",
     "quantile",
     "quantiles",

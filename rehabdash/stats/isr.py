@@ -36,7 +36,7 @@ from rehabdash.stats._common import (
 )
 from rehabdash.stats.limits import poisson_limits
 
-__all__ = ["isr_rate", "isr_ratio"]
+__all__ = ["isr_rate", "isr_ratio", "observed_over_expected"]
 
 _Check = tuple[str, pl.Expr, pl.Expr, str]
 
@@ -194,7 +194,7 @@ def _finish(out: pl.DataFrame, level: float, scale: np.ndarray, statistic: str) 
     lower, upper, exact = poisson_limits(obs, level, z_value(level))
     ok = ~(np.isnan(obs) | np.isnan(exp))
     method = label_series("method", [(ok & exact, "Exact"), (ok, "Byars")], obs.size)
-    return out.drop("__xr", "__nr").with_columns(
+    return out.drop("__xr", "__nr", strict=False).with_columns(
         to_series("value", obs / exp * scale),
         to_series("lower", lower / exp * scale),
         to_series("upper", upper / exp * scale),
@@ -293,3 +293,32 @@ def isr_rate(
     return _finish(
         out, level, ref_rate, f"indirectly standardised rate per {format_multiplier(mult)}"
     )
+
+
+def observed_over_expected(
+    df: pl.DataFrame, observed: str, expected: str, *, confidence: float = 0.95
+) -> pl.DataFrame:
+    """O/E of each row from its totals, with the limits of :func:`isr_ratio` (exact
+    Poisson for O < 10, else Byar's, divided by E): what isr_ratio gives for these
+    observed totals against a flat reference (one band, x_ref = n_ref) and populations
+    equal to E, without the band detail it needs and checks.
+
+    Adds ``value``, ``lower``, ``upper``, ``confidence``, ``method`` and ``statistic``
+    to ``df``'s columns. Errors (``ValueError`` naming the column and row): O < 0,
+    E <= 0. A missing O or E gives missing outputs."""
+    level = parse_confidence(confidence)
+    check_columns(df, observed, expected)
+    check_numeric(df, observed, expected)
+    check_all(
+        df,
+        [
+            (observed, pl.col(observed) < 0, "counts must not be negative"),
+            (expected, pl.col(expected) <= 0, "expected counts must be greater than 0"),
+        ],
+    )
+    totals = df.with_columns(
+        pl.col(observed).cast(pl.Float64).fill_nan(None).alias("observed"),
+        pl.col(expected).cast(pl.Float64).fill_nan(None).alias("expected"),
+    )
+    scale = np.ones(df.height)
+    return _finish(totals, level, scale, "indirectly standardised ratio x 1")
