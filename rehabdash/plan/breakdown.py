@@ -155,12 +155,23 @@ def people_with_levels(scope: Scope, bd: Breakdown) -> pl.DataFrame:
     return as_text(_people_levels(scope, bd))
 
 
+def _cells_of_levels(key: object) -> bool:
+    """Whether a scope's cache key is a breakdown's people cells (not everyone's)."""
+    return isinstance(key, tuple) and key[:2] == (ROWS, "people cells") and key[2:] != (ALL,)
+
+
 def people_cells(scope: Scope, bd: Breakdown) -> pl.DataFrame:
     """People counted by level, sex and age band in one pass over the people: every access
     count, and the observed people seen by band of access and need, come from it. Kept in
     the scope's cache (one group-by per breakdown, shared by the sections)."""
 
     def make() -> pl.DataFrame:
+        made = [v for k, v in list(scope.cache.items()) if _cells_of_levels(k)]
+        if not bd.parts and made and isinstance(levels := made[0], pl.DataFrame):
+            # Everyone's: another breakdown's cells summed over its levels (one a person).
+            sums = levels.group_by("sex", "age_band").agg(pl.exclude("level_code").sum())
+            everyone = sums.select(pl.lit(ALL).alias("level_code"), *levels.columns[1:])
+            return everyone.cast(levels.schema)
         cells = (
             _people_levels(scope, bd)
             .lazy()
