@@ -39,6 +39,7 @@ from rehabdash.plan.improvement import (
 )
 from rehabdash.plan.need import need_by_area, need_by_group
 from rehabdash.plan.places import AREA_LEVELS
+from rehabdash.plan.populations import group_population
 from rehabdash.plan.quality import quality_indicators, recording_caveat
 from rehabdash.plan.result import ALL, Indicator, pair_key
 from rehabdash.plan.scope import Scope, person_ids, resolve_scope
@@ -217,10 +218,15 @@ class PlanEngine:
         if unknown:
             raise ValueError(f"section {unknown[0]!r}: use one of {', '.join(SECTIONS)}")
         scope = self.scope(flt, fingerprint)
+        bd = breakdown(key)
         # The sections start at once: what they share (the people, the "All" cells) is
         # made by the first to ask (Scope.kept), while the others do what they can without.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            return _breakdown_indicators(scope, breakdown(key), pool, sections)
+            if len(sections) == 1:  # a page's one section: its people and populations beside
+                pool.submit(lambda: scope.people)
+                if sections[0] != "consequences":
+                    pool.submit(group_population, scope, bd.parts)
+            return _breakdown_indicators(scope, bd, pool, sections)
 
     def extra(
         self, flt: PlanFilter, name: str, *, fingerprint: str | None = None
