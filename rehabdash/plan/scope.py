@@ -177,6 +177,7 @@ class Scope:
             ),
         )
         self_referral = pl.col("source_of_referral").is_in(own.implode())
+        discharged_seen = (pl.col("seen") & pl.col("discharged")).alias("discharged_seen")
         people = latest_referrals(
             self,
             (),
@@ -184,9 +185,15 @@ class Scope:
             pl.len().alias("referrals"),
             pl.col("accepted").any(),
             pl.col("seen").any(),
-            (pl.col("seen") & pl.col("discharged")).any().alias("discharged_seen"),
+            discharged_seen.any(),
             pl.col("__self").any().alias("self_referred"),
             marks=[self_referral.fill_null(False).alias("__self")],
+            alone=[
+                pl.lit(1).alias("referrals"),
+                *(pl.col(c).fill_null(False) for c in ("accepted", "seen")),
+                discharged_seen.fill_null(False),
+                pl.col("__self").alias("self_referred"),
+            ],
             pseudonym=False,  # a person is a row here: nothing reads their pseudonym
             keep_row=True,
         )
@@ -232,6 +239,7 @@ def latest_rows(
     *aggs: pl.Expr,
     marks: Sequence[pl.Expr] = (),
     pseudonym: bool = True,
+    alone: Sequence[pl.Expr] = (),
 ) -> pl.DataFrame:
     """One row per person referred in the period (and value of each of ``per``, such as
     the month of referral): person_key (unless not ``pseudonym``: 64 characters a row
@@ -241,8 +249,12 @@ def latest_rows(
     The latest is the last referral of the latest date in row order, as a stable sort by
     date and then the last row would pick; found as the largest date × 2³² + row number,
     so the referrals are neither sorted nor copied. ``marks``: columns of each referral
-    that ``aggs`` read (worked out before the group-by, where it is quicker)."""
+    that ``aggs`` read (worked out before the group-by, where it is quicker). ``alone``
+    (no ``per``): each aggregate for a person of one referral, from that referral alone
+    (pl.len() is 1, any() the value itself): then only people of several are grouped."""
     rank = pl.col("referral_date").cast(pl.Int64) * 2**32 + pl.int_range(pl.len(), dtype=pl.Int64)
+    if alone and not per:
+        return _latest_alone(scope, rank, aggs, alone, marks, pseudonym)
     groups = (
         scope.referrals.with_columns(rank.alias("__latest"), person_ids(scope), *marks)
         .lazy()  # the filter and the group-by read only the columns they need
@@ -264,6 +276,52 @@ def latest_rows(
     return pl.DataFrame([*person, *rest[: len(per)], row, *rest[len(per) :]])
 
 
+def _latest_alone(
+    scope: Scope,
+    rank: pl.Expr,
+    aggs: Sequence[pl.Expr],
+    alone: Sequence[pl.Expr],
+    marks: Sequence[pl.Expr],
+    pseudonym: bool,
+) -> pl.DataFrame:
+    """:func:`latest_rows` without ``per``: most people have one referral in the period,
+    which is their latest and whose own values are their aggregates; only the others go
+    through the group-by, and their aggregates are put in their latest row's place."""
+    ids = person_ids(scope)
+    number = ids.to_numpy()
+    period = scope.referrals["in_period"].to_numpy()
+    counts = np.bincount(number[period], minlength=int(number.max(initial=0)) + 1)
+    several = period & (counts[number] > 1)
+    marked = scope.referrals.with_columns(
+        rank.alias("__latest"), ids, *marks, pl.Series("__several", several)
+    )
+    groups = (
+        marked.lazy()  # only the columns the aggregates read
+        .filter(pl.col("__several"))
+        .group_by("__person")
+        .agg(pl.col("__latest").max(), *aggs)
+        .collect()
+    )
+    latest = (groups["__latest"] % 2**32).to_numpy()
+    chosen = period & (counts[number] == 1)
+    chosen[latest] = True
+    rows = np.flatnonzero(chosen)  # ascending: the people in row order
+    row = pl.Series("row", rows, dtype=pl.UInt32)
+    own = (
+        marked.with_columns(pl.Series("__chosen", chosen))
+        .lazy()
+        .filter(pl.col("__chosen"))
+        .select(*alone)
+        .collect()
+    )
+    at = np.searchsorted(rows, latest)
+    values = [
+        own[name].cast(groups[name].dtype).scatter(at, groups[name]) for name in groups.columns[2:]
+    ]
+    person = [rows_at(scope.referrals.select("person_key"), row).to_series()] if pseudonym else []
+    return pl.DataFrame([*person, row, *values])
+
+
 def rows_at(frame: pl.DataFrame, rows: pl.Series) -> pl.DataFrame:
     """The rows of ``frame`` at ``rows`` (ascending, each once, as :func:`latest_rows`
     gives them): a mask's filter reads the columns in order, several times quicker than
@@ -283,10 +341,11 @@ def latest_referrals(
     marks: Sequence[pl.Expr] = (),
     pseudonym: bool = True,
     keep_row: bool = False,
+    alone: Sequence[pl.Expr] = (),
 ) -> pl.DataFrame:
     """As :func:`latest_rows`, with the ``columns`` of each person's latest referral in
     place of ``row`` (after them with ``keep_row``); only the rows picked are copied."""
-    groups = latest_rows(scope, per, *aggs, marks=marks, pseudonym=pseudonym)
+    groups = latest_rows(scope, per, *aggs, marks=marks, pseudonym=pseudonym, alone=alone)
     place = groups.columns.index("row")
     picked = rows_at(scope.referrals.select(columns), groups["row"])
     after = place if keep_row else place + 1
