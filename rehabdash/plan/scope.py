@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 from threading import Lock
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -207,13 +207,11 @@ def people_index(scope: Scope) -> pl.Series:
 
     def make() -> pl.Series:
         _ = scope.people
-        ids = person_ids(scope)
+        ids = person_ids(scope).to_numpy()
         rows: pl.Series = scope.cache[_PEOPLE_ROWS]  # type: ignore[assignment]
-        size = int(cast(int, ids.max() or 0)) + 1
-        places = pl.Series("places", [], dtype=pl.UInt32).extend_constant(None, size)
-        order = pl.int_range(rows.len(), dtype=pl.UInt32, eager=True)
-        places = places.scatter(ids.gather(rows), order)
-        return places.gather(ids).alias("_person")
+        places = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)  # -1: nobody's
+        places[ids[rows.to_numpy()]] = np.arange(rows.len())
+        return pl.Series("_person", places[ids]).cast(pl.UInt32, strict=False)  # -1: null
 
     return scope.kept(_PEOPLE_INDEX, make)
 
