@@ -15,6 +15,7 @@ quintiles; WHO HEAT measures for unordered characteristics. Every interval comes
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import polars as pl
 
@@ -309,10 +310,15 @@ def _rates(
         .alias("flag"),
         pl.lit("no population for this level").alias("note"),
     )
-    every = pl.concat([*done, missing], how="diagonal_relaxed").sort("__rank", "order")
+    return _by_rank(pl.concat([*done, missing], how="diagonal_relaxed"), numerators)
+
+
+def _by_rank(every: pl.DataFrame, keys: Iterable[str]) -> dict[str, pl.DataFrame]:
+    """The rows of each of ``keys`` (``__rank``: its place in them), in level order."""
+    every = every.sort("__rank", "order")
     parts = every.partition_by("__rank", as_dict=True, include_key=False)
     empty = every.clear().drop("__rank")
-    return {key: parts.get((rank,), empty) for rank, key in enumerate(numerators)}
+    return {key: parts.get((rank,), empty) for rank, key in enumerate(keys)}
 
 
 def _proportions(counts: pl.DataFrame, numerators: dict[str, str]) -> dict[str, pl.DataFrame]:
@@ -339,10 +345,8 @@ def _proportions(counts: pl.DataFrame, numerators: dict[str, str]) -> dict[str, 
     none = frame.filter(~has).with_columns(
         pl.lit(NOT_APPLICABLE).alias("flag"), pl.lit("nobody referred").alias("note")
     )
-    every = pl.concat([ok, none], how="diagonal_relaxed").sort("__rank", "order")
-    parts = every.partition_by("__rank", as_dict=True, include_key=False)
-    empty = every.clear().drop("__rank")
-    return {key: parts.get((rank,), empty).drop("__times") for rank, key in enumerate(numerators)}
+    every = pl.concat([ok, none], how="diagonal_relaxed").drop("__times")
+    return _by_rank(every, numerators)
 
 
 def _level_populations(pop: GroupPopulation | None) -> pl.DataFrame | None:

@@ -41,7 +41,8 @@ Choices, for the methods sheet:
 Speed: what this section reads is prepared once per scope (a provider's scope takes its
 parent scope's, placed by its own people), as are each characteristic's level codes and
 the "All" rows (the same in every breakdown); a breakdown is then one group-by for the
-counts and the waits' sorted values, and a few small steps after it.
+counts and the waits' sorted values (the waits within 18 weeks and in each week band are
+read off them by binary search), and a few small steps after it.
 """
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
     # Whose person is in scope.people: referred in the period (as people_index is not null).
     ids = person_ids(scope).to_numpy()
     referred = np.zeros(int(ids.max(initial=0)) + 1, dtype=bool)
-    referred[ids[scope.referrals["in_period"].to_numpy()]] = True
+    referred[ids[scope.referrals["in_period"].fill_null(False).to_numpy()]] = True
     mine = pl.Series(referred[ids[at]])
     rest = rows.filter(~mine)
     scored = rows.filter(values["_tool"].is_not_null())

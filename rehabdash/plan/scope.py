@@ -287,7 +287,7 @@ def _latest_alone(
     through the group-by, and their aggregates are put in their latest row's place."""
     ids = person_ids(scope)
     number = ids.to_numpy()
-    period = scope.referrals["in_period"].to_numpy()
+    period = scope.referrals["in_period"].fill_null(False).to_numpy()
     counts = np.bincount(number[period], minlength=int(number.max(initial=0)) + 1)
     several = period & (counts[number] > 1)
     marked = scope.referrals.with_columns(
