@@ -689,20 +689,27 @@ def resolve_scope(
     masks = [(o, m) for o in kept if isinstance(m := o.cache.get(made_of), pl.Series)]
     lender = next((o for o, m in masks if keep.equals(m)), None)
     # Else a scope whose rows hold all of these (the same filter but for a provider, say):
-    # its rows, already with the period's and the lookup's columns, are filtered.
-    parent = next(((o, m) for o, m in masks if not (keep & ~m).any()), None)
+    # its rows, already with the period's and the lookup's columns, are filtered. The
+    # fewest rows to filter: a provider's scope, not the ICB's, for that provider aged 0-89.
+    covering = sorted(
+        ((o, m) for o, m in masks if not (keep & ~m).any()), key=lambda p: p[0].referrals.height
+    )
     derived: dict[object, object] = {}
     if lender is not None:
         rows = lender.referrals
         derived = {k: v for k, v in lender.cache.items() if _made_of_rows(k)}
-    elif parent is not None:
-        within = keep.filter(parent[1])  # which of the parent's rows
-        rows = parent[0].referrals.filter(within)
-        if _PERSON_IDS in parent[0].cache:  # numbers still tell people apart
-            derived[_PERSON_IDS] = parent[0].cache[_PERSON_IDS].filter(within)  # type: ignore[attr-defined]
-        inherited = {k: parent[0].cache[k] for k in _DERIVABLE if k in parent[0].cache}
-        if inherited:
-            derived[PARENT] = (inherited, within)
+    elif covering:
+        parent, mask = covering[0]
+        within = keep.filter(mask)  # which of the parent's rows
+        rows = parent.referrals.filter(within)
+        if _PERSON_IDS in parent.cache:  # numbers still tell people apart
+            derived[_PERSON_IDS] = parent.cache[_PERSON_IDS].filter(within)  # type: ignore[attr-defined]
+        # What is derived from a parent's own (the consequences base): the smallest that has it.
+        for other, its in covering:
+            inherited = {k: other.cache[k] for k in _DERIVABLE if k in other.cache}
+            if inherited:
+                derived[PARENT] = (inherited, keep.filter(its))
+                break
     else:
         rows = _rows(pulled if keep.all() else pulled.filter(keep), lookup, start, end)
     denominator: Denominator | None = None
