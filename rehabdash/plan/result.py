@@ -177,7 +177,7 @@ def conform_each(
             "denominator_is_count": [metrics[k].denominator_is_count for k in keys],
         }
     )
-    # Each row's metric by where it is, its attributes by a join: not a query per frame.
+    # Each row's metric and its attributes gathered by where it is: not a query per frame.
     place = np.repeat(np.arange(len(keys), dtype=np.uint32), [f.height for f in frames.values()])
     stacked = pl.concat(list(frames.values()), how="diagonal_relaxed").drop(
         named.columns, strict=False

@@ -691,8 +691,12 @@ def resolve_scope(
     # Else a scope whose rows hold all of these (the same filter but for a provider, say):
     # its rows, already with the period's and the lookup's columns, are filtered. The
     # fewest rows to filter: a provider's scope, not the ICB's, for that provider aged 0-89.
-    covering = sorted(
-        ((o, m) for o, m in masks if not (keep & ~m).any()), key=lambda p: p[0].referrals.height
+    covering = (
+        []
+        if lender is not None
+        else sorted(
+            ((o, m) for o, m in masks if not (keep & ~m).any()), key=lambda p: p[0].referrals.height
+        )
     )
     derived: dict[object, object] = {}
     if lender is not None:
