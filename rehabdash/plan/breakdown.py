@@ -15,8 +15,9 @@ from itertools import product
 import polars as pl
 
 from rehabdash.codes.characteristics import CHARACTERISTICS, Characteristic, characteristic
+from rehabdash.plan.level_codes import codes_of
 from rehabdash.plan.result import ALL, pair_key
-from rehabdash.plan.scope import ROWS, Scope
+from rehabdash.plan.scope import PEOPLE_CODES, ROWS, Scope
 
 __all__ = [
     "PAIR_SEPARATOR",
@@ -100,19 +101,6 @@ def breakdown(key: str) -> Breakdown:
     )
 
 
-def codes_of(frame: pl.DataFrame, char: Characteristic) -> pl.Series:
-    """``char``'s level of each row, worked out once per distinct stored value (a handful)
-    and joined back: the level expression is elementwise, so this is the same as running
-    it on every row, and several times faster. An Enum of the levels found: a byte a row
-    where a string takes sixteen (cheap to keep), and quicker to group by."""
-    values = frame.select(char.column)
-    coded = values.unique().with_columns(char.level(pl.col(char.column)).alias("level_code"))
-    levels = pl.Enum(coded["level_code"].drop_nulls().unique().sort())
-    coded = coded.with_columns(pl.col("level_code").cast(levels))
-    joined = values.join(coded, on=char.column, how="left", nulls_equal=True, maintain_order="left")
-    return joined["level_code"]
-
-
 def level_codes(parts: list[pl.Series]) -> pl.Series:
     """``level_code`` of each row from its parts' codes (:func:`codes_of`): one
     characteristic's Enum as it is (group by it, then :func:`as_text`); a pair's an Enum
@@ -135,7 +123,8 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
 def people_codes(scope: Scope, char: Characteristic) -> pl.Series:
     """``char``'s level of each of ``scope.people`` (in its row order). Kept in the scope's
     cache: every section and every pair with ``char`` reads the same codes."""
-    return scope.kept((ROWS, "people codes", char.key), lambda: codes_of(scope.people, char))
+    _ = scope.people  # made first: a narrower filter's people come with their codes
+    return scope.kept((*PEOPLE_CODES, char.key), lambda: codes_of(scope.people, char))
 
 
 def referral_codes(scope: Scope, char: Characteristic) -> pl.Series:

@@ -55,7 +55,8 @@ import polars as pl
 
 from rehabdash.codes import outcome_tools as tools
 from rehabdash.codes.characteristics import CHARACTERISTICS, Characteristic
-from rehabdash.plan.breakdown import Breakdown, as_text, codes_of, level_codes, people_codes
+from rehabdash.plan.breakdown import Breakdown, as_text, level_codes, people_codes
+from rehabdash.plan.level_codes import codes_of, same_levels
 from rehabdash.plan.places import NOT_KNOWN
 from rehabdash.plan.result import (
     ALL,
@@ -66,8 +67,17 @@ from rehabdash.plan.result import (
     Metric,
     conform,
 )
-from rehabdash.plan.scope import CONSEQUENCES_BASE, PARENT, ROWS, Scope, people_index, person_ids
-from rehabdash.stats import mean, proportion
+from rehabdash.plan.scope import (
+    CONSEQUENCES_BASE,
+    PARENT,
+    ROWS,
+    Narrowing,
+    Scope,
+    narrowing,
+    people_index,
+    person_ids,
+)
+from rehabdash.stats import mean_aggregates, mean_of_aggregates, proportion
 from rehabdash.stats.quantile import binom_ppf, quantiles_of_sorted, sorted_values
 
 __all__ = [
@@ -182,6 +192,8 @@ _CENTILES = {
 _EVERYONE = (ROWS, "consequences", "all")  # the "All" rows, the same in every breakdown
 _WAIT_COLUMNS = tuple(dict.fromkeys(c for c, _, _ in _CENTILES.values()))
 _CONTACTS = ("booked", "dna", "cancelled")  # counts of contacts; the other values are flags
+#: Per tool and level: the mean change's aggregates, and how many improved by the MCID.
+_SCORED = [*mean_aggregates("_change"), pl.col("improved").sum()]
 
 
 @dataclass(frozen=True)
@@ -202,6 +214,9 @@ def _base(scope: Scope) -> _Base:
         parent = scope.cache.pop(PARENT, None)  # (the parent's derivable entries, its rows)
         kept = parent[0].get(CONSEQUENCES_BASE) if isinstance(parent, tuple) else None
         if isinstance(kept, _Base) and isinstance(parent, tuple):
+            narrowed = narrowing(scope)
+            if narrowed is not None and not narrowed.any_split and narrowed.parent_id == parent[2]:
+                return _narrowed_base(scope, kept, parent[1], narrowed)
             return _derived_base(scope, kept, parent[1])
         return _make_base(scope)
 
@@ -232,21 +247,50 @@ def _derived_base(scope: Scope, parent: _Base, within: pl.Series) -> _Base:
     # Whose person is in scope.people: referred in the period (as people_index is not null).
     ids = person_ids(scope).to_numpy()
     referred = np.zeros(int(ids.max(initial=0)) + 1, dtype=bool)
-    referred[ids[scope.referrals["in_period"].fill_null(False).to_numpy()]] = True
+    period = scope.rows.columns(["in_period"])["in_period"]  # (the rest are not copied)
+    referred[ids[period.fill_null(False).to_numpy()]] = True
     mine = pl.Series(referred[ids[at]])
     rest = rows.filter(~mine)
     scored = rows.filter(values["_tool"].is_not_null())
     tools = pl.DataFrame(
-        [values["_tool"].drop_nulls(), scope.referrals["outcome_tool"].gather(scored)]
+        [values["_tool"].drop_nulls(), scope.rows.at(["outcome_tool"], scored)["outcome_tool"]]
     )
     return _Base(
         # One chunk a column: a breakdown's steps then read them without aligning chunks.
         values=pl.concat([values.filter(mine), values.filter(~mine)], rechunk=True),
-        others=scope.referrals.select(parent.others.columns)[rest],
+        others=scope.rows.at(parent.others.columns, rest),
         tools=_tools(tools),
         negative=int(values["negative"].sum()),
         rows=pl.concat([rows.filter(mine), rest]),
         person=people_index(scope).gather(rows.filter(mine)),
+    )
+
+
+def _narrowed_base(scope: Scope, parent: _Base, within: pl.Series, narrowed: Narrowing) -> _Base:
+    """:func:`_derived_base` when every person's rows are all in the scope or none is (and
+    the parent's people are the parent's base's): a referral is then a person's here
+    when it was there, so the parent's values, already in that order, are filtered, and
+    each referral's person is placed by the parent's (the people are not waited for)."""
+    inside = within.to_numpy()
+    parents = parent.rows.to_numpy()
+    picked = inside[parents]
+    rows = pl.Series("rows", narrowed.position[parents[picked]], dtype=pl.UInt32)
+    values = parent.values.filter(pl.Series(picked))
+    people = parent.person.len()  # the parent's values of people come first
+    mine = picked[:people]
+    person = narrowed.people_here[parent.person.to_numpy()[mine]]
+    rest = rows.slice(len(person))
+    scored = rows.filter(values["_tool"].is_not_null())
+    tools = pl.DataFrame(
+        [values["_tool"].drop_nulls(), scope.rows.at(["outcome_tool"], scored)["outcome_tool"]]
+    )
+    return _Base(
+        values=values.rechunk(),
+        others=scope.rows.at(parent.others.columns, rest),
+        tools=_tools(tools),
+        negative=int(values["negative"].sum()),
+        rows=rows,
+        person=pl.Series("_person", person, dtype=pl.UInt32),
     )
 
 
@@ -355,27 +399,15 @@ def _centiles(head: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
 
 
 def _outcomes(
-    base: _Base, rows: pl.DataFrame, head: pl.DataFrame, with_all: bool = False
+    base: _Base, scored: pl.DataFrame, head: pl.DataFrame
 ) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
     """Mean change per tool (and % improving of unknown tools: [x]), and the
-    %-improving parts of known tools for :func:`_ratios`; ``with_all``: the "All" level
-    too (the scored referrals, a few, once more)."""
-    scored = (
-        rows.lazy()
-        .filter(pl.col("_tool").is_not_null())
-        .select("_tool", "level_code", "_change", "improved")
-        .collect()
-    )
-    if with_all:
-        scored = as_text(scored)
-        scored = pl.concat([scored, scored.with_columns(level_code=pl.lit(ALL))])
-    means = mean(scored, "_change", group_by=["_tool", "level_code"]).select(
+    %-improving parts of known tools for :func:`_ratios`, from ``scored``: per tool and
+    level, the mean's aggregates (:data:`_SCORED`) and how many improved."""
+    means = mean_of_aggregates(scored, confidence=CONFIDENCE).select(
         "_tool", "level_code", "value", "lower", "upper", "method"
     )
-    counts = scored.group_by("_tool", "level_code").agg(
-        pl.len().alias("scored"), pl.col("improved").sum()
-    )
-    means, counts = as_text(means), as_text(counts)
+    counts = scored.select("_tool", "level_code", scored="value_count", improved="improved")
     known = [t.key for t in tools.TOOLS]
     every = known + sorted(k for k in base.tools if k not in known)
     names = [tuple(m.key for m in outcome_metrics(k, k)) for k in every]
@@ -468,16 +500,24 @@ def _long(
     """Every metric's rows for the levels in ``head``, in one long frame; ``with_all``:
     for "All" too (in ``head``), worked out beside the levels, not as a level."""
     names = [c for c in base.values.columns if not c.startswith("_")]
-    # One pass: every count's sum, and each wait column's sorted values for its centiles.
+    # One pass: every count's sum, and each wait column's sorted values for its centiles;
+    # beside it, the outcome scores' aggregates per tool.
     sums = [pl.col(names).sum(), *(sorted_values(c).alias(c) for c in _WAIT_COLUMNS)]
-    queries = [rows.lazy().group_by("level_code").agg(sums)]
-    if with_all:  # the same over every row: a query beside, quicker than a level
+    lazy = rows.lazy()
+    scores = lazy.filter(pl.col("_tool").is_not_null())
+    queries = [
+        lazy.group_by("level_code").agg(sums),
+        scores.group_by("_tool", "level_code").agg(_SCORED),
+    ]
+    if with_all:  # the same over every row: queries beside, quicker than a level
         whole = [pl.col(names).sum(), *(sorted_values(c).implode().alias(c) for c in _WAIT_COLUMNS)]
-        queries.append(rows.lazy().select(whole).with_columns(level_code=pl.lit(ALL)))
+        queries.append(lazy.select(whole).with_columns(level_code=pl.lit(ALL)))
+        queries.append(scores.group_by("_tool").agg(_SCORED).with_columns(level_code=pl.lit(ALL)))
     found = pl.collect_all(queries)
-    groups = as_text(found[0])
+    groups, scored = as_text(found[0]), as_text(found[1])
     if with_all:
-        groups = pl.concat([groups, found[1].select(groups.columns)])
+        groups = pl.concat([groups, found[2].select(groups.columns)])
+        scored = pl.concat([scored, found[3].select(scored.columns)])
     counted = _wait_counts(groups)
     table = head.join(groups.drop(_WAIT_COLUMNS), on="level_code", how="left")
     table = table.join(counted, on="level_code", how="left", maintain_order="left")
@@ -485,7 +525,7 @@ def _long(
     frames = [_centiles(head, groups)]
     waiting = pl.lit("waiting_count")
     frames.append(table.select(*_HEAD, value="waiting", numerator="waiting", metric=waiting))
-    outcomes, improved = _outcomes(base, rows, head, with_all)
+    outcomes, improved = _outcomes(base, scored, head)
     frames += [_ratios([_parts(table), *improved]), *outcomes]
     long = pl.concat(frames, how="diagonal_relaxed")
     negative = table.filter(pl.col("negative") > 0)["level_code"].implode()
@@ -522,9 +562,7 @@ def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
 
     def make(char: Characteristic) -> pl.Series:
         people = people_codes(scope, char).gather(base.person)
-        others = codes_of(base.others, char)
-        levels = pl.Enum(sorted({*people.dtype.categories, *others.dtype.categories}))  # type: ignore[attr-defined]
-        return pl.concat([people.cast(levels), others.cast(levels)], rechunk=True)
+        return pl.concat(same_levels(people, codes_of(base.others, char)), rechunk=True)
 
     return level_codes(
         [scope.kept((ROWS, "consequences", "levels", c.key), partial(make, c)) for c in bd.parts]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from threading import Lock
 from typing import TypeVar
 
@@ -46,11 +46,15 @@ from rehabdash.refdata.geography import lsoa11_to_lsoa21, lsoa_to_msoa
 __all__ = [
     "CONSEQUENCES_BASE",
     "PARENT",
+    "PEOPLE_CODES",
     "ROWS",
+    "Narrowing",
     "Scope",
+    "ScopeRows",
     "latest_referrals",
     "latest_rows",
     "made_once",
+    "narrowing",
     "people_index",
     "person_ids",
     "population_cache",
@@ -88,6 +92,12 @@ _PEOPLE = (ROWS, "people")
 _PEOPLE_ROWS = (ROWS, "people rows")  # each person's latest referral, a row of referrals
 _PERSON_IDS = (ROWS, "person ids")
 _PEOPLE_INDEX = (ROWS, "people index")
+#: The first part of the key of a characteristic's level of each person (scope.people).
+PEOPLE_CODES = (ROWS, "people codes")
+#: In a scope made of a kept scope's rows: what its people may be taken from (the
+#: parent's cache, the mask of its rows that are this scope's), taken when they are made.
+_PEOPLE_PARENT = (ROWS, "people of the parent")
+_PER_PERSON = (ROWS, "referrals per person")  # (rows of each person id, id of each person)
 #: The consequences section's per-referral base (rehabdash.plan.consequences).
 CONSEQUENCES_BASE = (ROWS, "consequences", "base")
 #: In a scope made of a kept scope's rows (its parent): (the parent's entries of
@@ -119,6 +129,50 @@ _PERSON_COLUMNS = tuple(
 )
 
 
+class ScopeRows:
+    """A scope's referrals: a frame, or the rows at ``within`` of another scope's frame
+    (a narrower filter's), copied out the first time they are all asked for. A narrower
+    filter's breakdown reads a few of their columns (:meth:`columns`) and takes the rest
+    of what it needs from the other scope's people, so the copy (every column of a
+    third of a million rows) waits until something reads every column."""
+
+    def __init__(self, frame: pl.DataFrame, within: pl.Series | None = None) -> None:
+        self._source = frame
+        self._within = within
+        self._frame = frame if within is None else None
+        self._lock = Lock()
+        self.height = frame.height if within is None else int(within.sum())
+
+    def frame(self) -> pl.DataFrame:
+        if self._frame is None:
+            with self._lock:
+                if self._frame is None:
+                    self._frame = self._source.filter(self._within)  # type: ignore[arg-type]
+        return self._frame
+
+    def narrower(self, within: pl.Series) -> ScopeRows:
+        """The rows at ``within`` (a mask of these rows), from the same frame."""
+        if self._within is None:
+            return ScopeRows(self._source, within)
+        # The source's rows of these: a mask of the source with this one's kept places.
+        places = self._within.arg_true().filter(within)
+        inner = pl.zeros(self._source.height, pl.Boolean, eager=True).scatter(places, True)
+        return ScopeRows(self._source, inner)
+
+    def columns(self, names: Sequence[str]) -> pl.DataFrame:
+        """These rows' ``names`` columns (the rest are not copied)."""
+        if self._frame is not None:
+            return self._frame.select(names)
+        return self._source.select(names).filter(self._within)  # type: ignore[arg-type]
+
+    def at(self, names: Sequence[str], rows: pl.Series) -> pl.DataFrame:
+        """The ``names`` columns of these rows at ``rows`` (row numbers of these rows)."""
+        if self._frame is not None:
+            return self._frame.select(names)[rows]
+        places = np.flatnonzero(self._within.to_numpy())[rows.to_numpy()]  # type: ignore[union-attr]
+        return self._source.select(names)[pl.Series(places)]
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one plan covers, resolved. ``referrals`` holds every in-scope referral received
@@ -127,7 +181,7 @@ class Scope:
 
     filter: PlanFilter
     fingerprint: str
-    referrals: pl.DataFrame = field(repr=False)
+    rows: ScopeRows = field(repr=False)
     areas: frozenset[str] = field(repr=False)
     vintage: int
     imd_edition: int
@@ -152,6 +206,10 @@ class Scope:
         """The cache's ``key``, made by ``make`` the first time (:func:`made_once`)."""
         return made_once(self.cache, key, make)
 
+    @property
+    def referrals(self) -> pl.DataFrame:
+        return self.rows.frame()
+
     @cached_property
     def period_referrals(self) -> pl.DataFrame:
         return self.referrals.filter(pl.col("in_period"))
@@ -164,41 +222,144 @@ class Scope:
         return self.kept(_PEOPLE, self._people)
 
     def _people(self) -> pl.DataFrame:
-        kept = self.cache.get(_MEMO)
-        # The pull's self-referral codes (a few values; every scope of it reads the same).
-        memo = kept if isinstance(kept, _PullMemo) else _PullMemo(self.referrals)
-        pulled = memo.pulled
-        own = memo.get(
-            ("self-referral sources",),
-            lambda: (
-                pulled.select(pl.col("source_of_referral").unique())
-                .filter(is_self_referral(pl.col("source_of_referral")))
-                .to_series()
-            ),
-        )
-        self_referral = pl.col("source_of_referral").is_in(own.implode())
-        discharged_seen = (pl.col("seen") & pl.col("discharged")).alias("discharged_seen")
-        people = latest_referrals(
-            self,
-            (),
-            _PERSON_COLUMNS,
-            pl.len().alias("referrals"),
-            pl.col("accepted").any(),
-            pl.col("seen").any(),
-            discharged_seen.any(),
-            pl.col("__self").any().alias("self_referred"),
-            marks=[self_referral.fill_null(False).alias("__self")],
-            alone=[
-                pl.lit(1).alias("referrals"),
-                *(pl.col(c).fill_null(False) for c in ("accepted", "seen")),
-                discharged_seen.fill_null(False),
-                pl.col("__self").alias("self_referred"),
-            ],
-            pseudonym=False,  # a person is a row here: nothing reads their pseudonym
-            keep_row=True,
-        )
+        narrowed = narrowing(self)
+        if narrowed is not None:
+            return _people_of_parent(self, narrowed)
+        people = _people_of(self.referrals, person_ids(self), _memo_of(self))
         self.cache[_PEOPLE_ROWS] = people["row"]
         return people.drop("row")
+
+
+def _memo_of(scope: Scope) -> _PullMemo:
+    kept = scope.cache.get(_MEMO)
+    return kept if isinstance(kept, _PullMemo) else _PullMemo(scope.referrals)
+
+
+#: What :func:`_people_of` reads of each referral.
+_PEOPLE_READS = (
+    *_PERSON_COLUMNS,
+    *("referral_date", "in_period", "accepted", "seen", "discharged", "source_of_referral"),
+)
+
+
+def _people_of(frame: pl.DataFrame, ids: pl.Series, memo: _PullMemo) -> pl.DataFrame:
+    """The people of the referrals ``frame`` (their numbers ``ids``), as Scope.people
+    describes them, with ``row``: the row in ``frame`` of each one's latest referral."""
+    pulled = memo.pulled
+    # The pull's self-referral codes (a few values; every scope of it reads the same).
+    own = memo.get(
+        ("self-referral sources",),
+        lambda: (
+            pulled.select(pl.col("source_of_referral").unique())
+            .filter(is_self_referral(pl.col("source_of_referral")))
+            .to_series()
+        ),
+    )
+    self_referral = pl.col("source_of_referral").is_in(own.implode())
+    discharged_seen = (pl.col("seen") & pl.col("discharged")).alias("discharged_seen")
+    aggs = [
+        pl.len().alias("referrals"),
+        pl.col("accepted").any(),
+        pl.col("seen").any(),
+        discharged_seen.any(),
+        pl.col("__self").any().alias("self_referred"),
+    ]
+    alone = [
+        pl.lit(1).alias("referrals"),
+        *(pl.col(c).fill_null(False) for c in ("accepted", "seen")),
+        discharged_seen.fill_null(False),
+        pl.col("__self").alias("self_referred"),
+    ]
+    marks = [self_referral.fill_null(False).alias("__self")]
+    # pseudonym=False: a person is a row here, nothing reads their pseudonym
+    groups = _latest_rows(frame, ids, (), aggs, marks, False, alone)
+    return _with_columns_of(groups, frame, _PERSON_COLUMNS, keep_row=True)
+
+
+class Narrowing:
+    """How the people of a scope made of a kept scope's rows (its parent's at ``within``:
+    the same filter but for a provider, say) stand to the parent's people. A person
+    whose rows are all in this scope has the same latest referral in the period and the
+    same aggregates here: they are ``whole``, and the parent's row of them serves. Only
+    the people with rows on both sides (seen by two providers, say) are ``split``."""
+
+    def __init__(self, scope: Scope, parent: dict[object, object], within: pl.Series) -> None:
+        every, theirs = made_once(parent, _PER_PERSON, partial(_per_person, parent))
+        self.here_ids = person_ids(scope).to_numpy()
+        inside = np.bincount(self.here_ids, minlength=every.size)
+        self.split = (inside > 0) & (inside < every)  # by person id
+        self.any_split = bool(self.split.any())
+        self.whole = (inside == every)[theirs]  # by the parent's people (every is 0 for none)
+        # Each whole parent person's row in this scope's people (when nobody is split).
+        self.people_here = np.cumsum(self.whole, dtype=np.int32) - 1
+        rows = parent[_PEOPLE_ROWS].to_numpy()  # type: ignore[attr-defined]
+        self.position = np.cumsum(within.to_numpy(), dtype=np.int64) - 1  # of each parent row
+        self.taken = self.position[rows[self.whole]]  # the whole people's latest rows here
+        self.parent: dict[object, object] | None = parent  # let go once the people are made
+        self.parent_id = id(parent)
+
+
+_NARROWING = (ROWS, "narrowing")
+
+
+def _per_person(cache: dict[object, object]) -> tuple[np.ndarray, np.ndarray]:
+    """Of a scope's cache: how many rows each person id has, and the id of each person in
+    its people (kept: each narrower scope's :class:`Narrowing` reads them)."""
+    ids = cache[_PERSON_IDS].to_numpy()  # type: ignore[attr-defined]
+    return np.bincount(ids), ids[cache[_PEOPLE_ROWS].to_numpy()]  # type: ignore[attr-defined]
+
+
+def narrowing(scope: Scope) -> Narrowing | None:
+    """The scope's :class:`Narrowing`, if it was made of a kept scope's rows and people."""
+
+    def make() -> Narrowing | None:
+        inherited = scope.cache.pop(_PEOPLE_PARENT, None)
+        return Narrowing(scope, *inherited) if isinstance(inherited, tuple) else None
+
+    return scope.kept(_NARROWING, make)
+
+
+def _people_of_parent(scope: Scope, narrowed: Narrowing) -> pl.DataFrame:
+    """The people of a narrower scope (:class:`Narrowing`): the parent's whole people,
+    with their characteristics' codes, and the split people worked out again from their
+    rows here."""
+    parent, narrowed.parent = narrowed.parent, None
+    assert parent is not None  # made once, with the people
+    whole = pl.Series(narrowed.whole)
+    people = parent[_PEOPLE].filter(whole)  # type: ignore[attr-defined]
+    if narrowed.any_split:  # they are worked out again, then put in row order with the rest
+        here_ids = narrowed.here_ids
+        at = np.flatnonzero(narrowed.split[here_ids])  # their rows here, in order
+        frame = scope.rows.at(_PEOPLE_READS, pl.Series(at))
+        again = _people_of(frame, pl.Series("__person", here_ids[at]), _memo_of(scope))
+        placed = again.with_columns(pl.Series("row", at[again["row"].to_numpy()], dtype=pl.UInt32))
+        taken_rows = people.with_columns(pl.Series("row", narrowed.taken, dtype=pl.UInt32))
+        merged = _merged_by_row(taken_rows, placed.select(taken_rows.columns))
+        scope.cache[_PEOPLE_ROWS] = merged["row"]
+        return merged.drop("row")  # (the codes are worked out when asked for)
+    scope.cache[_PEOPLE_ROWS] = pl.Series("row", narrowed.taken, dtype=pl.UInt32)
+    for key, codes in list(parent.items()):
+        if isinstance(key, tuple) and key[:2] == PEOPLE_CODES and isinstance(codes, pl.Series):
+            scope.cache[key] = codes.filter(whole)
+    return people
+
+
+#: Up to this many rows put into a frame are placed by slicing it; more, by a sort.
+FEW_TO_PLACE = 512
+
+
+def _merged_by_row(frame: pl.DataFrame, few: pl.DataFrame) -> pl.DataFrame:
+    """Two frames in ascending ``row`` order (no row in both) as one: a few rows are put
+    in their places between slices of ``frame`` (copied once, in order), several times
+    quicker than sorting it; more are sorted in."""
+    if few.height > FEW_TO_PLACE:
+        return pl.concat([frame, few]).sort("row")
+    places = np.searchsorted(frame["row"].to_numpy(), few["row"].to_numpy())
+    parts, start = [], 0
+    for index, place in enumerate(places.tolist()):
+        parts += [frame.slice(start, place - start), few.slice(index, 1)]
+        start = place
+    return pl.concat([*parts, frame.slice(start)], rechunk=True)
 
 
 def people_index(scope: Scope) -> pl.Series:
@@ -250,11 +411,24 @@ def latest_rows(
     that ``aggs`` read (worked out before the group-by, where it is quicker). ``alone``
     (no ``per``): each aggregate for a person of one referral, from that referral alone
     (pl.len() is 1, any() the value itself): then only people of several are grouped."""
+    return _latest_rows(scope.referrals, person_ids(scope), per, aggs, marks, pseudonym, alone)
+
+
+def _latest_rows(
+    frame: pl.DataFrame,
+    ids: pl.Series,
+    per: Sequence[pl.Expr],
+    aggs: Sequence[pl.Expr],
+    marks: Sequence[pl.Expr],
+    pseudonym: bool,
+    alone: Sequence[pl.Expr],
+) -> pl.DataFrame:
+    """:func:`latest_rows` of the referrals ``frame`` whose people are ``ids``."""
     rank = pl.col("referral_date").cast(pl.Int64) * 2**32 + pl.int_range(pl.len(), dtype=pl.Int64)
     if alone and not per:
-        return _latest_alone(scope, rank, aggs, alone, marks, pseudonym)
+        return _latest_alone(frame, ids, rank, aggs, alone, marks, pseudonym)
     groups = (
-        scope.referrals.with_columns(rank.alias("__latest"), person_ids(scope), *marks)
+        frame.with_columns(rank.alias("__latest"), ids, *marks)
         .lazy()  # the filter and the group-by read only the columns they need
         .filter(pl.col("in_period"))
         .group_by("__person", *per)
@@ -264,18 +438,19 @@ def latest_rows(
     # In row order (the rows are then picked by a mask, not gathered): each row is one
     # person's, so a scatter by row sorts them, quicker than a sort.
     latest = (groups["__latest"] % 2**32).to_numpy()
-    place = np.full(scope.referrals.height, -1, dtype=np.int64)
+    place = np.full(frame.height, -1, dtype=np.int64)
     place[latest] = np.arange(latest.size)
     sorted_rows = np.flatnonzero(place >= 0)
     row = pl.Series("row", sorted_rows, dtype=pl.UInt32)
     order = pl.Series(place[sorted_rows], dtype=pl.UInt32)
-    person = [rows_at(scope.referrals.select("person_key"), row).to_series()] if pseudonym else []
+    person = [rows_at(frame.select("person_key"), row).to_series()] if pseudonym else []
     rest = groups.drop("__person", "__latest")[order].get_columns()
     return pl.DataFrame([*person, *rest[: len(per)], row, *rest[len(per) :]])
 
 
 def _latest_alone(
-    scope: Scope,
+    frame: pl.DataFrame,
+    ids: pl.Series,
     rank: pl.Expr,
     aggs: Sequence[pl.Expr],
     alone: Sequence[pl.Expr],
@@ -285,12 +460,11 @@ def _latest_alone(
     """:func:`latest_rows` without ``per``: most people have one referral in the period,
     which is their latest and whose own values are their aggregates; only the others go
     through the group-by, and their aggregates are put in their latest row's place."""
-    ids = person_ids(scope)
     number = ids.to_numpy()
-    period = scope.referrals["in_period"].fill_null(False).to_numpy()
+    period = frame["in_period"].fill_null(False).to_numpy()
     counts = np.bincount(number[period], minlength=int(number.max(initial=0)) + 1)
     several = period & (counts[number] > 1)
-    marked = scope.referrals.with_columns(
+    marked = frame.with_columns(
         rank.alias("__latest"), ids, *marks, pl.Series("__several", several)
     )
     groups = (
@@ -316,7 +490,7 @@ def _latest_alone(
     values = [
         own[name].cast(groups[name].dtype).scatter(at, groups[name]) for name in groups.columns[2:]
     ]
-    person = [rows_at(scope.referrals.select("person_key"), row).to_series()] if pseudonym else []
+    person = [rows_at(frame.select("person_key"), row).to_series()] if pseudonym else []
     return pl.DataFrame([*person, row, *values])
 
 
@@ -344,8 +518,16 @@ def latest_referrals(
     """As :func:`latest_rows`, with the ``columns`` of each person's latest referral in
     place of ``row`` (after them with ``keep_row``); only the rows picked are copied."""
     groups = latest_rows(scope, per, *aggs, marks=marks, pseudonym=pseudonym, alone=alone)
+    return _with_columns_of(groups, scope.referrals, columns, keep_row)
+
+
+def _with_columns_of(
+    groups: pl.DataFrame, frame: pl.DataFrame, columns: Sequence[str], keep_row: bool
+) -> pl.DataFrame:
+    """``groups`` (of :func:`latest_rows`) with the ``columns`` of ``frame`` at their rows
+    in place of ``row`` (after them with ``keep_row``)."""
     place = groups.columns.index("row")
-    picked = rows_at(scope.referrals.select(columns), groups["row"])
+    picked = rows_at(frame.select(columns), groups["row"])
     after = place if keep_row else place + 1
     return pl.concat([groups[:, :place], picked, groups[:, after:]], how="horizontal")
 
@@ -362,10 +544,26 @@ def vintage_of(lsoas: pl.Series, hint: int | None = None) -> int:
     """The LSOA vintage (2011 or 2021) of these codes, judged by the codes that exist in
     only one of them (about 6% differ); ``hint`` (else 2021) when none of them tells."""
     codes = lsoas.drop_nulls().unique().implode()
-    only = {v: int(_only_in(v).is_in(codes).sum()) for v in (2011, 2021)}
+    return _judged({v: int(_only_in(v).is_in(codes).sum()) for v in (2011, 2021)}, hint)
+
+
+def _judged(only: dict[int, int], hint: int | None) -> int:
+    """The vintage of more codes only it has (``only``: vintage -> how many), else ``hint``."""
     if only[2011] != only[2021]:
         return 2011 if only[2011] > only[2021] else 2021
     return hint or 2021
+
+
+def _vintage_in(memo: _PullMemo, keep: pl.Series, hint: int | None) -> int:
+    """:func:`vintage_of` the homes of the pulled rows at ``keep``: which pulled home is
+    a code of only one vintage is kept in the memo, so only those rows are read."""
+    homes = memo.pulled["lsoa"]
+
+    def tells(vintage: int) -> pl.Series:
+        only = _only_in(vintage).implode()
+        return memo.get(("only in", vintage), lambda: homes.is_in(only).fill_null(False))
+
+    return _judged({v: homes.filter(keep & tells(v)).n_unique() for v in (2011, 2021)}, hint)
 
 
 def _lookup(
@@ -492,16 +690,10 @@ def _warm_census(tables: Future[dict[str, pl.DataFrame]], flt: PlanFilter) -> No
 def _age_filtered(denominator: Denominator, low: int, high: int) -> Denominator:
     if (low, high) == (0, MAX_AGE):
         return denominator
-    fractions = pl.DataFrame(
-        {
-            "age_band": list(band_fractions(low, high)),
-            "fraction": list(band_fractions(low, high).values()),
-        }
-    )
-    frame = (
-        denominator.frame.join(fractions, on="age_band", how="inner")
-        .with_columns(pl.col("count") * pl.col("fraction"))
-        .drop("fraction")
+    fractions = band_fractions(low, high)
+    fraction = pl.col("age_band").replace_strict(fractions, return_dtype=pl.Float64)
+    frame = denominator.frame.filter(pl.col("age_band").is_in(list(fractions))).with_columns(
+        pl.col("count") * fraction
     )
     note = f"ages {low}-{high}: bands cut pro rata by single year of age"
     return Denominator(
@@ -632,7 +824,7 @@ def resolve_scope(
     hint = int(stored_vintages.mode().sort()[0]) if stored_vintages.len() else None
     if hint is None and flt.imd_edition is not None:
         hint = 2011 if flt.imd_edition == 2019 else 2021
-    vintage = vintage_of(homes.filter(keep), hint)
+    vintage = _vintage_in(memo, keep, hint)
     edition = flt.imd_edition or EDITION_OF_VINTAGE[vintage]
     if EDITION_OF_VINTAGE[vintage] != edition:
         raise FilterError(
@@ -695,27 +887,29 @@ def resolve_scope(
         []
         if lender is not None
         else sorted(
-            ((o, m) for o, m in masks if not (keep & ~m).any()), key=lambda p: p[0].referrals.height
+            ((o, m) for o, m in masks if not (keep & ~m).any()), key=lambda p: p[0].rows.height
         )
     )
     derived: dict[object, object] = {}
     if lender is not None:
-        rows = lender.referrals
+        rows = lender.rows
         derived = {k: v for k, v in lender.cache.items() if _made_of_rows(k)}
     elif covering:
         parent, mask = covering[0]
         within = keep.filter(mask)  # which of the parent's rows
-        rows = parent.referrals.filter(within)
+        rows = parent.rows.narrower(within)
         if _PERSON_IDS in parent.cache:  # numbers still tell people apart
             derived[_PERSON_IDS] = parent.cache[_PERSON_IDS].filter(within)  # type: ignore[attr-defined]
+            if _PEOPLE in parent.cache and _PEOPLE_ROWS in parent.cache:
+                derived[_PEOPLE_PARENT] = (parent.cache, within)
         # What is derived from a parent's own (the consequences base): the smallest that has it.
         for other, its in covering:
             inherited = {k: other.cache[k] for k in _DERIVABLE if k in other.cache}
             if inherited:
-                derived[PARENT] = (inherited, keep.filter(its))
+                derived[PARENT] = (inherited, keep.filter(its), id(other.cache))
                 break
     else:
-        rows = _rows(pulled if keep.all() else pulled.filter(keep), lookup, start, end)
+        rows = ScopeRows(_rows(pulled if keep.all() else pulled.filter(keep), lookup, start, end))
     denominator: Denominator | None = None
     if flt.area is not None and flt.area.kind == "pcn":
         notes.append(
@@ -729,7 +923,8 @@ def resolve_scope(
         denominator = _age_filtered(everyone, *flt.age)
     weights = tables["need"]
     need = weights.filter(pl.col("condition_group").is_null()) if weights.height else None
-    batches = set(int(b) for b in rows["batch_id"].unique()) | set(lookup_batches)
+    batches = set(int(b) for b in rows.columns(["batch_id"])["batch_id"].unique())
+    batches |= set(lookup_batches)
     if denominator is not None:
         batches |= set(denominator.batches)
     if need is not None and need.height:
@@ -744,7 +939,7 @@ def resolve_scope(
     scope = Scope(
         filter=flt,
         fingerprint=fingerprint,
-        referrals=rows,
+        rows=rows,
         areas=frozenset(areas),
         vintage=vintage,
         imd_edition=edition,
@@ -785,4 +980,4 @@ def _rows(rows: pl.DataFrame, lookup: pl.DataFrame, start: date, end: date) -> p
         (pl.col("discharge_date").is_not_null() & (pl.col("discharge_date") <= end)).alias(
             "discharged"
         ),
-    )
+    ).rechunk()  # one chunk a column: a narrower filter's rows (a filter of these) too

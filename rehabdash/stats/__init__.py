@@ -12,7 +12,7 @@ from rehabdash.stats.dsr import dsr
 from rehabdash.stats.funnel import funnel_limits
 from rehabdash.stats.heat import heat
 from rehabdash.stats.isr import isr_rate, isr_ratio, observed_over_expected
-from rehabdash.stats.mean import mean
+from rehabdash.stats.mean import mean, mean_aggregates, mean_of_aggregates
 from rehabdash.stats.proportion import proportion
 from rehabdash.stats.quantile import quantile, quantiles
 from rehabdash.stats.rate import rate
@@ -30,6 +30,8 @@ __all__ = [
     "isr_rate",
     "isr_ratio",
     "mean",
+    "mean_aggregates",
+    "mean_of_aggregates",
     "observed_over_expected",
     "proportion",
     "quantile",

@@ -23,7 +23,7 @@ from rehabdash.stats._common import (
 )
 from rehabdash.stats._quantiles import t_ppf
 
-__all__ = ["mean"]
+__all__ = ["mean", "mean_aggregates", "mean_of_aggregates"]
 
 
 def mean(
@@ -49,19 +49,34 @@ def mean(
     level = parse_confidence(confidence)
     check_columns(df, x, *keys)
     check_numeric(df, x)
+    aggs = mean_aggregates(x)
+    out = grouped(df, keys, aggs) if keys else df.select(aggs)
+    return mean_of_aggregates(out, confidence=level)
+
+
+def mean_aggregates(x: str) -> list[pl.Expr]:
+    """The aggregates a mean of ``x`` and its interval are made of (``value_sum``,
+    ``value_count``, ``stdev``; missing values as in :func:`mean`): for a group-by of the
+    caller's own that works out other statistics in the same pass, then
+    :func:`mean_of_aggregates` (``x`` must be numeric)."""
     col = pl.col(x).cast(pl.Float64).fill_nan(None)
     has_null = col.is_null().any()
-    aggs = [
+    return [
         pl.when(has_null).then(None).otherwise(col.sum()).alias("value_sum"),
         pl.len().cast(pl.Int64).alias("value_count"),
         pl.when(has_null).then(None).otherwise(col.std()).alias("stdev"),
     ]
-    out = grouped(df, keys, aggs) if keys else df.select(aggs)
+
+
+def mean_of_aggregates(out: pl.DataFrame, *, confidence: float = 0.95) -> pl.DataFrame:
+    """:func:`mean`'s columns from the :func:`mean_aggregates` of each row of ``out``."""
+    level = parse_confidence(confidence)
+    check_columns(out, "value_sum", "value_count", "stdev")
     total = out["value_sum"].cast(pl.Float64).to_numpy()
     count = out["value_count"].cast(pl.Float64).to_numpy()
     sd = out["stdev"].cast(pl.Float64).to_numpy()
-    value = total / count
     with np.errstate(invalid="ignore", divide="ignore"):
+        value = total / count
         tq = t_ppf(level + (1.0 - level) / 2.0, count - 1.0)
         half = tq * sd / np.sqrt(count)
     return out.with_columns(

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from rehabdash.stats import mean
+from rehabdash.stats import mean, mean_aggregates, mean_of_aggregates
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 
@@ -60,3 +60,25 @@ def test_ungrouped_mean_is_one_row() -> None:
     got = mean(INPUTS, "wait_days", confidence=95)
     assert got.height == 1
     assert got["value"][0] == pytest.approx(INPUTS["wait_days"].mean(), rel=1e-12)
+
+
+def test_aggregates_of_a_query_of_ones_own_give_the_same_means() -> None:
+    """A caller's own group-by of mean_aggregates (beside other sums), finished by
+    mean_of_aggregates, gives the PHE reference's means and limits (one implementation)."""
+    expected = OUTPUTS.filter(pl.col("run") == OUTPUTS["run"][0])
+    level = float(expected["confidence_level"][0])
+    aggregates = INPUTS.group_by("group").agg(
+        *mean_aggregates("wait_days"), pl.col("wait_days").max().alias("longest")
+    )
+    got = mean_of_aggregates(aggregates, confidence=level).sort("group")
+    want = expected.sort("group")
+    assert got["group"].to_list() == want["group"].to_list()
+    for ours, theirs in (("value", "value"), ("lower", "lowercl"), ("upper", "uppercl")):
+        for a, b in zip(got[ours].to_list(), want[theirs].to_list(), strict=True):
+            assert (a is None and b is None) or math.isclose(a, float(b), rel_tol=1e-9)
+    assert "longest" in got.columns
+
+
+def test_aggregates_need_their_columns() -> None:
+    with pytest.raises(ValueError, match="stdev"):
+        mean_of_aggregates(pl.DataFrame({"value_sum": [1.0], "value_count": [1]}))
