@@ -15,7 +15,6 @@ from itertools import product
 import polars as pl
 
 from rehabdash.codes.characteristics import CHARACTERISTICS, Characteristic, characteristic
-from rehabdash.plan.level_codes import codes_of
 from rehabdash.plan.result import ALL, pair_key
 from rehabdash.plan.scope import PEOPLE_CODES, ROWS, Scope
 
@@ -99,6 +98,19 @@ def breakdown(key: str) -> Breakdown:
     return Breakdown(
         pair_key(parts[0].key, parts[1].key), " × ".join(p.title for p in parts), parts
     )
+
+
+def codes_of(frame: pl.DataFrame, char: Characteristic) -> pl.Series:
+    """``char``'s level of each row, worked out once per distinct stored value (a handful)
+    and joined back: the level expression is elementwise, so this is the same as running
+    it on every row, and several times faster. An Enum of the levels found: a byte a row
+    where a string takes sixteen (cheap to keep), and quicker to group by."""
+    values = frame.select(char.column)
+    coded = values.unique().with_columns(char.level(pl.col(char.column)).alias("level_code"))
+    levels = pl.Enum(coded["level_code"].drop_nulls().unique().sort())
+    coded = coded.with_columns(pl.col("level_code").cast(levels))
+    joined = values.join(coded, on=char.column, how="left", nulls_equal=True, maintain_order="left")
+    return joined["level_code"]
 
 
 def level_codes(parts: list[pl.Series]) -> pl.Series:

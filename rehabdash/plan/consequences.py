@@ -55,8 +55,7 @@ import polars as pl
 
 from rehabdash.codes import outcome_tools as tools
 from rehabdash.codes.characteristics import CHARACTERISTICS, Characteristic
-from rehabdash.plan.breakdown import Breakdown, as_text, level_codes, people_codes
-from rehabdash.plan.level_codes import codes_of, same_levels
+from rehabdash.plan.breakdown import Breakdown, as_text, codes_of, level_codes, people_codes
 from rehabdash.plan.places import NOT_KNOWN
 from rehabdash.plan.result import (
     ALL,
@@ -562,7 +561,9 @@ def _level_codes(scope: Scope, bd: Breakdown, base: _Base) -> pl.Series:
 
     def make(char: Characteristic) -> pl.Series:
         people = people_codes(scope, char).gather(base.person)
-        return pl.concat(same_levels(people, codes_of(base.others, char)), rechunk=True)
+        others = codes_of(base.others, char)
+        levels = pl.Enum(sorted({*people.dtype.categories, *others.dtype.categories}))  # type: ignore[attr-defined]
+        return pl.concat([people.cast(levels), others.cast(levels)], rechunk=True)
 
     return level_codes(
         [scope.kept((ROWS, "consequences", "levels", c.key), partial(make, c)) for c in bd.parts]

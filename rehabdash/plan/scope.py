@@ -95,7 +95,7 @@ _PEOPLE_INDEX = (ROWS, "people index")
 #: The first part of the key of a characteristic's level of each person (scope.people).
 PEOPLE_CODES = (ROWS, "people codes")
 #: In a scope made of a kept scope's rows: what its people may be taken from (the
-#: parent's cache, the mask of its rows that are this scope's), taken when they are made.
+#: parent's cache, the mask of its rows that are this scope's), taken by :func:`narrowing`.
 _PEOPLE_PARENT = (ROWS, "people of the parent")
 _PER_PERSON = (ROWS, "referrals per person")  # (rows of each person id, id of each person)
 #: The consequences section's per-referral base (rehabdash.plan.consequences).
@@ -320,9 +320,9 @@ def narrowing(scope: Scope) -> Narrowing | None:
 
 
 def _people_of_parent(scope: Scope, narrowed: Narrowing) -> pl.DataFrame:
-    """The people of a narrower scope (:class:`Narrowing`): the parent's whole people,
-    with their characteristics' codes, and the split people worked out again from their
-    rows here."""
+    """The people of a narrower scope (:class:`Narrowing`): the parent's whole people
+    (with their characteristics' codes when nobody is split), and the split people
+    worked out again from their rows here."""
     parent, narrowed.parent = narrowed.parent, None
     assert parent is not None  # made once, with the people
     whole = pl.Series(narrowed.whole)
